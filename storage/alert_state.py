@@ -1,0 +1,29 @@
+"""Persisted state of each rule per key (a symbol, a subscription), as JSON, so restarts resume where they were."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlite_utils
+
+from storage.timestamps import to_iso
+
+
+def load_state(db: sqlite_utils.Database, rule_id: str, key: str) -> dict | None:
+    rows = list(db.query("SELECT state FROM alert_state WHERE rule_id = ? AND key = ?", [rule_id, key]))
+    return json.loads(rows[0]["state"]) if rows else None
+
+
+def load_rule_states(db: sqlite_utils.Database, rule_id: str) -> dict[str, dict]:
+    rows = db.query("SELECT key, state FROM alert_state WHERE rule_id = ? ORDER BY key", [rule_id])
+    return {row["key"]: json.loads(row["state"]) for row in rows}
+
+
+def save_state(db: sqlite_utils.Database, rule_id: str, key: str, state: dict, now: datetime) -> None:
+    """Write one state; call inside the caller's `db.atomic()` to commit it together with its outbox rows."""
+    db.execute(
+        "INSERT INTO alert_state (rule_id, key, state, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (rule_id, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        [rule_id, key, json.dumps(state, sort_keys=True), to_iso(now)],
+    )

@@ -1,0 +1,33 @@
+"""Per-server settings set by admins (alert channel, thresholds, ...), one JSON value per key."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from storage.timestamps import to_iso
+
+
+def get(db: sqlite_utils.Database, guild_id: int, key: str, default: Any = None) -> Any:
+    rows = list(db.query("SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]))
+    return json.loads(rows[0]["value"]) if rows else default
+
+
+def set_value(db: sqlite_utils.Database, guild_id: int, key: str, value: Any, now: datetime) -> None:
+    db.execute(
+        "INSERT INTO guild_settings (guild_id, key, value, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        [guild_id, key, json.dumps(value), to_iso(now)],
+    )
+
+
+def reset(db: sqlite_utils.Database, guild_id: int, key: str) -> bool:
+    return db.execute("DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", [guild_id, key]).rowcount == 1
+
+
+def all_for(db: sqlite_utils.Database, guild_id: int) -> dict[str, Any]:
+    rows = db.query("SELECT key, value FROM guild_settings WHERE guild_id = ? ORDER BY key", [guild_id])
+    return {row["key"]: json.loads(row["value"]) for row in rows}

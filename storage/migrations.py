@@ -1,0 +1,166 @@
+"""Ordered schema migrations, tracked in SQLite's `PRAGMA user_version`.
+
+Each migration moves the schema from version N-1 to N inside one transaction, so a crash mid-migration leaves the
+previous version intact. Append new migrations; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _v1_market_data(db: sqlite_utils.Database) -> None:
+    # One row per symbol and exchange-local session date; upserts by that key keep refetches idempotent.
+    db["daily_bars"].create(
+        {
+            "symbol": str,
+            "date": str,  # YYYY-MM-DD, exchange-local
+            "open": float,
+            "high": float,
+            "low": float,
+            "close": float,
+            "volume": int,
+            "source": str,
+            "fetched_at": str,  # UTC ISO 8601
+        },
+        pk=("symbol", "date"),
+        not_null={"close", "source", "fetched_at"},
+        strict=True,
+    )
+    # The latest intraday quote of each symbol.
+    db["quotes"].create(
+        {
+            "symbol": str,
+            "price": float,
+            "previous_close": float,
+            "exchange_time": str,  # UTC ISO 8601 of the trade, as the exchange stamped it
+            "source": str,
+            "fetched_at": str,
+        },
+        pk="symbol",
+        not_null={"price", "exchange_time", "source", "fetched_at"},
+        strict=True,
+    )
+    db["guild_settings"].create(
+        {"guild_id": int, "key": str, "value": str, "updated_at": str},  # value is JSON
+        pk=("guild_id", "key"),
+        not_null={"value", "updated_at"},
+        strict=True,
+    )
+
+
+def _v2_alerts(db: sqlite_utils.Database) -> None:
+    # Persisted state of each rule per key (symbol, subscription...), so a restart neither repeats nor forgets.
+    db["alert_state"].create(
+        {"rule_id": str, "key": str, "state": str, "updated_at": str},  # state is JSON
+        pk=("rule_id", "key"),
+        not_null={"state", "updated_at"},
+        strict=True,
+    )
+    # Events waiting for delivery and the log of those delivered; event_key is the exactly-once backstop.
+    db["outbox"].create(
+        {
+            "id": int,
+            "event_key": str,
+            "kind": str,
+            "payload": str,  # JSON
+            "created_at": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "delivered_at": str,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"event_key", "kind", "payload", "created_at", "attempts", "next_attempt_at"},
+        defaults={"attempts": 0},
+        strict=True,
+    )
+    db["outbox"].create_index(["event_key"], unique=True)
+    db["outbox"].create_index(["delivered_at", "next_attempt_at"])
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "guild_id": int,
+            "user_id": int,
+            "channel_id": int,  # NULL: by direct message
+            "symbol": str,
+            "kind": str,  # above, below, move, high_52w, low_52w
+            "threshold": float,  # 0 where the kind has none
+            "cooldown_seconds": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"guild_id", "user_id", "symbol", "kind", "threshold", "cooldown_seconds", "created_at"},
+        defaults={"threshold": 0.0, "cooldown_seconds": 0},
+        strict=True,
+    )
+    db["subscriptions"].create_index(["guild_id", "user_id", "symbol", "kind", "threshold"], unique=True)
+    db["subscriptions"].create_index(["symbol"])
+
+
+def _v3_fomc(db: sqlite_utils.Database) -> None:
+    db["fomc_meetings"].create(
+        {
+            "end_date": str,  # the decision day, YYYY-MM-DD
+            "start_date": str,
+            "sep": int,  # 1 when a Summary of Economic Projections comes with it
+            "unscheduled": int,
+            "notation_vote": int,
+            "source": str,
+            "updated_at": str,
+        },
+        pk="end_date",
+        not_null={"start_date", "sep", "unscheduled", "notation_vote", "source", "updated_at"},
+        strict=True,
+    )
+    db["fomc_decisions"].create(
+        {
+            "date": str,
+            "action": str,  # raise, lower, maintain, unknown
+            "lower": float,  # percent; NULL when the statement could not be read
+            "upper": float,
+            "change_bp": int,
+            "unscheduled": int,
+            "statement_url": str,
+            "votes": str,  # JSON
+            "source": str,  # statement, fred, both
+            "recorded_at": str,
+        },
+        pk="date",
+        not_null={"action", "unscheduled", "source", "recorded_at"},
+        strict=True,
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "market data and guild settings", _v1_market_data),
+    Migration(2, "alert state, outbox and subscriptions", _v2_alerts),
+    Migration(3, "FOMC meetings and decisions", _v3_fomc),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database, target: int = LATEST) -> list[Migration]:
+    """Apply every migration above the current version up to `target`; returns those applied."""
+    applied = []
+    for migration in MIGRATIONS:
+        if schema_version(db) < migration.version <= target:
+            with db.atomic():  # one transaction: the tables and the new version land together or not at all
+                migration.apply(db)
+                db.execute(f"PRAGMA user_version = {int(migration.version)}")
+            applied.append(migration)
+    return applied

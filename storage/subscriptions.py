@@ -1,0 +1,98 @@
+"""Per-user ticker subscriptions. The same (server, user, symbol, kind, threshold) is stored once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import sqlite_utils
+
+from storage.timestamps import from_iso, to_iso
+
+KINDS = ("above", "below", "move", "high_52w", "low_52w")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    guild_id: int
+    user_id: int
+    symbol: str
+    kind: str
+    created_at: datetime
+    threshold: float = 0.0  # a price for above/below, a percentage for move, unused for the 52-week kinds
+    channel_id: int | None = None  # None: by direct message
+    cooldown_seconds: int = 0
+    id: int | None = None
+
+
+def add(db: sqlite_utils.Database, sub: Subscription) -> tuple[Subscription, bool]:
+    """Store `sub`; returns the stored subscription and whether it is new (False: it already existed)."""
+    if sub.kind not in KINDS:
+        raise ValueError(f"unknown subscription kind {sub.kind!r}: expected one of {', '.join(KINDS)}")
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO subscriptions (guild_id, user_id, channel_id, symbol, kind, threshold, cooldown_seconds, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (guild_id, user_id, symbol, kind, threshold) DO NOTHING",
+            [
+                sub.guild_id,
+                sub.user_id,
+                sub.channel_id,
+                sub.symbol,
+                sub.kind,
+                sub.threshold,
+                sub.cooldown_seconds,
+                to_iso(sub.created_at),
+            ],
+        )
+        if cursor.rowcount == 1:
+            return replace(sub, id=cursor.lastrowid), True
+        row = next(
+            db.query(
+                "SELECT * FROM subscriptions WHERE guild_id = ? AND user_id = ? AND symbol = ? AND kind = ? "
+                "AND threshold = ?",
+                [sub.guild_id, sub.user_id, sub.symbol, sub.kind, sub.threshold],
+            )
+        )
+        return _sub(row), False
+
+
+def remove(db: sqlite_utils.Database, guild_id: int, user_id: int, symbol: str, kind: str | None = None) -> int:
+    """Delete a user's subscriptions to `symbol` (all kinds, or one); returns how many were removed."""
+    sql = "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND symbol = ?"
+    params: list = [guild_id, user_id, symbol]
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
+    return db.execute(sql, params).rowcount
+
+
+def for_user(db: sqlite_utils.Database, guild_id: int, user_id: int) -> list[Subscription]:
+    rows = db.query(
+        "SELECT * FROM subscriptions WHERE guild_id = ? AND user_id = ? ORDER BY symbol, kind, threshold",
+        [guild_id, user_id],
+    )
+    return [_sub(row) for row in rows]
+
+
+def for_symbol(db: sqlite_utils.Database, symbol: str) -> list[Subscription]:
+    return [_sub(row) for row in db.query("SELECT * FROM subscriptions WHERE symbol = ? ORDER BY id", [symbol])]
+
+
+def watched_symbols(db: sqlite_utils.Database) -> set[str]:
+    """Every symbol some subscription needs: polled once per cycle however many users follow it."""
+    return {row["symbol"] for row in db.query("SELECT DISTINCT symbol FROM subscriptions")}
+
+
+def _sub(row: dict) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        channel_id=row["channel_id"],
+        symbol=row["symbol"],
+        kind=row["kind"],
+        threshold=row["threshold"],
+        cooldown_seconds=row["cooldown_seconds"],
+        created_at=from_iso(row["created_at"]),
+    )
