@@ -1,0 +1,197 @@
+"""The composition root: builds every long-lived part once, runs until asked to stop, closes in reverse order.
+
+Order of start: instance lock, database, HTTP session, scheduler, transports. Each part's close is pushed on an
+exit stack as it starts, so a failure half-way closes exactly what was opened, and Ctrl-C or SIGTERM unwinds all
+of it. Nothing elsewhere reaches for a global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import TextIO
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.commands.context import CommandContext
+from bot.commands.core import build_router
+from bot.commands.reply import Reply
+from bot.network import unreachable_reason
+from bot.settings import Settings
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport
+from bot.transports.discord_client import DiscordTransport
+from storage import prices
+from storage.database import Database
+from storage.lock import InstanceLock
+
+log = logging.getLogger(__name__)
+
+EXCHANGE_TZ = ZoneInfo("America/New_York")
+CLOSE_TIMEOUT = 5.0  # seconds each part gets to close before we move on
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        handle_signals: bool = True,
+        probe_network: bool = True,
+    ) -> None:
+        self.settings = settings
+        self._stdin = stdin or sys.stdin
+        self._stdout = stdout or sys.stdout
+        self._clock = clock
+        self._handle_signals = handle_signals
+        self._probe_network = probe_network
+        self._stop = asyncio.Event()
+        self._fatal: str | None = None
+        self.started = asyncio.Event()
+        self.database: Database | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.transports: list[Transport] = []
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def fail(self, message: str) -> None:
+        """Stop because something the operator must fix went wrong; `run` returns 1 and logs `message`."""
+        self._fatal = message
+        self._stop.set()
+
+    async def run(self) -> int:
+        """Run until stopped; returns the process exit code."""
+        loop = asyncio.get_running_loop()
+        async with contextlib.AsyncExitStack() as stack:
+            if self._handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, self.stop)
+                    stack.callback(loop.remove_signal_handler, sig)
+            await self._start(stack)
+            self.started.set()
+            await self._stop.wait()
+            log.info("Stopping")
+        if self._fatal:
+            log.error("%s", self._fatal)
+            return 1
+        log.info("Stopped cleanly")
+        return 0
+
+    async def _start(self, stack: contextlib.AsyncExitStack) -> None:
+        settings = self.settings
+        path = settings.storage.database
+
+        lock = InstanceLock(path).acquire()
+        stack.callback(lock.release)
+
+        self.database = await asyncio.to_thread(Database.open, path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+        stack.push_async_callback(_bounded, "database", lambda: asyncio.to_thread(self.database.close))
+        log.info("Database %s ready", path)
+
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.market.request_timeout_seconds),
+            headers={"User-Agent": "rotobot/0.1 (+https://github.com/rotobot)"},
+        )
+        stack.push_async_callback(_bounded, "HTTP session", self.session.close)
+
+        # Jobs arrive with market data and FOMC watch; the defaults here are deliberate for all of them:
+        # never two runs of one job at once, missed runs coalesced into one, and five minutes of grace.
+        self.scheduler = AsyncIOScheduler(
+            timezone=EXCHANGE_TZ,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        self.scheduler.start()
+        stack.callback(self.scheduler.shutdown, wait=False)
+
+        self.transports = self._build_transports()
+        self._router = build_router(settings.discord.prefix)
+        self._context = CommandContext(
+            settings=settings,
+            database=self.database,
+            now=self._clock,
+            started_at=self._clock(),
+            transports=tuple(t.name for t in self.transports),
+        )
+        for transport in self.transports:
+            await transport.start()
+            stack.push_async_callback(_bounded_close, transport)
+
+        if self._probe_network:
+            task = asyncio.create_task(self._report_network(), name="network-probe")
+            stack.push_async_callback(_cancel, task)
+
+    async def answer(self, text: str) -> Reply:
+        """Every transport's commands end here, so the console and Discord never disagree."""
+        return await self._router.dispatch(text, self._context)
+
+    def _build_transports(self) -> list[Transport]:
+        settings = self.settings
+        token = settings.discord.token
+        if token is None:
+            return [
+                ConsoleTransport(
+                    answer=self.answer,
+                    on_eof=self.stop,
+                    stdin=self._stdin,
+                    stdout=self._stdout,
+                )
+            ]
+        return [
+            DiscordTransport(
+                token=token,
+                prefix=settings.discord.prefix,
+                alert_channel_id=settings.discord.alert_channel_id,
+                answer=self.answer,
+                on_fatal=self.fail,
+            )
+        ]
+
+    async def _report_network(self) -> None:
+        url = self.settings.market.yahoo_url
+        reason = await unreachable_reason(self.session, url)
+        if reason is None:
+            log.info("Market data source %s is reachable", urlsplit(url).hostname)
+            return
+        covered = await self.database.run(prices.coverage)
+        stored = (
+            f"{len(covered)} symbols, latest close {max(c.last for c in covered)}" if covered else "no history yet"
+        )
+        log.warning(
+            "No network: %s is unreachable (%s). rotobot keeps running on stored data (%s).",
+            urlsplit(url).hostname,
+            reason,
+            stored,
+        )
+
+
+async def _bounded(name: str, close: Callable[[], Awaitable[object]]) -> None:
+    try:
+        await asyncio.wait_for(close(), CLOSE_TIMEOUT)
+    except asyncio.TimeoutError:
+        log.warning("%s did not close within %.0f s; moving on", name, CLOSE_TIMEOUT)
+
+
+async def _bounded_close(transport: Transport) -> None:
+    await _bounded(transport.name, transport.close)
+
+
+async def _cancel(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

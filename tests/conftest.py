@@ -1,0 +1,118 @@
+"""Shared helpers: run the real `rotobot` in a subprocess with a clean environment and a temporary home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without any rotobot or Discord setting, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ROTOBOT_", "DISCORD_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    # No test may reach the internet: the market data probe goes to a closed loopback port.
+    env.setdefault("ROTOBOT_MARKET_YAHOO_URL", "http://127.0.0.1:9")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def rotobot(tmp_path):
+    """Run `rotobot ARGS` to completion in tmp_path; returns the CompletedProcess."""
+
+    def run(*args: str, input: str = "", env: dict[str, str] | None = None, timeout: float = 60):
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env or clean_env(),
+            timeout=timeout,
+        )
+
+    return run
+
+
+@pytest.fixture
+def spawn(tmp_path):
+    """Start `rotobot ARGS` in tmp_path with pipes; every process is killed at the end of the test."""
+    procs: list[subprocess.Popen] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env or clean_env(),
+        )
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+class LineReader:
+    """Reads a pipe on a thread so a test can wait for a line with a deadline instead of blocking forever."""
+
+    def __init__(self, stream) -> None:
+        import queue
+        import threading
+
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        import queue
+        import time
+
+        deadline = time.monotonic() + timeout
+        for line in self.lines:
+            if text in line:
+                return line
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no line containing {text!r} within {timeout} s; got:\n{''.join(self.lines)}")
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"stream ended without {text!r}; got:\n{''.join(self.lines)}")
+            self.lines.append(line)
+            if text in line:
+                return line
+
+    def rest(self, timeout: float = 10) -> str:
+        """Everything until the stream ends."""
+        import queue
+
+        while True:
+            try:
+                line = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.lines.append(line)
+        return "".join(self.lines)

@@ -1,0 +1,150 @@
+"""The application's life: start on the console, answer, stop cleanly on EOF, Ctrl-C or SIGTERM, one instance."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sqlite3
+import sys
+import time
+
+import pytest
+
+from bot.app import App
+from bot.settings import load_settings
+from storage.lock import InstanceLock
+from tests.conftest import LineReader, clean_env
+
+
+def settings_for(tmp_path, **env):
+    env = {"ROTOBOT_STORAGE_DATABASE": str(tmp_path / "data" / "rotobot.db"), **env}
+    return load_settings(environ=env)
+
+
+async def test_console_answers_help_and_stops_at_end_of_input(tmp_path):
+    out = io.StringIO()
+    app = App(
+        settings_for(tmp_path),
+        stdin=io.StringIO("!help\n\n!rotation\n"),
+        stdout=out,
+        handle_signals=False,
+        probe_network=False,
+    )
+    assert await app.run() == 0
+    text = out.getvalue()
+    assert "!rotation" in text and "!status" in text  # the help list
+    assert "Rotation: small caps vs mega caps" in text
+    assert "no history stored yet" in text
+
+
+async def test_quit_ends_the_console_session(tmp_path):
+    out = io.StringIO()
+    app = App(
+        settings_for(tmp_path),
+        stdin=io.StringIO("quit\n!help\n"),
+        stdout=out,
+        handle_signals=False,
+        probe_network=False,
+    )
+    assert await app.run() == 0
+    assert "Bye." in out.getvalue()
+    assert "rotobot commands" not in out.getvalue()  # nothing after quit was answered
+
+
+async def test_every_part_is_closed_after_a_run(tmp_path):
+    app = App(settings_for(tmp_path), stdin=io.StringIO(""), stdout=io.StringIO(), handle_signals=False,
+              probe_network=False)
+    assert await app.run() == 0
+    assert app.session.closed
+    assert not app.scheduler.running
+    with pytest.raises(Exception, match="closed"):
+        app.database.call(lambda db: None)
+    InstanceLock(tmp_path / "data" / "rotobot.db").acquire().release()  # the lock was released
+
+
+async def test_a_failed_start_closes_what_was_opened(tmp_path):
+    database = tmp_path / "data" / "rotobot.db"
+    with InstanceLock(database):
+        app = App(settings_for(tmp_path), stdin=io.StringIO(""), stdout=io.StringIO(), handle_signals=False)
+        with pytest.raises(Exception, match="already running"):
+            await app.run()
+    assert app.database is None  # it stopped at the lock, before opening anything
+
+
+def test_make_run_style_session_answers_help_and_exits_on_eof(spawn):
+    proc = spawn("run")
+    out, err = proc.communicate("!help\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert "rotobot commands" in out
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_within_seconds_and_keeps_what_was_committed(spawn, tmp_path, sig):
+    proc = spawn("run")
+    out = LineReader(proc.stdout)
+    out.wait_for("listening on the console")
+    proc.stdin.write("!status\n")
+    proc.stdin.flush()
+    out.wait_for("schema 3 of 3")
+    started = time.monotonic()
+    proc.send_signal(sig)
+    assert proc.wait(timeout=10) == 0
+    assert time.monotonic() - started < 5
+    err = proc.stderr.read()
+    assert "Stopped cleanly" in err and "Traceback" not in err
+    database = tmp_path / "data" / "rotobot.db"
+    conn = sqlite3.connect(database)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    conn.close()
+    wal = database.with_name("rotobot.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # checkpointed on close
+
+
+def test_second_instance_on_the_same_database_refuses_to_run(spawn, rotobot):
+    first = spawn("run")
+    LineReader(first.stdout).wait_for("listening on the console")
+    second = rotobot("run", input="!help\n")
+    assert second.returncode == 1
+    assert f"Another rotobot (pid {first.pid}) is already running" in second.stderr
+    assert "rotobot commands" not in second.stdout
+    first.stdin.close()
+    assert first.wait(timeout=10) == 0
+
+
+def test_no_network_is_said_plainly_and_the_bot_keeps_answering(spawn):
+    proc = spawn("run", env=clean_env(ROTOBOT_MARKET_YAHOO_URL="http://127.0.0.1:9"))
+    err = LineReader(proc.stderr)
+    err.wait_for("No network: 127.0.0.1 is unreachable")
+    out = LineReader(proc.stdout)
+    proc.stdin.write("!help\n")
+    proc.stdin.flush()
+    out.wait_for("rotobot commands")
+    proc.stdin.close()
+    assert proc.wait(timeout=10) == 0
+
+
+def test_interactive_console_shows_a_prompt_and_ctrl_d_quits(tmp_path):
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        stdin=follower, stdout=follower, stderr=subprocess.DEVNULL, cwd=tmp_path, env=clean_env(),
+    )
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 30
+    while b"rotobot> " not in seen and time.monotonic() < deadline:
+        seen += os.read(leader, 4096)
+    assert b"rotobot> " in seen
+    os.write(leader, b"!help\n")
+    while b"!status" not in seen and time.monotonic() < deadline:
+        seen += os.read(leader, 4096)
+    assert b"!status" in seen
+    os.write(leader, b"\x04")  # Ctrl-D
+    assert proc.wait(timeout=10) == 0
+    os.close(leader)

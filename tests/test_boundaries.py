@@ -1,0 +1,56 @@
+"""The domain (alerts/) and storage (storage/) never depend on Discord, and SQL lives only in storage/."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+FORBIDDEN = {"alerts": ("discord", "bot"), "storage": ("discord", "bot", "alerts")}
+
+
+def modules(package: str):
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def imported_roots(path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_source_imports_nothing_forbidden(package):
+    for path in modules(package):
+        bad = imported_roots(path) & set(FORBIDDEN[package])
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_importing_every_domain_and_storage_module_loads_no_discord():
+    names = [
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for package in FORBIDDEN
+        for path in modules(package)
+    ]
+    code = f"import importlib, sys\nfor n in {names!r}: importlib.import_module(n)\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'bot')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|CREATE TABLE|PRAGMA)\b")
+
+
+def test_no_sql_outside_storage():
+    for package in ("bot", "alerts"):
+        for path in modules(package):
+            hits = SQL.findall(path.read_text())
+            assert not hits, f"{path.relative_to(ROOT)} holds SQL: {hits}"
