@@ -94,7 +94,7 @@ def _reminders(values: tuple[float, ...]) -> str | None:
 
 @dataclass(frozen=True)
 class DiscordSettings:
-    prefix: str = setting("!", "prefix of text commands (slash commands work too)", _prefix)
+    prefix: str = setting("!", "prefix of text commands such as !rotation", _prefix)
     alert_channel_id: int = setting(
         0, "channel that receives server-wide alerts; 0 means none", _between(0, 2**63 - 1, "a channel id")
     )

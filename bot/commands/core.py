@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Router
@@ -26,10 +28,10 @@ def help_reply(router: Router) -> Reply:
 async def status_command(ctx: CommandContext, args: list[str]) -> Reply:
     no_arguments("status", args)
     version, covered, pending = await ctx.database.run(_status_facts)
-    now = ctx.now()
+    now, tz = ctx.now(), ZoneInfo(ctx.settings.display.timezone)
     fields = [
         ("database", f"{ctx.database.path} (schema {version} of {LATEST})"),
-        ("running for", age(ctx.started_at, now)),
+        ("running since", f"{ctx.started_at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({age(ctx.started_at, now)})"),
         ("transports", ", ".join(ctx.transports) or "none"),
         ("alerts queued", str(pending)),
         ("history", f"{len(covered)} symbols" if covered else "none stored yet"),

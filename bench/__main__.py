@@ -1,0 +1,17 @@
+"""Run every benchmark and print its figures. Medians over repeats: the machine is shared and noisy."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import startup, storage_loop
+
+
+def main() -> None:
+    print("rotobot benchmarks (medians; ratios compare the two ways of doing the same work)\n")
+    asyncio.run(storage_loop.run())
+    startup.run()
+
+
+if __name__ == "__main__":
+    main()
