@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlite_utils
 
+from alerts.market.models import DailyBar
 from storage.timestamps import from_iso, to_iso
-
-
-@dataclass(frozen=True)
-class DailyBar:
-    symbol: str
-    date: date
-    close: float
-    source: str
-    fetched_at: datetime
-    open: float | None = None
-    high: float | None = None
-    low: float | None = None
-    volume: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 import sqlite_utils
 
+from alerts.market.models import Quote
 from storage.timestamps import from_iso, to_iso
-
-
-@dataclass(frozen=True)
-class Quote:
-    symbol: str
-    price: float
-    exchange_time: datetime
-    source: str
-    fetched_at: datetime
-    previous_close: float | None = None
 
 
 def save_quote(db: sqlite_utils.Database, quote: Quote) -> bool:
