@@ -72,7 +72,7 @@ def _prefix(value: str) -> str | None:
 def _timezone(value: str) -> str | None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder such as "America"
         return "an IANA time zone such as America/New_York or Europe/London"
     return None
 
@@ -121,7 +121,10 @@ class MarketSettings:
     stooq_api_key: Secret | None = secret("ROTOBOT_STOOQ_API_KEY", "Stooq API key, if you have one")
     request_timeout_seconds: float = setting(10.0, "timeout of one upstream request", _between(1.0, 120.0, "seconds"))
     max_jump_pct: float = setting(
-        10.0, "an index move beyond this needs a second look before it counts", _between(0.5, 100.0, "percent")
+        10.0, "a move beyond this from the last close counts only once confirmed", _between(0.5, 100.0, "percent")
+    )
+    source_down_notice_minutes: int = setting(
+        10, "a source failing this long raises one operator notice", _between(1, 1440, "minutes")
     )
 
 
@@ -228,7 +231,10 @@ def _as_float(raw, from_env: bool) -> float:
     elif isinstance(raw, bool) or not isinstance(raw, (int, float)):
         raise _Bad("a number such as 5.0")
     else:
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise _Bad("a number of sensible size") from None
     if not math.isfinite(value):
         raise _Bad("a finite number")
     return value
@@ -290,7 +296,7 @@ def _read_toml(path: Path) -> dict:
         raise SettingsError(f"Config file {path} cannot be read ({reason}): expected a readable UTF-8 TOML file") from None
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or a number too long for Python to read
         raise SettingsError(f"Config file {path} is not valid TOML ({exc})") from None
 
 
@@ -310,7 +316,8 @@ def _secret_fields() -> dict[str, tuple[str, str]]:
     return out
 
 
-def _read_secret(env: str, environ: Mapping[str, str]) -> Secret | None:
+def _read_secret(env: str, environ: Mapping[str, str]) -> tuple[Secret, str] | None:
+    """The secret and the variable it came from, or None when unset."""
     direct, file_var = environ.get(env), environ.get(env + "_FILE")
     if direct is not None and file_var is not None:
         raise SettingsError(f"Both {env} and {env}_FILE are set: expected only one of them")
@@ -333,7 +340,7 @@ def _read_secret(env: str, environ: Mapping[str, str]) -> Secret | None:
     if any(c.isspace() for c in value):
         # The value is not shown: a secret with a stray space is still a secret.
         raise SettingsError(f"{origin} holds whitespace inside the value: expected a single token with no spaces")
-    return Secret(value)
+    return Secret(value), origin
 
 
 def load_settings(config_path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -380,8 +387,9 @@ def load_settings(config_path: str | os.PathLike | None = None, environ: Mapping
         for f in dataclasses.fields(cls):
             dotted = f"{section}.{f.name}"
             if "secret_env" in f.metadata:
-                values[f.name] = _read_secret(f.metadata["secret_env"], environ)
-                sources[dotted] = f"env {f.metadata['secret_env']}" if values[f.name] else "not set"
+                found = _read_secret(f.metadata["secret_env"], environ)
+                values[f.name] = found[0] if found else None
+                sources[dotted] = f"env {found[1]}" if found else "not set"
                 continue
             if f.name not in raw[section]:
                 values[f.name] = f.default
@@ -408,6 +416,7 @@ def _split_env(name: str) -> tuple[str, str]:
             if key in names:
                 return section, key
             known = [f"{ENV_PREFIX}{section.upper()}_{n.upper()}" for n in names]
+            known += [f.metadata["secret_env"] for f in dataclasses.fields(cls) if "secret_env" in f.metadata]
             raise _unknown("environment variable", name, "the environment", known)
     known = [f"{ENV_PREFIX}{s.upper()}_..." for s in SECTIONS] + [CONFIG_ENV] + sorted(_secret_fields())
     raise _unknown("environment variable", name, "the environment", known)

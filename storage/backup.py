@@ -23,6 +23,8 @@ def backup(source: Path, target: Path, *, overwrite: bool = False) -> int:
     inspect_file(source)  # refuses a file that is not a database, touching nothing
     if target.resolve() == source.resolve():
         raise StorageError(f"The backup target {target} is the database itself: expected another path")
+    if target.is_dir():
+        raise StorageError(f"The backup target {target} is a folder: expected the path of a file to write")
     if target.exists() and not overwrite:
         raise StorageError(f"{target} already exists: choose a new path, or pass --force to replace it")
     if not target.parent.is_dir():

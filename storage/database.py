@@ -51,8 +51,11 @@ def inspect_file(path: Path) -> int | None:
             f"{path} is not a SQLite database (it starts with {header[:8]!r}); rotobot left it untouched. "
             "Move it aside or set storage.database to another path."
         )
-    # Read-only and immutable: no journal, no WAL, no lock file is created, not a byte of the file changes.
-    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    # Read-only: not a byte of the file changes. Immutable too (no -shm is created) unless a -wal holds commits
+    # that a crashed process never checkpointed; those may carry a newer schema, and a read-only reader sees them.
+    wal = path.with_name(path.name + "-wal")
+    has_wal = wal.exists() and wal.stat().st_size > 0
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if has_wal else "&immutable=1")
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:

@@ -1,0 +1,108 @@
+"""storage.migrations: a database of any older version reaches the latest with every row kept; a failed step is undone."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from storage.database import Database
+from storage.errors import StorageError
+from storage.migrations import LATEST, MIGRATIONS, migrate, schema_version
+
+T = "2024-03-01T15:30:00+00:00"
+
+# One full row per table; a new migration that adds a table must add a sample here (see the coverage test).
+SAMPLES = {
+    "daily_bars": {
+        "symbol": "IWM", "date": "2024-03-01", "open": 200.0, "high": 202.5, "low": 199.0, "close": 201.25,
+        "volume": 1_000_000, "source": "yahoo", "fetched_at": T,
+    },
+    "quotes": {
+        "symbol": "^RUT", "price": 2050.5, "previous_close": 2040.0, "exchange_time": T, "source": "yahoo",
+        "fetched_at": T,
+    },
+    "guild_settings": {"guild_id": 42, "key": "alert_channel", "value": "123", "updated_at": T},
+    "alert_state": {"rule_id": "rotation", "key": "^RUT/^NDX", "state": '{"armed": true}', "updated_at": T},
+    "outbox": {
+        "id": 7, "event_key": "rotation:2024-03-01", "kind": "rotation", "payload": "{}", "created_at": T,
+        "attempts": 1, "next_attempt_at": T, "delivered_at": None, "last_error": "timeout",
+    },
+    "subscriptions": {
+        "id": 3, "guild_id": 42, "user_id": 9, "channel_id": None, "symbol": "IWM", "kind": "above",
+        "threshold": 210.0, "cooldown_seconds": 3600, "created_at": T,
+    },
+    "fomc_meetings": {
+        "end_date": "2024-03-20", "start_date": "2024-03-19", "sep": 1, "unscheduled": 0, "notation_vote": 0,
+        "source": "fed", "updated_at": T,
+    },
+    "fomc_decisions": {
+        "date": "2024-01-31", "action": "maintain", "lower": 5.25, "upper": 5.5, "change_bp": 0, "unscheduled": 0,
+        "statement_url": "https://www.federalreserve.gov/x.htm", "votes": "{}", "source": "both", "recorded_at": T,
+    },
+}
+
+
+def test_versions_are_consecutive_from_one():
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    assert LATEST == len(MIGRATIONS)
+
+
+def test_the_samples_cover_every_table_of_the_latest_schema(tmp_path):
+    raw = sqlite_utils.Database(tmp_path / "latest.db")
+    migrate(raw)
+    assert set(raw.table_names()) == set(SAMPLES)
+
+
+@pytest.mark.parametrize("version", range(LATEST))
+def test_database_at_an_older_version_migrates_to_latest_keeping_every_row(tmp_path, version):
+    path = tmp_path / "old.db"
+    raw = sqlite_utils.Database(path)
+    assert [m.version for m in migrate(raw, target=version)] == list(range(1, version + 1))
+    assert schema_version(raw) == version
+    present = sorted(name for name in raw.table_names() if name in SAMPLES)
+    for name in present:
+        raw[name].insert(SAMPLES[name])
+    raw.close()
+
+    db = Database.open(path)
+    try:
+        rows = {name: db.call(lambda d, n=name: list(d[n].rows)) for name in present}
+        assert db.call(schema_version) == LATEST
+        assert set(db.call(lambda d: d.table_names())) == set(SAMPLES)
+    finally:
+        db.close()
+    assert rows == {name: [SAMPLES[name]] for name in present}
+
+
+def test_migrate_at_the_latest_version_applies_nothing(tmp_path):
+    raw = sqlite_utils.Database(tmp_path / "db.db")
+    assert len(migrate(raw)) == LATEST
+    assert migrate(raw) == []
+
+
+def test_a_migration_that_fails_midway_leaves_the_previous_version_intact(tmp_path):
+    raw = sqlite_utils.Database(tmp_path / "db.db")
+    migrate(raw, target=1)
+    raw.execute("CREATE TABLE subscriptions (anything TEXT)")  # v2 creates alert_state and outbox, then fails here
+    with pytest.raises(sqlite3.OperationalError, match="already exists"):
+        migrate(raw)
+    assert schema_version(raw) == 1
+    assert sorted(raw.table_names()) == ["daily_bars", "guild_settings", "quotes", "subscriptions"]
+    assert raw["subscriptions"].columns_dict == {"anything": str}
+
+
+def test_opening_a_database_whose_migration_fails_raises_one_line_and_keeps_its_version(tmp_path):
+    path = tmp_path / "db.db"
+    raw = sqlite_utils.Database(path)
+    migrate(raw, target=1)
+    raw.execute("CREATE TABLE subscriptions (anything TEXT)")
+    raw.close()
+    with pytest.raises(StorageError) as info:
+        Database.open(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message and "already exists" in message
+    raw = sqlite_utils.Database(path)
+    assert schema_version(raw) == 1 and not raw["alert_state"].exists() and not raw["outbox"].exists()
+    raw.close()
