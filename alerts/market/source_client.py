@@ -1,0 +1,273 @@
+"""The HTTP layer every market data source shares: one upstream, politely and resiliently.
+
+A SourceClient caps concurrent requests, spaces request starts, retries faults that may pass (timeouts,
+dropped connections, 5xx, 429) with backoff or the upstream's own Retry-After, and trips a circuit breaker
+when the upstream keeps failing. It returns raw bodies: parsing, and judging a 200 full of HTML, is the
+caller's job. Time, sleeping and randomness are injected so all of this is testable without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+
+import aiohttp
+from yarl import URL
+
+from alerts.market.breaker import CircuitBreaker
+from alerts.market.errors import SourceUnavailable, UpstreamError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with "equal jitter" by default.
+
+    The wait after failed try n (0-based) is ceiling(n) * (1 - jitter * rand), rand in [0, 1), where
+    ceiling(n) = min(max_delay, base_delay * 2**n). jitter=0.5 waits between half and all of the ceiling:
+    the floor keeps retries from landing right back on a struggling upstream, the random half spreads out
+    callers that failed together. jitter=1.0 is "full jitter" (fewest total calls, but may retry at once);
+    jitter=0 is plain doubling.
+    """
+
+    attempts: int = 4  # total tries including the first
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    jitter: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"attempts must be at least 1, not {self.attempts}")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("delays must not be negative")
+        if not 0 <= self.jitter <= 1:
+            raise ValueError(f"jitter must be within [0, 1], not {self.jitter}")
+
+    def ceiling(self, attempt: int) -> float:
+        """The most the wait after failed try `attempt` can be; never decreases as attempts grow."""
+        if attempt < 0:
+            raise ValueError(f"attempt must not be negative, not {attempt}")
+        # Clamp the exponent: 2.0**1024 raises, while an overflow to inf in the product is harmless under min().
+        return min(self.max_delay, self.base_delay * 2.0 ** min(attempt, 1000))
+
+    def delay(self, attempt: int, rand: float) -> float:
+        return self.ceiling(attempt) * (1 - self.jitter * rand)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    content_type: str  # the media type alone, e.g. "application/json" (no charset)
+    body: bytes
+    url: str  # the final URL without its query string, so it is safe to log or quote in an error
+
+
+def without_query(url: str | URL) -> str:
+    """The URL without query or fragment: query strings carry API keys."""
+    return str(URL(str(url)).with_query(None).with_fragment(None))
+
+
+_URL_QUERY = re.compile(r"""(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'"<>]*)[?#][^\s'"<>]*""")
+
+
+def strip_queries(text: str) -> str:
+    """Text (an exception's message, say) with the query string cut from every URL in it."""
+    return _URL_QUERY.sub(r"\1", text)
+
+
+_DELTA_SECONDS = re.compile(r"\d+")
+
+
+def retry_after_seconds(value: str | None, *, server_date: str | None, now: float) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or an HTTP-date); None if absent or unreadable.
+
+    An HTTP-date is measured from the response's own Date header when there is one, so a skew between the
+    upstream's clock and ours does not matter; otherwise from `now` (seconds since the epoch).
+    """
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    reference = _http_date(server_date) if server_date else None
+    return max(0.0, when - (reference if reference is not None else now))
+
+
+def _http_date(value: str) -> float | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    # Naive only for "-0000", which RFC 5322 still means UTC; and datetime.timestamp() would assume local time.
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC).timestamp()
+    return parsed.timestamp()
+
+
+@dataclass(frozen=True)
+class _Fault:
+    """Why one try failed."""
+
+    reason: str
+    retryable: bool
+    retry_after: float | None = None
+    joiner: str = ", "  # "HTTP 503 after 4 tries" but "timed out after 10 s, 4 tries"
+
+    def after(self, tries: int) -> str:
+        return f"{self.reason}{self.joiner}{tries} {'try' if tries == 1 else 'tries'}"
+
+
+class SourceClient:
+    """One upstream (e.g. "yahoo"): shared session, concurrency cap, rate limit, retries, breaker."""
+
+    def __init__(
+        self,
+        name: str,
+        session: aiohttp.ClientSession,
+        *,
+        max_concurrency: int = 4,
+        min_interval: float = 0.0,
+        timeout: float = 10.0,
+        retry: RetryPolicy = RetryPolicy(),
+        breaker: CircuitBreaker | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency}")
+        if min_interval < 0:
+            raise ValueError(f"min_interval must not be negative, not {min_interval}")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, not {timeout}")
+        self.name = name
+        self._session = session  # owned by the app: never created or closed here
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._min_interval = min_interval
+        self._next_start = -math.inf
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._retry = retry
+        self.breaker = breaker if breaker is not None else CircuitBreaker(clock=clock)
+        self._sleep = sleep
+        self._clock = clock
+        self._rand = rand
+        self._wall_clock = wall_clock  # only for Retry-After dates from a response without a Date header
+        self.requests_sent = 0  # every try that went out, retries included
+
+    async def get(
+        self, url: str, *, params: Mapping[str, str | int | float] | None = None, symbol: str | None = None
+    ) -> Response:
+        if not self.breaker.allow():
+            raise SourceUnavailable(self.name, self._circuit_reason(), symbol=symbol)
+        try:
+            response = await self._get_with_retries(url, params, symbol)
+        except UpstreamError as error:
+            # A 404 or 400 says the symbol is bad, not the source: only retryable faults count against it.
+            if error.retryable:
+                self.breaker.record_failure()
+            else:
+                self.breaker.release_trial()
+            raise
+        except BaseException:
+            self.breaker.release_trial()  # cancelled: a half-open trial proved nothing either way
+            raise
+        self.breaker.record_success()
+        return response
+
+    async def _get_with_retries(
+        self, url: str, params: Mapping[str, str | int | float] | None, symbol: str | None
+    ) -> Response:
+        attempts = self._retry.attempts
+        for attempt in range(attempts):
+            outcome = await self._try_once(url, params)
+            if isinstance(outcome, Response):
+                return outcome
+            fault = outcome
+            if not fault.retryable:
+                raise UpstreamError(self.name, fault.reason, symbol=symbol, retryable=False)
+            if fault.retry_after is not None and fault.retry_after > self._retry.max_delay:
+                reason = (
+                    f"{fault.reason}, asked to retry in {math.ceil(fault.retry_after)} s"
+                    f" (more than the {self._retry.max_delay:g} s this client waits)"
+                )
+                raise UpstreamError(self.name, reason, symbol=symbol, retryable=True)
+            tries = attempt + 1
+            if tries == attempts:
+                raise UpstreamError(self.name, fault.after(tries), symbol=symbol, retryable=True)
+            wait = fault.retry_after if fault.retry_after is not None else self._retry.delay(attempt, self._rand())
+            log.info(
+                "%s: %s from %s (try %d of %d); retrying in %.2f s",
+                self.name, fault.reason, without_query(url), tries, attempts, wait,
+            )
+            await self._sleep(wait)
+        raise AssertionError("unreachable: the last try returns or raises")
+
+    async def _try_once(self, url: str, params: Mapping[str, str | int | float] | None) -> Response | _Fault:
+        async with self._slots:
+            await self._wait_for_turn()
+            self.requests_sent += 1
+            try:
+                async with self._session.get(url, params=params, timeout=self._timeout) as reply:
+                    body = await reply.read()
+            except TimeoutError:  # aiohttp's own timeout errors subclass it too
+                return _Fault(f"timed out after {self._timeout.total:g} s", retryable=True)
+            except aiohttp.ClientConnectorError as error:
+                return _Fault(f"cannot connect: {_describe(error)}", retryable=True)
+            except aiohttp.ClientConnectionError as error:
+                return _Fault(f"connection lost: {_describe(error)}", retryable=True)
+            except aiohttp.ClientPayloadError as error:
+                return _Fault(f"broken response body: {_describe(error)}", retryable=True)
+            except aiohttp.ClientError as error:  # e.g. too many redirects, a malformed URL: another try won't help
+                return _Fault(_describe(error), retryable=False)
+        return self._judge(reply, body)
+
+    def _judge(self, reply: aiohttp.ClientResponse, body: bytes) -> Response | _Fault:
+        status = reply.status
+        if 200 <= status < 300:
+            return Response(status, reply.content_type, body, without_query(reply.url))
+        if status == 429 or status >= 500:
+            retry_after = None
+            if status in (429, 503):
+                retry_after = retry_after_seconds(
+                    reply.headers.get("Retry-After"), server_date=reply.headers.get("Date"), now=self._wall_clock()
+                )
+            return _Fault(f"HTTP {status}", retryable=True, retry_after=retry_after, joiner=" after ")
+        return _Fault(f"HTTP {status}", retryable=False)
+
+    async def _wait_for_turn(self) -> None:
+        """Space request starts by min_interval across every caller of this client."""
+        if self._min_interval <= 0:
+            return
+        now = self._clock()
+        start = max(now, self._next_start)
+        # Book the slot before sleeping, so concurrent callers queue behind it instead of racing for it.
+        self._next_start = start + self._min_interval
+        if start > now:
+            await self._sleep(start - now)
+
+    def _circuit_reason(self) -> str:
+        if self.breaker.state == "half_open":
+            return "circuit half-open: a trial request is already out"
+        wait = self.breaker.seconds_until_trial()
+        open_for = self.breaker.reset_after - wait
+        return (
+            f"circuit open for the last {open_for:.0f} s after {self.breaker.failures} failures in a row; "
+            f"next try in {math.ceil(wait)} s"
+        )
+
+
+def _describe(error: BaseException) -> str:
+    return strip_queries(str(error) or type(error).__name__)
