@@ -1,0 +1,46 @@
+"""How old is what we know? Every reader (status, commands, alerts) asks here, so they all say the same.
+
+In session a quote older than two poll intervals is stale. Daily bars are stale when a session has closed that
+is not stored yet. Outside the session nothing new is expected, so nothing goes stale just by waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from alerts.market.sessions import NyseSessions
+
+
+@dataclass(frozen=True)
+class Freshness:
+    stale: bool
+    text: str
+
+
+def _age(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def quote_freshness(fetched_at: datetime, now: datetime, poll_seconds: int, sessions: NyseSessions) -> Freshness:
+    age = (now - fetched_at).total_seconds()
+    if sessions.is_open(now) and age > 2 * poll_seconds:
+        return Freshness(True, f"stale: last quote {_age(age)} ago")
+    return Freshness(False, f"{_age(age)} ago")
+
+
+def bars_freshness(last: date, now: datetime, sessions: NyseSessions) -> Freshness:
+    closed = sessions.last_closed(now)
+    if closed is None or last >= closed.date:
+        return Freshness(False, "up to date")
+    if not sessions.covers(last + timedelta(days=1)):
+        return Freshness(True, f"stale: last bar {last}, more than a year behind")
+    behind = len(sessions.sessions_between(last + timedelta(days=1), closed.date))
+    return Freshness(True, f"stale: last bar {last}, {behind} session{'s' if behind != 1 else ''} behind")
