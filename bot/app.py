@@ -26,9 +26,14 @@ from bot.commands.core import build_router
 from bot.commands.reply import Reply
 from bot.network import unreachable_reason
 from bot.settings import Settings
-from bot.transports.base import Transport
+from bot.jobs.seed import seed_if_empty
+from bot.market_wiring import build_market_jobs
+from bot.schedule import quiet_on_shutdown, schedule_market_jobs
+from bot.transports.base import Notification, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.discord_client import DiscordTransport
+from alerts.market.health import Notice
+from alerts.market.sessions import SessionBook
 from storage import prices
 from storage.database import Database
 from storage.lock import InstanceLock
@@ -53,6 +58,7 @@ class App:
         clock: Callable[[], datetime] = utc_now,
         handle_signals: bool = True,
         probe_network: bool = True,
+        fetch: bool = True,
     ) -> None:
         self.settings = settings
         self._stdin = stdin or sys.stdin
@@ -60,6 +66,8 @@ class App:
         self._clock = clock
         self._handle_signals = handle_signals
         self._probe_network = probe_network
+        self._fetch = fetch
+        self.sessions = SessionBook()
         self._stop = asyncio.Event()
         self._fatal: str | None = None
         self.started = asyncio.Event()
@@ -120,6 +128,11 @@ class App:
         self.scheduler.start()
         stack.callback(self.scheduler.shutdown, wait=False)
 
+        self.market_jobs = build_market_jobs(
+            settings, self.database, self.session, self.sessions, clock=self._clock, notify=self._notify_operator
+        )
+        await seed_if_empty(self.database, self._clock())
+
         self.transports = self._build_transports()
         self._router = build_router(settings.discord.prefix)
         self._context = CommandContext(
@@ -127,6 +140,7 @@ class App:
             database=self.database,
             now=self._clock,
             started_at=self._clock(),
+            sessions=self.sessions,
             transports=tuple(t.name for t in self.transports),
         )
         for transport in self.transports:
@@ -136,6 +150,18 @@ class App:
         if self._probe_network:
             task = asyncio.create_task(self._report_network(), name="network-probe")
             stack.push_async_callback(_cancel, task)
+        if self._fetch:
+            schedule_market_jobs(self.scheduler, self.market_jobs, settings.market.poll_seconds)
+            # Whatever was missed while rotobot was down is fetched now, not at 03:10.
+            self.scheduler.add_job(quiet_on_shutdown(self.market_jobs.backfill_job), id="startup_backfill",
+                                   misfire_grace_time=None)
+
+    async def _notify_operator(self, notice: Notice) -> None:
+        for transport in self.transports:
+            try:
+                await transport.send(Notification(f"operator:{notice.source}:{notice.kind}", notice.text))
+            except Exception:  # one broken transport must not keep the notice from the others
+                log.exception("%s could not show an operator notice", transport.name)
 
     async def answer(self, text: str) -> Reply:
         """Every transport's commands end here, so the console and Discord never disagree."""

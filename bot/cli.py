@@ -11,8 +11,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
+from bot import cli_data
+from bot.cli_data import InputError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings, render
 from storage.backup import backup
@@ -30,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         default=argparse.SUPPRESS,
         help="TOML settings file (default: $ROTOBOT_CONFIG, else built-in defaults)",
+    )
+    common.add_argument(
+        "--db", metavar="PATH", type=Path, default=argparse.SUPPRESS, help="SQLite database (overrides storage.database)"
     )
     parser = argparse.ArgumentParser(
         prog="rotobot",
@@ -52,7 +59,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     take.add_argument("path", type=Path, help="where to write the copy")
     take.add_argument("--force", action="store_true", help="replace PATH if it exists")
+
+    load = commands.add_parser(
+        "import", parents=[common], help="store daily bars from a Yahoo chart JSON or a CSV (Stooq's included)"
+    )
+    load.add_argument("file", type=Path, help="the file to import")
+    load.add_argument("--symbol", help="the symbol, when the file does not say (default: its meta or its name)")
+    show = commands.add_parser("prices", parents=[common], help="print stored daily bars of a symbol")
+    show.add_argument("symbol", help="e.g. ^RUT")
+    show.add_argument("--last", type=_positive, metavar="N", help="only the last N sessions")
+    show.add_argument("--json", action="store_true", help="one JSON object per line")
+    fill = commands.add_parser("backfill", parents=[common], help="fetch missing daily history now")
+    fill.add_argument("symbols", nargs="*", metavar="SYM", help="default: every symbol rotobot needs")
+    fill.add_argument("--since", help="fetch from this date (YYYY-MM-DD) even if stored")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of sessions")
+    return value
 
 
 def _version() -> str:
@@ -71,19 +101,36 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"rotobot: bad settings: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if getattr(args, "db", None) is not None:
+        settings = replace(settings, storage=replace(settings.storage, database=args.db))
     configure_logging(settings.log.level, settings.secrets())
     try:
-        if args.command == "config":
-            print(render(settings), end="")
-            return 0
-        if args.command == "db":
-            size = backup(settings.storage.database, args.path, overwrite=args.force)
-            print(f"Backed up {settings.storage.database} to {args.path} ({size:,} bytes)")
-            return 0
-        return _run(settings)
-    except StorageError as exc:
+        return _dispatch(args, settings)
+    except (StorageError, InputError) as exc:
         print(f"rotobot: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "config":
+        print(render(settings), end="")
+        return 0
+    if args.command == "db":
+        size = backup(settings.storage.database, args.path, overwrite=args.force)
+        print(f"Backed up {settings.storage.database} to {args.path} ({size:,} bytes)")
+        return 0
+    if args.command == "import":
+        print(cli_data.import_file(settings, args.file, args.symbol, datetime.now(timezone.utc)))
+        return 0
+    if args.command == "prices":
+        print(cli_data.show_prices(settings, args.symbol, args.last, args.json))
+        return 0
+    if args.command == "backfill":
+        since = cli_data.parse_day(args.since) if args.since else None
+        report, complete = cli_data.backfill(settings, args.symbols, since)
+        print(report)
+        return 0 if complete else EXIT_RUNTIME
+    return _run(settings)
 
 
 def _run(settings: Settings) -> int:

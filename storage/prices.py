@@ -20,6 +20,45 @@ class Coverage:
     sessions: int
 
 
+@dataclass(frozen=True)
+class StoreResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: StoreResult) -> StoreResult:
+        return StoreResult(self.added + other.added, self.updated + other.updated, self.unchanged + other.unchanged)
+
+
+_VALUES = ("open", "high", "low", "close", "volume")
+
+
+def store_bars(db: sqlite_utils.Database, bars: Iterable[DailyBar]) -> StoreResult:
+    """Write only what is new or changed, and say which: re-importing the same file changes nothing."""
+    by_symbol: dict[str, list[DailyBar]] = {}
+    for bar in bars:
+        by_symbol.setdefault(bar.symbol, []).append(bar)
+    result = StoreResult()
+    with db.atomic():
+        for symbol, group in by_symbol.items():
+            first, last = min(b.date for b in group), max(b.date for b in group)
+            stored = {
+                row["date"]: tuple(row[v] for v in _VALUES)
+                for row in db.query(
+                    f"SELECT date, {', '.join(_VALUES)} FROM daily_bars WHERE symbol = ? AND date BETWEEN ? AND ?",
+                    [symbol, first.isoformat(), last.isoformat()],
+                )
+            }
+            new = [b for b in group if b.date.isoformat() not in stored]
+            changed = [
+                b for b in group
+                if b.date.isoformat() in stored and stored[b.date.isoformat()] != tuple(getattr(b, v) for v in _VALUES)
+            ]
+            upsert_daily_bars(db, new + changed)
+            result += StoreResult(len(new), len(changed), len(group) - len(new) - len(changed))
+    return result
+
+
 def upsert_daily_bars(db: sqlite_utils.Database, bars: Iterable[DailyBar]) -> int:
     """Insert or replace bars by (symbol, date); returns how many rows were written."""
     rows = [
@@ -60,6 +99,35 @@ def daily_bars(
 def last_bar(db: sqlite_utils.Database, symbol: str) -> DailyBar | None:
     rows = list(db.query("SELECT * FROM daily_bars WHERE symbol = ? ORDER BY date DESC LIMIT 1", [symbol]))
     return _bar(rows[0]) if rows else None
+
+
+def latest_dates(db: sqlite_utils.Database) -> dict[str, date]:
+    """The newest stored session of every symbol."""
+    rows = db.query("SELECT symbol, max(date) AS last FROM daily_bars GROUP BY symbol")
+    return {row["symbol"]: date.fromisoformat(row["last"]) for row in rows}
+
+
+def stored_dates(db: sqlite_utils.Database, symbol: str, first: date, last: date) -> set[date]:
+    rows = db.query(
+        "SELECT date FROM daily_bars WHERE symbol = ? AND date BETWEEN ? AND ?",
+        [symbol, first.isoformat(), last.isoformat()],
+    )
+    return {date.fromisoformat(row["date"]) for row in rows}
+
+
+def close_before(db: sqlite_utils.Database, symbol: str, day: date) -> float | None:
+    """The last stored close strictly before `day`: the reference a new price is judged against."""
+    rows = list(
+        db.query(
+            "SELECT close FROM daily_bars WHERE symbol = ? AND date < ? ORDER BY date DESC LIMIT 1",
+            [symbol, day.isoformat()],
+        )
+    )
+    return rows[0]["close"] if rows else None
+
+
+def is_empty(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT NOT EXISTS (SELECT 1 FROM daily_bars)").fetchone()[0] == 1
 
 
 def coverage(db: sqlite_utils.Database) -> list[Coverage]:

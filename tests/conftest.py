@@ -18,6 +18,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     # No test may reach the internet: the market data probe goes to a closed loopback port.
     env.setdefault("ROTOBOT_MARKET_YAHOO_URL", "http://127.0.0.1:9")
+    env.setdefault("ROTOBOT_MARKET_STOOQ_URL", "http://127.0.0.1:9")
     env.update(extra)
     return env
 

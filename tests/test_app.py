@@ -17,8 +17,16 @@ from storage.lock import InstanceLock
 from tests.conftest import LineReader, clean_env
 
 
+CLOSED_PORT = "http://127.0.0.1:9"  # no test reaches the internet: every source points at a closed loopback port
+
+
 def settings_for(tmp_path, **env):
-    env = {"ROTOBOT_STORAGE_DATABASE": str(tmp_path / "data" / "rotobot.db"), **env}
+    env = {
+        "ROTOBOT_STORAGE_DATABASE": str(tmp_path / "data" / "rotobot.db"),
+        "ROTOBOT_MARKET_YAHOO_URL": CLOSED_PORT,
+        "ROTOBOT_MARKET_STOOQ_URL": CLOSED_PORT,
+        **env,
+    }
     return load_settings(environ=env)
 
 
@@ -35,7 +43,7 @@ async def test_console_answers_help_and_stops_at_end_of_input(tmp_path):
     text = out.getvalue()
     assert "!rotation" in text and "!status" in text  # the help list
     assert "Rotation: small caps vs mega caps" in text
-    assert "no history stored yet" in text
+    assert "small caps ^RUT  close 2,620.99 on 2026-02-23 from bundled:yahoo (stale: " in text  # offline, and says so
 
 
 async def test_quit_ends_the_console_session(tmp_path):

@@ -43,7 +43,13 @@ async def fake_discord(monkeypatch):
 async def test_rejected_token_stops_the_bot_and_is_never_logged(tmp_path, fake_discord):
     database = tmp_path / "data" / "rotobot.db"
     settings = load_settings(
-        environ={"DISCORD_TOKEN": TOKEN, "ROTOBOT_STORAGE_DATABASE": str(database), "ROTOBOT_LOG_LEVEL": "DEBUG"}
+        environ={
+            "DISCORD_TOKEN": TOKEN,
+            "ROTOBOT_STORAGE_DATABASE": str(database),
+            "ROTOBOT_LOG_LEVEL": "DEBUG",
+            "ROTOBOT_MARKET_YAHOO_URL": "http://127.0.0.1:9",  # never the internet
+            "ROTOBOT_MARKET_STOOQ_URL": "http://127.0.0.1:9",
+        }
     )
     logs = io.StringIO()
     handler = configure_logging("DEBUG", settings.secrets(), stream=logs)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from alerts.market.sessions import SessionBook
 from bot.settings import Settings
 from storage.database import Database
 
@@ -16,4 +17,5 @@ class CommandContext:
     database: Database
     now: Callable[[], datetime]
     started_at: datetime
+    sessions: SessionBook
     transports: tuple[str, ...] = ()

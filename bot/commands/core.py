@@ -8,7 +8,8 @@ from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Router
 from bot.timefmt import age
-from storage import outbox, prices
+from alerts.market.freshness import bars_freshness, quote_freshness
+from storage import outbox, prices, quotes
 from storage.migrations import LATEST, schema_version
 
 
@@ -27,30 +28,29 @@ def help_reply(router: Router) -> Reply:
 
 async def status_command(ctx: CommandContext, args: list[str]) -> Reply:
     no_arguments("status", args)
-    version, covered, pending = await ctx.database.run(_status_facts)
+    symbols = _shown_symbols(ctx)
+    version, covered, pending, bars, latest = await ctx.database.run(_status_facts, symbols)
     now, tz = ctx.now(), ZoneInfo(ctx.settings.display.timezone)
     fields = [
         ("database", f"{ctx.database.path} (schema {version} of {LATEST})"),
         ("running since", f"{ctx.started_at.astimezone(tz):%Y-%m-%d %H:%M %Z} ({age(ctx.started_at, now)})"),
         ("transports", ", ".join(ctx.transports) or "none"),
         ("alerts queued", str(pending)),
-        ("history", f"{len(covered)} symbols" if covered else "none stored yet"),
+        ("history", f"{len(covered)} symbols, {sum(c.sessions for c in covered):,} daily bars" if covered else "none"),
     ]
-    fields += [(c.symbol, f"{c.sessions} sessions, {c.first} to {c.last}") for c in covered]
-    return Reply("rotobot status", fields=tuple(fields))
+    fields += [(symbol, _data_line(ctx, bars.get(symbol), latest.get(symbol), now)) for symbol in symbols]
+    return Reply("rotobot status", fields=tuple(fields), footer="times of day in " + ctx.settings.display.timezone)
 
 
 async def rotation_command(ctx: CommandContext, args: list[str]) -> Reply:
     no_arguments("rotation", args)
     rotation = ctx.settings.rotation
-    small, large = await ctx.database.run(_last_bars, rotation.small, rotation.large)
+    _, _, _, bars, latest = await ctx.database.run(_status_facts, [rotation.small, rotation.large])
     now = ctx.now()
-    fields = []
-    for leg, symbol, bar in (("small caps", rotation.small, small), ("mega caps", rotation.large, large)):
-        if bar is None:
-            fields.append((f"{leg} {symbol}", "no history stored yet"))
-        else:
-            fields.append((f"{leg} {symbol}", f"{bar.close:,.2f} close {bar.date} (fetched {age(bar.fetched_at, now)} ago)"))
+    fields = [
+        (f"{leg} {symbol}", _data_line(ctx, bars.get(symbol), latest.get(symbol), now))
+        for leg, symbol in (("small caps", rotation.small), ("mega caps", rotation.large))
+    ]
     lines = (
         f"Spread: {rotation.window}-session change of {rotation.small}/{rotation.large}; "
         f"alerts at {rotation.upper:+.1f}% and {rotation.lower:+.1f}% (re-arm {rotation.hysteresis:.1f} pts back)",
@@ -58,12 +58,31 @@ async def rotation_command(ctx: CommandContext, args: list[str]) -> Reply:
     return Reply("Rotation: small caps vs mega caps", lines, tuple(fields), footer="from stored data; no live fetch")
 
 
-def _status_facts(db):
-    return schema_version(db), prices.coverage(db), outbox.pending_count(db)
+def _shown_symbols(ctx: CommandContext) -> list[str]:
+    settings = ctx.settings
+    wanted = [settings.rotation.small, settings.rotation.large, *settings.market.watchlist, *settings.market.basket]
+    return list(dict.fromkeys(wanted))
 
 
-def _last_bars(db, small: str, large: str):
-    return prices.last_bar(db, small), prices.last_bar(db, large)
+def _data_line(ctx: CommandContext, bar, quote, now) -> str:
+    """Last close and last quote of a symbol, each with where it came from and whether it is stale."""
+    if bar is None and quote is None:
+        return "nothing stored yet"
+    calendar = ctx.sessions.around(now)
+    parts = []
+    if bar is not None:
+        fresh = bars_freshness(bar.date, now, calendar)
+        parts.append(f"close {bar.close:,.2f} on {bar.date} from {bar.source}" + (f" ({fresh.text})" if fresh.stale else ""))
+    if quote is not None:
+        fresh = quote_freshness(quote.fetched_at, now, ctx.settings.market.poll_seconds, calendar)
+        parts.append(f"last {quote.price:,.2f} from {quote.source}, {fresh.text}")
+    return "; ".join(parts)
+
+
+def _status_facts(db, symbols: list[str]):
+    bars = {s: b for s in symbols if (b := prices.last_bar(db, s)) is not None}
+    stored_quotes = quotes.all_quotes(db)
+    return schema_version(db), prices.coverage(db), outbox.pending_count(db), bars, stored_quotes
 
 
 def build_router(prefix: str) -> Router:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from storage import prices
 from storage.prices import Coverage, DailyBar, coverage, daily_bars, last_bar, upsert_daily_bars
 
 NOW = datetime(2024, 3, 1, 22, 0, tzinfo=timezone.utc)
@@ -70,3 +71,32 @@ def test_fetch_time_is_kept_to_the_second(db):
     precise = NOW + timedelta(microseconds=750_000)
     db.call(upsert_daily_bars, [DailyBar("IWM", date(2024, 3, 1), 1.0, "yahoo", precise)])
     assert db.call(last_bar, "IWM").fetched_at == NOW
+
+
+# --- what the market jobs and imports ask of stored history -------------------------------------------------------
+
+
+def _bar(day: int, close: float, symbol: str = "^RUT") -> DailyBar:
+    return DailyBar(symbol, date(2025, 12, day), close, "yahoo", datetime(2025, 12, 12, tzinfo=timezone.utc))
+
+
+def test_store_bars_says_what_was_added_updated_and_unchanged(db):
+    first = db.call(prices.store_bars, [_bar(10, 2559.61), _bar(11, 2590.61)])
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    again = db.call(prices.store_bars, [_bar(10, 2559.61), _bar(11, 2590.0), _bar(12, 2551.46)])
+    assert (again.added, again.updated, again.unchanged) == (1, 1, 1)
+    assert db.call(prices.last_bar, "^RUT").close == 2551.46
+
+
+def test_latest_dates_stored_dates_and_close_before(db):
+    db.call(prices.store_bars, [_bar(10, 2559.61), _bar(12, 2551.46), _bar(11, 100.0, "IWM")])
+    assert db.call(prices.latest_dates) == {"^RUT": date(2025, 12, 12), "IWM": date(2025, 12, 11)}
+    assert db.call(prices.stored_dates, "^RUT", date(2025, 12, 1), date(2025, 12, 11)) == {date(2025, 12, 10)}
+    assert db.call(prices.close_before, "^RUT", date(2025, 12, 12)) == 2559.61
+    assert db.call(prices.close_before, "^RUT", date(2025, 12, 10)) is None
+
+
+def test_is_empty(db):
+    assert db.call(prices.is_empty)
+    db.call(prices.store_bars, [_bar(10, 2559.61)])
+    assert not db.call(prices.is_empty)

@@ -1,0 +1,32 @@
+"""Real daily history shipped with rotobot, to seed an empty database (see data/SOURCES.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+
+from alerts.market.history_csv import parse_history_csv
+from alerts.market.models import DailyBar
+
+# symbol -> bundled file; unchanged copies of recorded real data.
+BUNDLED_FILES = {
+    "^RUT": "yahoo_daily_RUT_index_1987-2026.csv",
+    "^NDX": "stooq_daily_NDX_index_1938_to_2026-05-01.csv",
+    "IWM": "yahoo_daily_IWM_2000-2026.csv",
+    "QQQ": "yahoo_daily_QQQ_1999-2026.csv",
+    "KRE": "yahoo_daily_KRE_2023-07-03_to_2026-07-02.csv",
+    "CFG": "yahoo_daily_CFG_2014-09-24_to_2021-09-30.csv",
+    "ZION": "yahoo_daily_ZION_2000-01-03_to_2024-07-16.csv",
+    "AAON": "yahoo_close_only_AAON_1992-12-16_to_2026-07-13.csv",
+    "ROAD": "yahoo_close_only_ROAD_2018-05-04_to_2026-07-14.csv",
+}
+
+
+def bundled_history(symbol: str, *, now: datetime) -> list[DailyBar]:
+    """The bundled bars of `symbol` ([] when none ship), checked like any other source."""
+    name = BUNDLED_FILES.get(symbol)
+    if name is None:
+        return []
+    text = resources.files("alerts.market").joinpath("data", name).read_text(encoding="utf-8")
+    source = "bundled:" + ("stooq" if name.startswith("stooq") else "yahoo")
+    return parse_history_csv(text, symbol=symbol, source=source, fetched_at=now, now=now).bars

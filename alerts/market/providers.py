@@ -1,0 +1,160 @@
+"""Market data sources behind one small interface, and failover between them per symbol.
+
+A provider answers two questions: daily bars of one symbol for a date range, and the latest quote of one symbol.
+Whatever it fetched has passed its parser's checks (alerts/market/validate.py) or it raised UpstreamError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+from urllib.parse import quote as urlquote
+
+from alerts.market.errors import UpstreamError
+from alerts.market.models import DailyBar, Quote
+from alerts.market.source_client import SourceClient
+from alerts.market.stooq_csv import parse_stooq_csv, stooq_symbol
+from alerts.market.yahoo_chart import parse_chart
+
+log = logging.getLogger(__name__)
+
+
+class Provider(Protocol):
+    name: str
+    has_quotes: bool
+
+    def supports(self, symbol: str) -> bool: ...
+
+    async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]: ...
+
+    async def quote(self, symbol: str, now: datetime) -> Quote: ...
+
+
+def _epoch(day: date) -> int:
+    return int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp())
+
+
+class YahooProvider:
+    """Yahoo Finance chart API v8: daily bars and the latest quote, no key."""
+
+    name = "yahoo"
+    has_quotes = True
+
+    def __init__(self, client: SourceClient, base_url: str) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+
+    def supports(self, symbol: str) -> bool:
+        return True
+
+    def _url(self, symbol: str) -> str:
+        return f"{self._base}/v8/finance/chart/{urlquote(symbol, safe='')}"
+
+    async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]:
+        # period2 is exclusive and in UTC: the day after `end` covers every exchange-local date up to `end`.
+        params = {"period1": _epoch(start), "period2": _epoch(end + timedelta(days=1)), "interval": "1d"}
+        response = await self._client.get(self._url(symbol), params=params, symbol=symbol)
+        chart = parse_chart(response.body, fetched_at=now, now=now, source=self.name)
+        _same_symbol(self.name, symbol, chart.symbol)
+        for reason in chart.dropped:
+            log.info("yahoo %s: %s", symbol, reason)
+        return [bar for bar in chart.bars if start <= bar.date <= end]
+
+    async def quote(self, symbol: str, now: datetime) -> Quote:
+        response = await self._client.get(self._url(symbol), params={"range": "1d", "interval": "1d"}, symbol=symbol)
+        chart = parse_chart(response.body, fetched_at=now, now=now, source=self.name)
+        _same_symbol(self.name, symbol, chart.symbol)
+        if chart.quote is None:
+            raise UpstreamError(self.name, "no regular market price in the answer", symbol=symbol)
+        return chart.quote
+
+
+class StooqProvider:
+    """Stooq's daily CSV download: the second source for daily bars."""
+
+    name = "stooq"
+    has_quotes = False
+
+    def __init__(self, client: SourceClient, base_url: str, api_key: str | None = None) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+        self._api_key = api_key
+
+    def supports(self, symbol: str) -> bool:
+        return stooq_symbol(symbol) is not None
+
+    async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]:
+        mapped = stooq_symbol(symbol)
+        if mapped is None:
+            raise UpstreamError(self.name, "no Stooq equivalent for this symbol", symbol=symbol)
+        params = {"s": mapped, "i": "d", "d1": start.strftime("%Y%m%d"), "d2": end.strftime("%Y%m%d")}
+        if self._api_key:
+            params["apikey"] = self._api_key
+        response = await self._client.get(f"{self._base}/q/d/l/", params=params, symbol=symbol)
+        bars = parse_stooq_csv(response.body, symbol=symbol, fetched_at=now, now=now, source=self.name)
+        return [bar for bar in bars if start <= bar.date <= end]
+
+    async def quote(self, symbol: str, now: datetime) -> Quote:
+        raise UpstreamError(self.name, "Stooq is used for daily bars only", symbol=symbol)
+
+
+def _same_symbol(source: str, asked: str, answered: str) -> None:
+    if answered.upper() != asked.upper():
+        raise UpstreamError(source, f"asked for {asked}, the answer is for {answered}", symbol=asked)
+
+
+class MarketData:
+    """Tries each provider in order for each symbol; the first good answer wins."""
+
+    def __init__(
+        self,
+        providers: list[Provider],
+        on_outcome: Callable[[str, UpstreamError | None], None] = lambda source, error: None,
+    ) -> None:
+        self.providers = providers
+        self.on_outcome = on_outcome
+
+    async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]:
+        return await self._first(
+            symbol, [p for p in self.providers if p.supports(symbol)], lambda p: p.daily_bars(symbol, start, end, now)
+        )
+
+    async def quote(self, symbol: str, now: datetime) -> Quote:
+        candidates = [p for p in self.providers if p.has_quotes and p.supports(symbol)]
+        return await self._first(symbol, candidates, lambda p: p.quote(symbol, now))
+
+    async def quotes(self, symbols: list[str], now: datetime) -> tuple[dict[str, Quote], dict[str, UpstreamError]]:
+        """Latest quotes of many symbols, one request per symbol, concurrently (each source caps its own)."""
+        results = await asyncio.gather(*(self.quote(s, now) for s in symbols), return_exceptions=True)
+        got, failed = {}, {}
+        for symbol, result in zip(symbols, results, strict=True):
+            if isinstance(result, UpstreamError):
+                failed[symbol] = result
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                got[symbol] = result
+        return got, failed
+
+    async def _first(self, symbol: str, candidates: list[Provider], call):
+        errors: list[UpstreamError] = []
+        for provider in candidates:
+            try:
+                result = await call(provider)
+            except UpstreamError as exc:
+                log.warning("%s", exc)
+                self.on_outcome(provider.name, exc)
+                errors.append(exc)
+                continue
+            self.on_outcome(provider.name, None)
+            if errors:
+                log.info("%s: %s answered after %s failed", symbol, provider.name, ", ".join(e.source for e in errors))
+            return result
+        if not candidates:
+            raise UpstreamError("market data", "no source covers this symbol", symbol=symbol)
+        reasons = "; ".join(f"{e.source}: {e.reason}" for e in errors)
+        raise UpstreamError("market data", f"every source failed ({reasons})", symbol=symbol,
+                            retryable=any(e.retryable for e in errors))

@@ -1,0 +1,1 @@
+"""Scheduled work: the jobs fetch and store; commands only ever read what they stored."""

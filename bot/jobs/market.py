@@ -1,0 +1,221 @@
+"""Market data jobs: intraday quotes in session, the official daily bars after the close, and back-fill of gaps.
+
+Each job is a plain coroutine that reads the injected clock, so tests call it directly at any instant instead of
+waiting for the scheduler. Every symbol is fetched once per run, however many rules and users want it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from alerts.market.errors import UpstreamError
+from alerts.market.health import Notice, SourceHealth
+from alerts.market.models import DailyBar, Quote
+from alerts.market.providers import MarketData
+from alerts.market.quality import JumpGate
+from alerts.market.sessions import NEW_YORK, SessionBook
+from storage import prices, quotes
+from storage.database import Database
+from storage.prices import StoreResult
+
+log = logging.getLogger(__name__)
+
+RECHECK_SESSIONS = 30  # holes within this many recent sessions are found and filled
+REFRESH_SESSIONS = 3  # the daily close job fetches these again: provisional bars become official ones
+GATED_SESSIONS = 10  # bars this recent pass the jump gate: they are the ones alerts are made from
+FIRST_FETCH_DAYS = 5 * 366  # history fetched for a symbol nothing is stored of yet
+
+
+@dataclass
+class PollReport:
+    skipped: str = ""
+    stored: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FetchReport:
+    result: StoreResult = StoreResult()
+    fetched: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+class MarketJobs:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        market: MarketData,
+        sessions: SessionBook,
+        gate: JumpGate,
+        health: SourceHealth,
+        symbols: Callable[[], Awaitable[list[str]]],
+        notify: Callable[[Notice], Awaitable[None]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = database
+        self._market = market
+        self._sessions = sessions
+        self._gate = gate
+        self._health = health
+        self._symbols = symbols
+        self._notify = notify
+        self._clock = clock
+        self._notices: list[Notice] = []
+        market.on_outcome = self.record_outcome
+
+    def record_outcome(self, source: str, error: UpstreamError | None) -> None:
+        """Every answer or failure of a source, so a long outage is noticed once and its end once."""
+        now = self._clock()
+        notice = self._health.succeeded(source, now) if error is None else self._health.failed(source, error.reason, now)
+        if notice:
+            self._notices.append(notice)
+
+    async def _flush_notices(self) -> None:
+        notices, self._notices = self._notices, []
+        for notice in notices:
+            log.warning("%s", notice.text)
+            await self._notify(notice)
+
+    async def poll_quotes(self) -> PollReport:
+        """Latest quotes of every needed symbol, only while the NYSE is in its regular session."""
+        now = self._clock()
+        if not self._sessions.around(now).is_open(now):
+            return PollReport(skipped="the NYSE is not in its regular session")
+        symbols = await self._symbols()
+        got, failed = await self._market.quotes(symbols, now)
+        today = now.astimezone(NEW_YORK).date()
+        references = await self._db.run(_closes_before, symbols, today)
+        report = PollReport(failed={s: e.reason for s, e in failed.items()})
+        accepted: list[Quote] = []
+        for symbol, quote in got.items():
+            # The stored close is trusted; the upstream's own previous close only where nothing is stored.
+            reference = references.get(symbol) or quote.previous_close
+            verdict = self._gate.check(symbol, quote.price, reference, quote.source, now)
+            if verdict.accepted:
+                accepted.append(quote)
+            else:
+                log.warning("%s", verdict.reason)
+                report.held.append(symbol)
+        report.stored = await self._db.run(_save_quotes, accepted)
+        await self._flush_notices()
+        return report
+
+    async def store_daily(
+        self,
+        symbols: list[str] | None = None,
+        *,
+        since: date | None = None,
+        refresh: int = 0,
+        progress: Progress | None = None,
+    ) -> FetchReport:
+        """Fetch and store the daily bars each symbol is missing up to the last closed session.
+
+        `refresh` sessions at the end are fetched again even if stored (the close job turns provisional bars
+        into official ones); `since` back-fills from a date. A symbol with nothing missing costs no request.
+        """
+        now = self._clock()
+        calendar = self._sessions.around(now)
+        last = calendar.last_closed(now)
+        report = FetchReport()
+        if last is None:
+            return report
+        symbols = symbols if symbols is not None else await self._symbols()
+        recent = calendar.sessions_between(last.date - timedelta(days=RECHECK_SESSIONS * 2), last.date)
+        recent = recent[-RECHECK_SESSIONS:]
+        latest = await self._db.run(prices.latest_dates)
+        for done, symbol in enumerate(symbols):
+            if progress:
+                progress(done, len(symbols), symbol)
+            start = since or await self._first_missing(symbol, latest.get(symbol), recent, refresh, last.date)
+            if start is None:
+                report.up_to_date.append(symbol)
+                continue
+            try:
+                bars = await self._market.daily_bars(symbol, start, last.date, now)
+            except UpstreamError as exc:
+                report.failed[symbol] = exc.reason
+                continue
+            bars = [bar for bar in bars if bar.date <= last.date]  # never a session still trading
+            kept, held = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:], now)
+            report.held += held
+            report.result += await self._db.run(prices.store_bars, kept)
+            report.fetched.append(symbol)
+        if progress:
+            progress(len(symbols), len(symbols), "")
+        await self._flush_notices()
+        return report
+
+    async def close_job(self) -> FetchReport:
+        """After the close: the official bars of the session that just ended (and the two before it)."""
+        now = self._clock()
+        if not self._sessions.around(now).is_session(now.astimezone(NEW_YORK).date()):
+            return FetchReport()
+        return await self.store_daily(refresh=REFRESH_SESSIONS)
+
+    async def backfill_job(self) -> FetchReport:
+        """Nightly, and once at start: fill whatever went missing while the bot or a source was away."""
+        report = await self.store_daily()
+        if report.fetched or report.failed:
+            log.info(
+                "Back-fill: %d bars added, %d updated; %d symbols up to date; failed: %s",
+                report.result.added,
+                report.result.updated,
+                len(report.up_to_date),
+                ", ".join(f"{s} ({r})" for s, r in report.failed.items()) or "none",
+            )
+        return report
+
+    async def _first_missing(
+        self, symbol: str, latest: date | None, recent: list[date], refresh: int, last: date
+    ) -> date | None:
+        if latest is None:
+            return last - timedelta(days=FIRST_FETCH_DAYS)
+        candidates = set(recent[-refresh:]) if refresh else set()
+        stored = await self._db.run(prices.stored_dates, symbol, recent[0], last)
+        # Only sessions after the symbol's own history began count as holes.
+        first_stored = min(stored) if stored else latest
+        candidates |= {day for day in recent if day not in stored and day >= first_stored}
+        if latest < recent[0]:
+            candidates.add(latest + timedelta(days=1))  # a gap older than the recheck window
+        return min(candidates) if candidates else None
+
+    async def _gate_bars(
+        self, symbol: str, bars: list[DailyBar], gated: list[date], now: datetime
+    ) -> tuple[list[DailyBar], list[str]]:
+        """Recent bars must not jump implausibly from the bar before; the first that does stops the batch."""
+        if not bars or not gated:
+            return bars, []
+        kept: list[DailyBar] = []
+        reference = await self._db.run(prices.close_before, symbol, bars[0].date)
+        for bar in bars:
+            if bar.date >= gated[0]:
+                verdict = self._gate.check(f"{symbol}@{bar.date}", bar.close, reference, bar.source, now)
+                if not verdict.accepted:
+                    log.warning("%s", verdict.reason)
+                    return kept, [f"{symbol}@{bar.date}"]
+            kept.append(bar)
+            reference = bar.close
+        return kept, []
+
+
+def _closes_before(db, symbols: list[str], day: date) -> dict[str, float]:
+    found = {}
+    for symbol in symbols:
+        close = prices.close_before(db, symbol, day)
+        if close is not None:
+            found[symbol] = close
+    return found
+
+
+def _save_quotes(db, accepted: list[Quote]) -> list[str]:
+    return [quote.symbol for quote in accepted if quotes.save_quote(db, quote)]

@@ -1,0 +1,56 @@
+"""Builds the market data stack the same way for the bot and for `rotobot backfill`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from alerts.market.health import Notice, SourceHealth
+from alerts.market.providers import MarketData, StooqProvider, YahooProvider
+from alerts.market.quality import JumpGate
+from alerts.market.sessions import SessionBook
+from alerts.market.source_client import SourceClient
+from bot.jobs.market import MarketJobs
+from bot.settings import Settings
+from storage import subscriptions
+from storage.database import Database
+
+
+def needed_symbols(settings: Settings, database: Database) -> Callable[[], Awaitable[list[str]]]:
+    """What rules, the basket and subscriptions need: each symbol once, however many users follow it."""
+
+    async def symbols() -> list[str]:
+        wanted = [settings.rotation.small, settings.rotation.large, *settings.market.watchlist, *settings.market.basket]
+        wanted += sorted(await database.run(subscriptions.watched_symbols))
+        return list(dict.fromkeys(wanted))
+
+    return symbols
+
+
+def build_market_jobs(
+    settings: Settings,
+    database: Database,
+    session: aiohttp.ClientSession,
+    sessions: SessionBook,
+    *,
+    clock: Callable[[], datetime],
+    notify: Callable[[Notice], Awaitable[None]],
+) -> MarketJobs:
+    market = settings.market
+    # Yahoo takes a brisk pace; Stooq is the fallback and rate-limits per day, so it is asked gently.
+    yahoo = SourceClient("yahoo", session, max_concurrency=8, min_interval=0.05, timeout=market.request_timeout_seconds)
+    stooq = SourceClient("stooq", session, max_concurrency=2, min_interval=1.0, timeout=market.request_timeout_seconds)
+    api_key = market.stooq_api_key.reveal() if market.stooq_api_key else None
+    providers = MarketData([YahooProvider(yahoo, market.yahoo_url), StooqProvider(stooq, market.stooq_url, api_key)])
+    return MarketJobs(
+        database=database,
+        market=providers,
+        sessions=sessions,
+        gate=JumpGate(market.max_jump_pct),
+        health=SourceHealth(timedelta(minutes=market.source_down_notice_minutes)),
+        symbols=needed_symbols(settings, database),
+        notify=notify,
+        clock=clock,
+    )

@@ -1,0 +1,60 @@
+"""When each job runs (America/New_York). Triggers know weekdays; the jobs ask the NYSE calendar about holidays
+and early closes themselves, so a Monday-to-Friday trigger on 25 December fetches nothing.
+
+Every job is set on purpose: one run at a time (`max_instances=1`), missed runs coalesced into one, and a grace
+time that says how late a run is still worth doing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from alerts.market.sessions import NEW_YORK
+from bot.jobs.market import MarketJobs
+
+
+log = logging.getLogger(__name__)
+
+
+def quiet_on_shutdown(job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
+    """A job cancelled because rotobot is stopping ends quietly; what it committed stays committed."""
+
+    @functools.wraps(job)
+    async def run() -> object:
+        try:
+            return await job()
+        except asyncio.CancelledError:
+            log.info("%s stopped by shutdown; it resumes where it left off at the next start", job.__name__)
+            return None
+
+    return run
+
+
+def poll_trigger(poll_seconds: int) -> IntervalTrigger:
+    return IntervalTrigger(seconds=poll_seconds, timezone=NEW_YORK)
+
+
+def close_trigger() -> CronTrigger:
+    # 20 minutes after the regular close; on a 13:00 early close the job simply finds the bar already final.
+    return CronTrigger(day_of_week="mon-fri", hour=16, minute=20, timezone=NEW_YORK)
+
+
+def backfill_trigger() -> CronTrigger:
+    return CronTrigger(hour=3, minute=10, timezone=NEW_YORK)
+
+
+def schedule_market_jobs(scheduler: BaseScheduler, jobs: MarketJobs, poll_seconds: int) -> None:
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    # A quote older than one interval is worth nothing: a late poll is skipped, the next one is on time.
+    scheduler.add_job(quiet_on_shutdown(jobs.poll_quotes), poll_trigger(poll_seconds), id="poll_quotes",
+                      misfire_grace_time=poll_seconds, **common)
+    scheduler.add_job(quiet_on_shutdown(jobs.close_job), close_trigger(), id="daily_close", misfire_grace_time=3600, **common)
+    scheduler.add_job(quiet_on_shutdown(jobs.backfill_job), backfill_trigger(), id="nightly_backfill", misfire_grace_time=3 * 3600,
+                      **common)

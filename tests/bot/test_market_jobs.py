@@ -1,0 +1,198 @@
+"""Market data jobs end to end: real SQLite, real aiohttp client, a loopback upstream replaying real data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import aiohttp
+import pytest
+
+from alerts.market.health import SourceHealth
+from alerts.market.models import DailyBar
+from alerts.market.providers import MarketData, StooqProvider, YahooProvider
+from alerts.market.quality import JumpGate
+from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.source_client import RetryPolicy, SourceClient
+from bot.jobs.market import MarketJobs
+from storage import prices, quotes
+from storage.database import Database
+from tests.upstream import NDX, RUT, Answer, FakeUpstream, between, history, ok_csv, ok_json, stooq_csv, yahoo_daily, yahoo_quote
+
+RUT_BARS = history(RUT)
+NDX_BARS = history(NDX)
+SESSIONS = SessionBook()
+
+
+def ny(*args) -> datetime:
+    return datetime(*args, tzinfo=NEW_YORK)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def no_sleep(seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def world(tmp_path):
+    """Database, upstream, clients and jobs, wired as the app wires them; the clock is the test's."""
+    database = Database.open(tmp_path / "rotobot.db")
+    async with FakeUpstream() as upstream, aiohttp.ClientSession() as session:
+        quick = RetryPolicy(attempts=2, base_delay=0.0)
+        yahoo = SourceClient("yahoo", session, retry=quick, sleep=no_sleep)
+        stooq = SourceClient("stooq", session, retry=quick, sleep=no_sleep)
+        market = MarketData([YahooProvider(yahoo, upstream.url), StooqProvider(stooq, upstream.url)])
+        clock = Clock(ny(2025, 12, 12, 3, 10))
+        notices = []
+        symbols = ["^RUT"]
+
+        async def needed():
+            return list(symbols)
+
+        async def notify(notice):
+            notices.append(notice)
+
+        jobs = MarketJobs(
+            database=database, market=market, sessions=SESSIONS, gate=JumpGate(10.0),
+            health=SourceHealth(timedelta(minutes=10)), symbols=needed, notify=notify, clock=clock,
+        )
+        yield type("World", (), dict(db=database, upstream=upstream, jobs=jobs, clock=clock, notices=notices,
+                                     symbols=symbols, yahoo=yahoo))
+    database.close()
+
+
+def seed(db: Database, symbol: str, bars, source="bundled:yahoo") -> None:
+    fetched = ny(2025, 12, 1, 0, 0)
+    db.call(prices.store_bars, [DailyBar(symbol, b.date, b.close, source, fetched, b.open, b.high, b.low, b.volume)
+                                for b in bars])
+
+
+async def test_backfill_after_downtime_fetches_only_the_missing_sessions(world):
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 5)))
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", between(RUT_BARS, date(2025, 12, 8), date(2025, 12, 11)))))
+
+    report = await world.jobs.backfill_job()
+
+    assert report.result.added == 4 and report.failed == {}
+    (_, _, query), = world.upstream.requests
+    assert query["interval"] == "1d"
+    assert datetime.fromtimestamp(int(query["period1"]), NEW_YORK).date() <= date(2025, 12, 8)
+    record = world.db.call(prices.last_bar, "^RUT")
+    assert (record.date, round(record.close, 2), record.source) == (date(2025, 12, 11), 2590.61, "yahoo")
+
+    again = await world.jobs.backfill_job()
+    assert again.up_to_date == ["^RUT"] and len(world.upstream.requests) == 1  # nothing missing: no request
+
+
+async def test_a_hole_in_recent_history_is_found_and_filled(world):
+    bars = between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 11))
+    seed(world.db, "^RUT", [b for b in bars if b.date != date(2025, 12, 3)])
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", between(RUT_BARS, date(2025, 12, 3), date(2025, 12, 11)))))
+    report = await world.jobs.backfill_job()
+    assert report.result.added == 1 and report.result.unchanged == 6
+    assert date(2025, 12, 3) in world.db.call(prices.stored_dates, "^RUT", date(2025, 12, 1), date(2025, 12, 11))
+
+
+async def test_failover_to_stooq_when_yahoo_keeps_failing(world):
+    world.symbols[:] = ["^NDX"]
+    seed(world.db, "^NDX", between(NDX_BARS, date(2025, 6, 1), date(2025, 12, 5)))
+    world.upstream.script("yahoo", "^NDX", Answer(503, b"Service Unavailable", "text/plain"))
+    world.upstream.script("stooq", "^ndx", ok_csv(stooq_csv(between(NDX_BARS, date(2025, 12, 8), date(2025, 12, 11)))))
+
+    report = await world.jobs.backfill_job()
+
+    assert report.result.added == 4
+    assert world.upstream.count("yahoo") == 2  # one try and one retry, then on to the next source
+    assert world.db.call(prices.last_bar, "^NDX").source == "stooq"
+
+
+async def test_html_instead_of_json_is_never_stored(world):
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 5)))
+    page = b"<!doctype html><html><head><title>Yahoo</title></head><body>consent</body></html>"
+    world.upstream.script("yahoo", "^RUT", Answer(200, page, "text/html"))
+    report = await world.jobs.backfill_job()
+    assert "^RUT" in report.failed and report.result.added == 0
+    assert world.db.call(prices.last_bar, "^RUT").date == date(2025, 12, 5)
+
+
+async def test_a_bad_daily_bar_that_would_be_a_record_is_held_until_confirmed(world):
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 10)))
+    good = between(RUT_BARS, date(2025, 12, 11), date(2025, 12, 11))[0]
+    bad = type(good)(good.date, good.open, good.high * 10, good.low, good.close * 10, good.volume)  # 25,906.1
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", [bad])), ok_json(yahoo_daily("^RUT", [good])))
+
+    first = await world.jobs.backfill_job()
+    assert first.held == ["^RUT@2025-12-11"] and first.result.added == 0
+    second = await world.jobs.backfill_job()
+    assert second.result.added == 1
+    assert round(world.db.call(prices.last_bar, "^RUT").close, 2) == 2590.61
+
+
+async def test_quotes_are_polled_in_session_and_a_bad_tick_never_lands(world):
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 10)))
+    world.clock.now = ny(2025, 12, 11, 11, 0)
+    tick = ny(2025, 12, 11, 10, 59, 30)
+    world.upstream.script(
+        "yahoo", "^RUT",
+        ok_json(yahoo_quote("^RUT", 25906.1, tick, 2559.61)),  # a misplaced decimal: a false record high
+        ok_json(yahoo_quote("^RUT", 2575.0, tick + timedelta(minutes=1), 2559.61)),
+    )
+    first = await world.jobs.poll_quotes()
+    assert first.held == ["^RUT"] and world.db.call(quotes.get_quote, "^RUT") is None
+    world.clock.now += timedelta(minutes=1)
+    second = await world.jobs.poll_quotes()
+    assert second.stored == ["^RUT"]
+    assert world.db.call(quotes.get_quote, "^RUT").price == 2575.0
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [ny(2025, 12, 25, 11, 0), ny(2025, 11, 28, 13, 30), ny(2025, 12, 13, 11, 0), ny(2025, 12, 11, 8, 0)],
+    ids=["christmas", "after-early-close", "saturday", "before-open"],
+)
+async def test_no_poll_outside_the_regular_session(world, moment):
+    world.clock.now = moment
+    report = await world.jobs.poll_quotes()
+    assert report.skipped and world.upstream.requests == []
+
+
+async def test_one_request_per_symbol_however_many_want_it(world):
+    world.symbols[:] = ["^RUT", "IWM", "CFG"] * 20  # the union is computed by the app; duplicates must not cost
+    world.symbols[:] = list(dict.fromkeys(world.symbols))
+    world.clock.now = ny(2025, 12, 11, 11, 0)
+    for symbol, price in (("^RUT", 2575.0), ("IWM", 254.0), ("CFG", 58.0)):
+        world.upstream.script("yahoo", symbol, ok_json(yahoo_quote(symbol, price, ny(2025, 12, 11, 10, 59), price)))
+    await world.jobs.poll_quotes()
+    assert world.upstream.count("yahoo") == 3
+
+
+async def test_a_long_outage_raises_one_notice_and_one_on_recovery(world):
+    world.clock.now = ny(2025, 12, 11, 10, 0)
+    world.upstream.script("yahoo", "^RUT", Answer(500, b"oops", "text/plain"))
+    for _ in range(15):
+        await world.jobs.poll_quotes()
+        world.clock.now += timedelta(minutes=1)
+    world.yahoo.breaker.record_success()  # the breaker would wait its reset time; the test's clock moved on
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_quote("^RUT", 2575.0, world.clock.now, 2559.61)))
+    await world.jobs.poll_quotes()
+    assert [n.kind for n in world.notices] == ["down", "recovered"]
+
+
+async def test_daily_close_job_skips_holidays(world):
+    world.clock.now = ny(2025, 12, 25, 16, 20)
+    report = await world.jobs.close_job()
+    assert report.fetched == [] and world.upstream.requests == []
+
+
+async def test_daily_close_job_refreshes_the_last_sessions(world):
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 11)))
+    world.clock.now = ny(2025, 12, 11, 16, 20)
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", between(RUT_BARS, date(2025, 12, 9), date(2025, 12, 11)))))
+    report = await world.jobs.close_job()
+    assert report.fetched == ["^RUT"] and report.result.unchanged == 3
