@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -93,6 +94,10 @@ class App:
                     loop.add_signal_handler(sig, self.stop)
                     stack.callback(loop.remove_signal_handler, sig)
             await self._start(stack)
+            # Start-up objects (libraries, settings, calendars) live as long as the process. Freezing them keeps
+            # the garbage collector's full passes from walking them: those passes stop every thread, and froze
+            # the event loop for 30-90 ms during a large back-fill (bench/poll.py) before this.
+            gc.freeze()
             self.started.set()
             await self._stop.wait()
             log.info("Stopping")

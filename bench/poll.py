@@ -1,0 +1,110 @@
+"""A poll cycle at scale, against a loopback upstream, and what a big back-fill write costs the event loop.
+
+- 500 symbols followed by 5,000 subscriptions: requests per cycle (must be at most the unique-symbol count) and
+  the cycle's wall time, with the production rate limit and without it (the client's own overhead).
+- 10 years x 500 symbols of daily bars written the way the back-fill writes them (one store per symbol, through
+  Database.run): the longest event-loop stall while it runs. Target: under 50 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import statistics
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+
+from alerts.market.health import SourceHealth
+from alerts.market.models import DailyBar
+from alerts.market.providers import MarketData, YahooProvider
+from alerts.market.quality import JumpGate
+from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.source_client import SourceClient
+from bot.jobs.market import MarketJobs
+from storage import prices, subscriptions
+from storage.database import Database
+from tests.upstream import FakeUpstream, ok_json, yahoo_quote
+
+SYMBOLS, SUBSCRIPTIONS, YEARS = 500, 5_000, 10
+SESSION_TIME = datetime(2025, 12, 11, 11, 0, tzinfo=NEW_YORK)
+
+
+async def _cycle(database: Database, upstream: FakeUpstream, min_interval: float) -> tuple[int, int, float]:
+    async with aiohttp.ClientSession() as session:
+        client = SourceClient("yahoo", session, max_concurrency=8, min_interval=min_interval)
+        market = MarketData([YahooProvider(client, upstream.url)])
+
+        async def wanted() -> list[str]:
+            return sorted(await database.run(subscriptions.watched_symbols))
+
+        async def ignore(notice) -> None:
+            return None
+
+        jobs = MarketJobs(database=database, market=market, sessions=SessionBook(), gate=JumpGate(10.0),
+                          health=SourceHealth(timedelta(minutes=10)), symbols=wanted, notify=ignore,
+                          clock=lambda: SESSION_TIME)
+        before = len(upstream.requests)
+        started = time.perf_counter()
+        report = await jobs.poll_quotes()
+        elapsed = time.perf_counter() - started
+        return len(upstream.requests) - before, len(report.stored) + len(report.held), elapsed
+
+
+async def poll_cycle(folder: Path) -> None:
+    database = Database.open(folder / "poll.db")
+    names = [f"S{i:03d}" for i in range(SYMBOLS)]
+    now = datetime.now(timezone.utc)
+    for n in range(SUBSCRIPTIONS):  # 5,000 users' subscriptions spread over 500 symbols
+        sub = subscriptions.Subscription(guild_id=1, user_id=n, symbol=names[n % SYMBOLS], kind="move",
+                                         created_at=now, threshold=3.0)
+        database.call(subscriptions.add, sub)
+    async with FakeUpstream() as upstream:
+        tick = SESSION_TIME - timedelta(seconds=30)
+        for name in names:
+            upstream.script("yahoo", name, ok_json(yahoo_quote(name, 100.0, tick, 99.0)))
+        for label, interval in (("production rate limit (20 requests/s)", 0.05), ("no rate limit", 0.0)):
+            requests, answered, elapsed = await _cycle(database, upstream, interval)
+            print(f"poll cycle, {SYMBOLS} symbols followed by {SUBSCRIPTIONS:,} subscriptions, {label}:")
+            print(f"  {requests} requests for {SYMBOLS} unique symbols ({answered} quotes), {elapsed:.2f} s wall time")
+    database.close()
+
+
+async def backfill_stall(folder: Path) -> None:
+    database = Database.open(folder / "backfill.db")
+    fetched = datetime.now(timezone.utc)
+    first = date(2015, 1, 2)
+    days = [first + timedelta(days=d) for d in range(YEARS * 366) if (first + timedelta(days=d)).weekday() < 5]
+    days = days[: YEARS * 252]
+    stalls: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            before = time.perf_counter()
+            await asyncio.sleep(0.001)
+            stalls.append(time.perf_counter() - before - 0.001)
+
+    gc.freeze()  # as the app does once it has started (see bot/app.py)
+    tick = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    for s in range(SYMBOLS):
+        bars = [DailyBar(f"S{s:03d}", day, 100.0 + (i % 50), "bench", fetched) for i, day in enumerate(days)]
+        await database.run(prices.store_bars, bars)
+    elapsed = time.perf_counter() - started
+    done.set()
+    await tick
+    database.close()
+    rows = SYMBOLS * len(days)
+    print(f"back-fill write, {YEARS} years x {SYMBOLS} symbols = {rows:,} daily bars, one store per symbol:")
+    print(f"  {elapsed:.1f} s ({rows / elapsed:,.0f} bars/s); event-loop stall: median {statistics.median(stalls) * 1000:.2f} ms, "
+          f"p99 {sorted(stalls)[int(len(stalls) * 0.99)] * 1000:.1f} ms, longest {max(stalls) * 1000:.1f} ms (target < 50 ms)\n")
+
+
+async def run() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        await poll_cycle(Path(folder))
+        await backfill_stall(Path(folder))
