@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlite_utils
 
+from alerts.fomc.models import Decision, Meeting
 from storage.timestamps import to_iso
-
-
-@dataclass(frozen=True)
-class Meeting:
-    start: date
-    end: date  # the decision day
-    sep: bool
-    source: str
-    unscheduled: bool = False
-    notation_vote: bool = False
-
-
-@dataclass(frozen=True)
-class Decision:
-    date: date
-    action: str  # raise, lower, maintain, unknown
-    lower: float | None  # percent
-    upper: float | None
-    change_bp: int | None
-    source: str
-    unscheduled: bool = False
-    statement_url: str | None = None
-    votes: dict = field(default_factory=dict)
 
 
 def upsert_meetings(db: sqlite_utils.Database, meetings: Iterable[Meeting], now: datetime) -> int:

@@ -1,0 +1,29 @@
+"""The FOMC as the domain sees it: meetings on the calendar and decisions on the target range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Meeting:
+    start: date
+    end: date  # the decision day
+    sep: bool  # a Summary of Economic Projections (and its dot plot) comes with it
+    source: str
+    unscheduled: bool = False
+    notation_vote: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    date: date
+    action: str  # "raise", "lower", "maintain", or "unknown" when a released statement could not be read
+    lower: float | None  # percent; None when unknown
+    upper: float | None
+    change_bp: int | None  # signed: -25 for a quarter-point cut
+    source: str  # "statement", "fred", "statement+fred", "bundled"
+    unscheduled: bool = False
+    statement_url: str | None = None
+    votes: dict = field(default_factory=dict)  # {"for": [...], "against": [...]} when the statement says
