@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.reply import Reply
+from bot.dispatch import Dispatcher
 from bot.network import unreachable_reason
 from bot.settings import Settings
 from bot.jobs.seed import seed_if_empty
@@ -151,6 +152,12 @@ class App:
         for transport in self.transports:
             await transport.start()
             stack.push_async_callback(_bounded_close, transport)
+
+        # Alerts queued before a crash or while a transport was down go out first, then whatever the jobs queue.
+        self.dispatcher = Dispatcher(self.database, self.transports, self._clock, ZoneInfo(settings.display.timezone))
+        await self.dispatcher.recover()
+        delivering = asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher")
+        stack.push_async_callback(_cancel, delivering)
 
         if self._probe_network:
             task = asyncio.create_task(self._report_network(), name="network-probe")

@@ -142,10 +142,35 @@ def _v3_fomc(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_deliveries(db: sqlite_utils.Database) -> None:
+    # One row per (event, transport): each transport gets each event once, and one failing transport never holds
+    # back or repeats another's. `sending_at` is set just before a send; a row still sending after a crash is an
+    # unconfirmed send, repeated once and marked as possibly repeated.
+    db["deliveries"].create(
+        {
+            "event_id": int,
+            "transport": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "sending_at": str,
+            "delivered_at": str,
+            "possibly_repeated": int,
+            "last_error": str,
+        },
+        pk=("event_id", "transport"),
+        not_null={"attempts", "next_attempt_at", "possibly_repeated"},
+        defaults={"attempts": 0, "possibly_repeated": 0},
+        foreign_keys=[("event_id", "outbox", "id")],
+        strict=True,
+    )
+    db["deliveries"].create_index(["delivered_at", "next_attempt_at"])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "market data and guild settings", _v1_market_data),
     Migration(2, "alert state, outbox and subscriptions", _v2_alerts),
     Migration(3, "FOMC meetings and decisions", _v3_fomc),
+    Migration(4, "per-transport delivery log", _v4_deliveries),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -83,3 +83,110 @@ def _event(row: dict) -> OutboxEvent:
         delivered_at=from_iso(row["delivered_at"]) if row["delivered_at"] else None,
         last_error=row["last_error"],
     )
+
+
+# --- recording events with the state that produced them ---------------------------------------------------------------
+
+
+def commit_evaluation(
+    db: sqlite_utils.Database,
+    states: list[tuple[str, str, dict]],
+    events: list[tuple[str, str, dict]],
+    now: datetime,
+) -> list[str]:
+    """Save rule states and queue their events in ONE transaction; returns the keys that were new.
+
+    Either both land or neither: a crash can never leave a state that says "fired" without its event queued,
+    nor an event queued twice (the unique key). `states` are (rule_id, key, state); `events` (key, kind, payload).
+    """
+    from storage.alert_state import save_state  # sibling repository; imported here to keep the modules flat
+
+    with db.atomic():
+        for rule_id, key, state in states:
+            save_state(db, rule_id, key, state, now)
+        return [key for key, kind, payload in events if enqueue(db, key, kind, payload, now)]
+
+
+# --- per-transport delivery ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event: OutboxEvent
+    transport: str
+    attempts: int  # earlier tries to this transport
+    possibly_repeated: bool  # an earlier send was never confirmed: this one may be a repeat
+
+
+def deliveries_due(db: sqlite_utils.Database, transports: list[str], now: datetime, limit: int = 50) -> list[Delivery]:
+    """Each undelivered (event, transport) pair whose next try is due, oldest event first."""
+    if not transports:
+        return []
+    names = ", ".join("(?)" for _ in transports)
+    rows = db.query(
+        f"""
+        WITH t(name) AS (VALUES {names})
+        SELECT o.*, t.name AS transport, coalesce(d.attempts, 0) AS tries, coalesce(d.possibly_repeated, 0) AS maybe
+        FROM outbox o CROSS JOIN t
+        LEFT JOIN deliveries d ON d.event_id = o.id AND d.transport = t.name
+        WHERE o.delivered_at IS NULL
+          AND (d.event_id IS NULL OR (d.delivered_at IS NULL AND d.sending_at IS NULL AND d.next_attempt_at <= ?))
+        ORDER BY o.id, t.name
+        LIMIT ?
+        """,
+        [*transports, to_iso(now), limit],
+    )
+    return [Delivery(_event(row), row["transport"], row["tries"], bool(row["maybe"])) for row in rows]
+
+
+def mark_sending(db: sqlite_utils.Database, event_id: int, transport: str, now: datetime) -> None:
+    """Written (and committed) just before the send, so a crash mid-send is known at the next start."""
+    db.execute(
+        "INSERT INTO deliveries (event_id, transport, attempts, next_attempt_at, sending_at) VALUES (?, ?, 1, ?, ?) "
+        "ON CONFLICT (event_id, transport) DO UPDATE SET attempts = attempts + 1, sending_at = excluded.sending_at",
+        [event_id, transport, to_iso(now), to_iso(now)],
+    )
+
+
+def mark_sent(db: sqlite_utils.Database, event_id: int, transport: str, now: datetime, transports: list[str]) -> None:
+    """The send succeeded; when every transport has it, the event leaves the outbox for the log."""
+    with db.atomic():
+        db.execute(
+            "UPDATE deliveries SET delivered_at = ?, sending_at = NULL, last_error = NULL "
+            "WHERE event_id = ? AND transport = ?",
+            [to_iso(now), event_id, transport],
+        )
+        names = ", ".join("?" for _ in transports)
+        done = db.execute(
+            f"SELECT count(*) FROM deliveries WHERE event_id = ? AND transport IN ({names}) AND delivered_at IS NOT NULL",
+            [event_id, *transports],
+        ).fetchone()[0]
+        if done == len(set(transports)):
+            db.execute("UPDATE outbox SET delivered_at = ? WHERE id = ?", [to_iso(now), event_id])
+
+
+def mark_send_failed(
+    db: sqlite_utils.Database, event_id: int, transport: str, error: str, retry_at: datetime
+) -> None:
+    db.execute(
+        "UPDATE deliveries SET sending_at = NULL, last_error = ?, next_attempt_at = ? WHERE event_id = ? AND transport = ?",
+        [error[:500], to_iso(retry_at), event_id, transport],
+    )
+
+
+def recover_unconfirmed(db: sqlite_utils.Database) -> int:
+    """At start: sends that began but were never confirmed (the process died) are retried, marked possibly repeated."""
+    return db.execute(
+        "UPDATE deliveries SET sending_at = NULL, possibly_repeated = 1 WHERE sending_at IS NOT NULL "
+        "AND delivered_at IS NULL"
+    ).rowcount
+
+
+def delivery_log(db: sqlite_utils.Database, event_key: str) -> list[dict]:
+    """Every transport's delivery of one event, for status and tests."""
+    return list(
+        db.query(
+            "SELECT d.* FROM deliveries d JOIN outbox o ON o.id = d.event_id WHERE o.event_key = ? ORDER BY transport",
+            [event_key],
+        )
+    )

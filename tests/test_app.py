@@ -14,6 +14,7 @@ import pytest
 from bot.app import App
 from bot.settings import load_settings
 from storage.lock import InstanceLock
+from storage.migrations import LATEST
 from tests.conftest import LineReader, clean_env
 
 
@@ -95,7 +96,7 @@ def test_signal_stops_within_seconds_and_keeps_what_was_committed(spawn, tmp_pat
     out.wait_for("listening on the console")
     proc.stdin.write("!status\n")
     proc.stdin.flush()
-    out.wait_for("schema 3 of 3")
+    out.wait_for(f"schema {LATEST} of {LATEST}")
     started = time.monotonic()
     proc.send_signal(sig)
     assert proc.wait(timeout=10) == 0
@@ -105,7 +106,7 @@ def test_signal_stops_within_seconds_and_keeps_what_was_committed(spawn, tmp_pat
     database = tmp_path / "data" / "rotobot.db"
     conn = sqlite3.connect(database)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
     conn.close()
     wal = database.with_name("rotobot.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed on close

@@ -33,6 +33,10 @@ SAMPLES = {
         "id": 3, "guild_id": 42, "user_id": 9, "channel_id": None, "symbol": "IWM", "kind": "above",
         "threshold": 210.0, "cooldown_seconds": 3600, "created_at": T,
     },
+    "deliveries": {
+        "event_id": 7, "transport": "console", "attempts": 1, "next_attempt_at": T, "sending_at": T,
+        "delivered_at": None, "possibly_repeated": 0, "last_error": None,
+    },
     "fomc_meetings": {
         "end_date": "2024-03-20", "start_date": "2024-03-19", "sep": 1, "unscheduled": 0, "notation_vote": 0,
         "source": "fed", "updated_at": T,
