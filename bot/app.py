@@ -28,9 +28,10 @@ from bot.commands.reply import Reply
 from bot.dispatch import Dispatcher
 from bot.network import unreachable_reason
 from bot.settings import Settings
-from bot.jobs.seed import seed_if_empty
-from bot.market_wiring import build_market_jobs
-from bot.schedule import quiet_on_shutdown, schedule_market_jobs
+from bot.jobs.publish import make_publisher
+from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
+from bot.wiring import build_fomc_jobs, build_market_jobs
+from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs
 from bot.transports.base import Notification, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.discord_client import DiscordTransport
@@ -138,6 +139,7 @@ class App:
             settings, self.database, self.session, self.sessions, clock=self._clock, notify=self._notify_operator
         )
         await seed_if_empty(self.database, self._clock())
+        await seed_fomc_if_empty(self.database, self._clock())
 
         self.transports = self._build_transports()
         self._router = build_router(settings.discord.prefix)
@@ -158,20 +160,28 @@ class App:
         await self.dispatcher.recover()
         delivering = asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher")
         stack.push_async_callback(_cancel, delivering)
+        self.publish = make_publisher(self.database, self.dispatcher, self._clock)
+        self.fomc_jobs = build_fomc_jobs(settings, self.database, self.session, clock=self._clock,
+                                         publish=self.publish, notify=self._notify_text)
 
         if self._probe_network:
             task = asyncio.create_task(self._report_network(), name="network-probe")
             stack.push_async_callback(_cancel, task)
         if self._fetch:
             schedule_market_jobs(self.scheduler, self.market_jobs, settings.market.poll_seconds)
+            schedule_fomc_jobs(self.scheduler, self.fomc_jobs)
             # Whatever was missed while rotobot was down is fetched now, not at 03:10.
             self.scheduler.add_job(quiet_on_shutdown(self.market_jobs.backfill_job), id="startup_backfill",
                                    misfire_grace_time=None)
 
     async def _notify_operator(self, notice: Notice) -> None:
+        await self._notify_text(f"operator:{notice.source}:{notice.kind}", notice.text)
+
+    async def _notify_text(self, key: str, text: str) -> None:
+        """An operator notice: shown on every transport now, not queued (it is about now, not an alert)."""
         for transport in self.transports:
             try:
-                await transport.send(Notification(f"operator:{notice.source}:{notice.kind}", notice.text))
+                await transport.send(Notification(key, text))
             except Exception:  # one broken transport must not keep the notice from the others
                 log.exception("%s could not show an operator notice", transport.name)
 

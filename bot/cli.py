@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot import cli_data
+from bot import cli_data, cli_fomc
 from bot.cli_data import InputError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings, render
@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     fill = commands.add_parser("backfill", parents=[common], help="fetch missing daily history now")
     fill.add_argument("symbols", nargs="*", metavar="SYM", help="default: every symbol rotobot needs")
     fill.add_argument("--since", help="fetch from this date (YYYY-MM-DD) even if stored")
+    fed = commands.add_parser("fomc", parents=[common], help="the stored FOMC calendar and decisions")
+    fed.add_argument("--json", action="store_true", help="one JSON object: meetings and decisions")
+    fed_commands = fed.add_subparsers(dest="fomc_command", metavar="ACTION")
+    fed_import = fed_commands.add_parser(
+        "import", parents=[common], help="load a saved calendar page, statement page, or FRED DFEDTARU+DFEDTARL CSVs"
+    )
+    fed_import.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     return parser
 
 
@@ -124,6 +131,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "prices":
         print(cli_data.show_prices(settings, args.symbol, args.last, args.json))
+        return 0
+    if args.command == "fomc":
+        if getattr(args, "fomc_command", None) == "import":
+            print(cli_fomc.import_files(settings, args.paths, datetime.now(timezone.utc)))
+        else:
+            print(cli_fomc.show(settings, args.json))
         return 0
     if args.command == "backfill":
         since = cli_data.parse_day(args.since) if args.since else None

@@ -121,7 +121,7 @@ def backfill(settings: Settings, symbols: list[str], since: date | None) -> tupl
 async def _backfill(settings: Settings, symbols: list[str], since: date | None) -> tuple[str, bool]:
     import aiohttp
 
-    from bot.market_wiring import build_market_jobs, needed_symbols
+    from bot.wiring import build_market_jobs, needed_symbols
 
     database = Database.open(settings.storage.database, busy_timeout_ms=settings.storage.busy_timeout_ms)
     try:
@@ -168,6 +168,14 @@ def _existing(settings: Settings) -> Database:
     if not Path(path).exists():
         raise StorageError(f"There is no database at {path} yet: run rotobot once, or import a file, or pass --db")
     return Database.open(path, busy_timeout_ms=settings.storage.busy_timeout_ms)
+
+
+def read_text_file(path: Path, expected: str) -> str:
+    """A readable UTF-8 file of sensible size, or an InputError naming what was expected."""
+    body = _read(path)
+    if not _is_utf8(body):
+        raise InputError(f"{path} is not text: expected {expected}")
+    return body.decode("utf-8-sig")
 
 
 def _read(path: Path) -> bytes:

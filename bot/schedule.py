@@ -13,10 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.market.sessions import NEW_YORK
+from bot.jobs.fomc import FomcJobs
 from bot.jobs.market import MarketJobs
 
 
@@ -58,3 +60,29 @@ def schedule_market_jobs(scheduler: BaseScheduler, jobs: MarketJobs, poll_second
     scheduler.add_job(quiet_on_shutdown(jobs.close_job), close_trigger(), id="daily_close", misfire_grace_time=3600, **common)
     scheduler.add_job(quiet_on_shutdown(jobs.backfill_job), backfill_trigger(), id="nightly_backfill", misfire_grace_time=3 * 3600,
                       **common)
+
+
+def fomc_window_trigger() -> OrTrigger:
+    """Every 30 s from 13:55:00 to 14:30:00 New York time (the statement comes out at 14:00)."""
+    return OrTrigger([
+        CronTrigger(hour=13, minute="55-59", second="0,30", timezone=NEW_YORK),
+        CronTrigger(hour=14, minute="0-29", second="0,30", timezone=NEW_YORK),
+        CronTrigger(hour=14, minute=30, second=0, timezone=NEW_YORK),
+    ])
+
+
+def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs) -> None:
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    # A window poll more than 20 s late would collide with the next one: skip it instead.
+    scheduler.add_job(quiet_on_shutdown(jobs.poll_window), fomc_window_trigger(), id="fomc_window",
+                      misfire_grace_time=20, **common)
+    # Outside the window: unscheduled actions (March 2020) come at any hour.
+    scheduler.add_job(quiet_on_shutdown(jobs.poll_feed), IntervalTrigger(minutes=15, timezone=NEW_YORK),
+                      id="fomc_feed", misfire_grace_time=600, **common)
+    scheduler.add_job(quiet_on_shutdown(jobs.remind), CronTrigger(second=0, timezone=NEW_YORK), id="fomc_remind",
+                      misfire_grace_time=50, **common)
+    scheduler.add_job(quiet_on_shutdown(jobs.refresh_calendar),
+                      CronTrigger(day_of_week="mon", hour=6, minute=5, timezone=NEW_YORK), id="fomc_calendar",
+                      misfire_grace_time=24 * 3600, **common)
+    scheduler.add_job(quiet_on_shutdown(jobs.confirm_with_fred), CronTrigger(hour=9, minute=30, timezone=NEW_YORK),
+                      id="fomc_fred", misfire_grace_time=6 * 3600, **common)

@@ -1,4 +1,4 @@
-"""Builds the market data stack the same way for the bot and for `rotobot backfill`."""
+"""Builds the data stacks (market, FOMC) the same way for the bot and for the command line."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.sessions import SessionBook
 from alerts.market.source_client import SourceClient
+from bot.jobs.fomc import FomcJobs, Notify, Publish
 from bot.jobs.market import MarketJobs
 from bot.settings import Settings
 from storage import subscriptions
@@ -53,4 +54,24 @@ def build_market_jobs(
         symbols=needed_symbols(settings, database),
         notify=notify,
         clock=clock,
+    )
+
+
+def build_fomc_jobs(
+    settings: Settings,
+    database: Database,
+    session: aiohttp.ClientSession,
+    *,
+    clock: Callable[[], datetime],
+    publish: Publish,
+    notify: Notify,
+) -> FomcJobs:
+    fomc = settings.fomc
+    timeout = settings.market.request_timeout_seconds
+    # Government sites: a handful of requests a day, asked politely.
+    fed = SourceClient("fed", session, max_concurrency=2, min_interval=0.5, timeout=timeout)
+    fred = SourceClient("fred", session, max_concurrency=2, min_interval=0.5, timeout=timeout)
+    return FomcJobs(
+        database=database, fed=fed, fred=fred, fed_url=fomc.fed_url, fred_url=fomc.fred_url,
+        remind_hours=fomc.remind_hours_before, publish=publish, notify=notify, clock=clock,
     )

@@ -9,7 +9,8 @@ from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Router
 from bot.timefmt import age
 from alerts.market.freshness import bars_freshness, quote_freshness
-from storage import outbox, prices, quotes
+from alerts.fomc.announce import NEW_YORK, meeting_days, rate_range, summary
+from storage import fomc, outbox, prices, quotes
 from storage.migrations import LATEST, schema_version
 
 
@@ -58,6 +59,38 @@ async def rotation_command(ctx: CommandContext, args: list[str]) -> Reply:
     return Reply("Rotation: small caps vs mega caps", lines, tuple(fields), footer="from stored data; no live fetch")
 
 
+async def fomc_command(ctx: CommandContext, args: list[str]) -> Reply:
+    no_arguments("fomc", args)
+    now = ctx.now()
+    meetings, decisions = await ctx.database.run(_fomc_facts)
+    facts = summary(meetings, decisions, now.astimezone(NEW_YORK).date())
+    fields = []
+    if facts.next_meeting:
+        m = facts.next_meeting
+        away = "today" if facts.days_away == 0 else f"in {facts.days_away} days" if facts.days_away > 0 else "under way"
+        fields.append(("next meeting", f"{meeting_days(m)} {m.end.year}, {away}" + (" — with projections (SEP)" if m.sep else "")))
+    else:
+        fields.append(("next meeting", "none on the stored calendar"))
+    if facts.current:
+        today = now.astimezone(NEW_YORK).date()
+        decided = {d.date for d in decisions}
+        unknown = [m for m in meetings if facts.current.date < m.end < today and not m.notation_vote
+                   and m.end not in decided]
+        stale = f" (stale: {len(unknown)} later meetings have no stored decision yet)" if unknown else ""
+        fields.append(("target range",
+                       rate_range(facts.current.lower, facts.current.upper) + f" since {facts.current.date}{stale}"))
+    for d in facts.recent:
+        change = "could not be read" if d.action == "unknown" else (
+            "hold" if d.action == "maintain" else f"{d.change_bp:+d} bp" if d.change_bp is not None else d.action)
+        shown = rate_range(d.lower, d.upper) if d.lower is not None else "—"
+        fields.append((f"{d.date}", f"{change}, {shown}" + (" (unscheduled)" if d.unscheduled else "")))
+    return Reply("FOMC", fields=tuple(fields), footer="from the stored calendar and decisions")
+
+
+def _fomc_facts(db):
+    return fomc.meetings(db), fomc.decisions(db)
+
+
 def _shown_symbols(ctx: CommandContext) -> list[str]:
     settings = ctx.settings
     wanted = [settings.rotation.small, settings.rotation.large, *settings.market.watchlist, *settings.market.basket]
@@ -94,6 +127,7 @@ def build_router(prefix: str) -> Router:
 
     router.add("help", "help", "this list", help_command)
     router.add("rotation", "rotation", "small caps vs mega caps, from stored data", rotation_command)
+    router.add("fomc", "fomc", "next FOMC meeting, the target range, the last decisions", fomc_command)
     router.add("status", "status", "what rotobot has stored and how it is running", status_command)
     return router
 

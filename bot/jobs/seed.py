@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import BUNDLED_FILES, bundled_history
-from storage import prices
+from storage import fomc, prices
 from storage.database import Database
 from storage.prices import StoreResult
 
@@ -23,3 +24,15 @@ async def seed_if_empty(database: Database, now: datetime) -> StoreResult | None
         total += await database.run(prices.store_bars, bars)
     log.info("Seeded an empty database with %d bundled daily bars of %d symbols", total.added, len(BUNDLED_FILES))
     return total
+
+
+async def seed_fomc_if_empty(database: Database, now: datetime) -> int:
+    """The official 2024-2027 calendar and the decisions behind it, so !fomc answers offline from the start."""
+    if await database.run(fomc.meetings):
+        return 0
+    meetings, decisions = bundled_meetings(), bundled_decisions()
+    await database.run(fomc.upsert_meetings, meetings, now)
+    for decision in decisions:
+        await database.run(fomc.upsert_decision, decision, now)
+    log.info("Seeded the FOMC calendar: %d meetings, %d decisions", len(meetings), len(decisions))
+    return len(meetings)

@@ -1,0 +1,137 @@
+"""`rotobot fomc [--json]` and `rotobot fomc import PATH...`: the stored FOMC calendar and decisions."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from alerts.fomc.announce import meeting_days, rate_range, with_change_from
+from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
+from alerts.fomc.fred import FredSeries, decisions_from_ranges, parse_fred_csv
+from alerts.fomc.models import Decision, Meeting
+from alerts.fomc.statement import StatementUnreadable, read_statement
+from bot.cli_data import InputError, read_text_file
+from bot.settings import Settings
+from storage import fomc
+from storage.database import Database
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_LONG_DATE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s+(\d{{4}})\b")
+_FILE_DATE = re.compile(r"(20\d{2}|19\d{2})-?(\d{2})-?(\d{2})")
+
+
+def show(settings: Settings, as_json: bool) -> str:
+    database = _open(settings)
+    try:
+        meetings, decisions = database.call(fomc.meetings), database.call(fomc.decisions)
+    finally:
+        database.close()
+    meetings = [m for m in meetings if not m.notation_vote]
+    if as_json:
+        return json.dumps({
+            "meetings": [{"start": m.start.isoformat(), "end": m.end.isoformat(), "sep": m.sep} for m in meetings],
+            "decisions": [
+                {"date": d.date.isoformat(), "lower": d.lower, "upper": d.upper, "change_bp": d.change_bp,
+                 "action": d.action}
+                for d in sorted(decisions, key=lambda d: d.date)
+            ],
+        })
+    lines = ["Meetings (* with projections):"]
+    lines += [f"  {m.end}  {meeting_days(m)}{' *' if m.sep else ''}{' (unscheduled)' if m.unscheduled else ''}"
+              for m in meetings]
+    lines.append("Decisions:")
+    for d in sorted(decisions, key=lambda d: d.date):
+        shown = rate_range(d.lower, d.upper) if d.lower is not None else "could not be read"
+        change = f"{d.change_bp:+d} bp" if d.change_bp else ("hold" if d.action == "maintain" else d.action)
+        lines.append(f"  {d.date}  {d.action:<8} {change:>8}  {shown}  ({d.source})")
+    return "\n".join(lines)
+
+
+def import_files(settings: Settings, paths: list[Path], now: datetime) -> str:
+    """Each file is detected from its content: the calendar page, a statement page, or a FRED target CSV."""
+    meetings: list[Meeting] = []
+    statements: list[Decision] = []
+    series: dict[str, FredSeries] = {}
+    for path in paths:
+        text = read_text_file(path, "the FOMC calendar page, a statement page, or a FRED DFEDTARU/DFEDTARL CSV")
+        head = text.lstrip()[:200].lower()
+        if head.startswith(("observation_date,", "date,")):
+            try:
+                parsed = parse_fred_csv(text)
+            except ValueError as exc:
+                raise InputError(f"{path}: {exc}") from None
+            series[parsed.series_id] = parsed
+        elif "fomc-meeting" in text or "meeting calendars" in text.lower():
+            try:
+                found = parse_calendar_page(text)
+            except CalendarLayoutChanged as exc:
+                raise InputError(f"{path} looks like the calendar page but could not be read: {exc}") from None
+            meetings += found.meetings
+        elif "federal funds rate" in text.lower():
+            statements.append(_statement(path, text))
+        else:
+            raise InputError(f"{path} is none of: the FOMC calendar page, a statement page, a FRED DFEDTARU/DFEDTARL CSV")
+    fred = []
+    if series:
+        if set(series) != {"DFEDTARU", "DFEDTARL"}:
+            missing = ({"DFEDTARU", "DFEDTARL"} - set(series)).pop()
+            raise InputError(f"a FRED target range needs both limits: pass the {missing} CSV too")
+        fred = decisions_from_ranges(series["DFEDTARU"], series["DFEDTARL"])
+
+    database = Database.open(settings.storage.database, busy_timeout_ms=settings.storage.busy_timeout_ms)
+    try:
+        if meetings:
+            database.call(fomc.upsert_meetings, meetings, now)
+        ends = sorted(m.end for m in database.call(fomc.meetings) if not m.notation_vote)
+        stored = {d.date: d for d in database.call(fomc.decisions)}
+        for decision in fred:
+            day = max((e for e in ends if e < decision.date and (decision.date - e).days <= 4), default=None)
+            day = day or date.fromordinal(decision.date.toordinal() - 1)
+            if day not in stored or stored[day].source == "fred":
+                database.call(fomc.upsert_decision, Decision(day, *_fields(decision)), now)
+        for decision in statements:
+            earlier = [d for d in database.call(fomc.decisions) if d.date < decision.date and d.upper is not None]
+            database.call(fomc.upsert_decision, with_change_from(decision, earlier[0] if earlier else None), now)
+    finally:
+        database.close()
+    parts = []
+    if meetings:
+        parts.append(f"{len(meetings)} meetings from the calendar page")
+    if fred:
+        parts.append(f"{len(fred)} range changes from FRED")
+    parts += [f"the {d.date} statement ({d.action}, {rate_range(d.lower, d.upper)})" for d in statements]
+    return "Stored " + "; ".join(parts)
+
+
+def _fields(d: Decision) -> tuple:
+    return d.action, d.lower, d.upper, d.change_bp, d.source, d.unscheduled, d.statement_url, d.votes
+
+
+def _statement(path: Path, text: str) -> Decision:
+    try:
+        reading = read_statement(text)
+    except StatementUnreadable as exc:
+        raise InputError(f"{path} looks like a statement but the decision could not be read: {exc}") from None
+    day = _statement_day(path, text)
+    if day is None:
+        raise InputError(f"cannot tell the date of the statement in {path}: name the file monetaryYYYYMMDDa.htm")
+    return Decision(day, reading.action, reading.lower, reading.upper, reading.change_bp, "statement",
+                    votes={"for": reading.voted_for, "against": reading.voted_against, "notes": reading.dissent_notes})
+
+
+def _statement_day(path: Path, text: str) -> date | None:
+    found = _FILE_DATE.search(path.name)
+    if found:
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    written = _LONG_DATE.search(text)
+    if written:
+        return datetime.strptime(" ".join(written.groups()), "%B %d %Y").date()
+    return None
+
+
+def _open(settings: Settings) -> Database:
+    if not Path(settings.storage.database).exists():
+        raise InputError(f"There is no database at {settings.storage.database} yet: run rotobot once, or pass --db")
+    return Database.open(settings.storage.database, busy_timeout_ms=settings.storage.busy_timeout_ms)

@@ -1,0 +1,210 @@
+"""FOMC jobs: the calendar, reminders, the decision from the statement, and FRED's confirmation.
+
+The statement is the live source (the press feed, polled every 30 s around 2:00 pm on decision days and every
+15 minutes otherwise, for unscheduled actions); FRED's target range series confirms it the next day. A statement
+that cannot be read still goes out with its link and no number. Every announcement goes through the outbox under
+a stable key, so each decision and each reminder is said exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from alerts.fomc.announce import (
+    NEW_YORK, decision_message, decision_time, dissent_line, due_reminders, reminder_message, with_change_from,
+)
+from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
+from alerts.fomc.feed import is_policy_statement, parse_press_feed, statement_date
+from alerts.fomc.fred import decisions_from_ranges, parse_fred_csv
+from alerts.fomc.models import Decision, Meeting
+from alerts.fomc.statement import StatementUnreadable, read_statement
+from alerts.market.errors import UpstreamError
+from alerts.market.source_client import SourceClient
+from storage import fomc
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+ANNOUNCE_WITHIN = timedelta(days=2)  # older statements in the feed are history, stored but not announced
+
+Publish = Callable[[list[tuple[str, str, dict]]], Awaitable[list[str]]]
+Notify = Callable[[str, str], Awaitable[None]]  # (notice key, text) for the operator
+
+
+class FomcJobs:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        fed: SourceClient,
+        fred: SourceClient,
+        fed_url: str,
+        fred_url: str,
+        remind_hours: tuple[float, ...],
+        publish: Publish,
+        notify: Notify,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = database
+        self._fed, self._fred = fed, fred
+        self._fed_url, self._fred_url = fed_url.rstrip("/"), fred_url.rstrip("/")
+        self._remind_hours = remind_hours
+        self._publish = publish
+        self._notify = notify
+        self._clock = clock
+        self._noticed: set[str] = set()  # operator notices already raised, so each is raised once
+
+    # --- the calendar ---------------------------------------------------------------------------------------------
+
+    async def refresh_calendar(self) -> int:
+        """Weekly: the official calendar page. A page that parses to nothing for this year changes nothing."""
+        now = self._clock()
+        try:
+            response = await self._fed.get(f"{self._fed_url}/monetarypolicy/fomccalendars.htm")
+            parsed = parse_calendar_page(response.body.decode("utf-8", errors="replace"))
+        except UpstreamError as exc:
+            log.warning("FOMC calendar not refreshed: %s; the stored calendar stays", exc)
+            return 0
+        except CalendarLayoutChanged as exc:
+            await self._notice("calendar-layout", f"The Fed's calendar page changed shape ({exc}); rotobot keeps "
+                                                  "the calendar it has. Check the FOMC parser.")
+            return 0
+        year = now.astimezone(NEW_YORK).year
+        if not any(m.end.year == year for m in parsed.meetings):
+            await self._notice("calendar-empty", f"The Fed's calendar page lists no meetings for {year}; rotobot "
+                                                 "keeps the calendar it has. Check the FOMC parser.")
+            return 0
+        votes = [Meeting(d, d, False, "fed calendar", notation_vote=True) for d in parsed.notation_votes]
+        return await self._db.run(fomc.upsert_meetings, parsed.meetings + votes, now)
+
+    # --- the decision ---------------------------------------------------------------------------------------------
+
+    async def poll_window(self) -> int:
+        """Every 30 s from 13:55 to 14:30 New York time; only polls on a scheduled decision day."""
+        today = self._clock().astimezone(NEW_YORK).date()
+        meetings = await self._db.run(fomc.meetings, today)
+        if not any(m.end == today and not m.notation_vote for m in meetings):
+            return 0
+        return await self.poll_feed()
+
+    async def poll_feed(self) -> int:
+        """Read the press feed; store and announce each new policy statement. Returns how many were announced."""
+        now = self._clock()
+        try:
+            response = await self._fed.get(f"{self._fed_url}/feeds/press_monetary.xml")
+            items = parse_press_feed(response.body)
+        except (UpstreamError, ValueError) as exc:
+            log.warning("FOMC press feed not read: %s", exc)
+            return 0
+        known = {d.date: d for d in await self._db.run(fomc.decisions)}
+        announced = 0
+        for item in sorted((i for i in items if is_policy_statement(i)), key=lambda i: i.published):
+            day = statement_date(item) or item.published.astimezone(NEW_YORK).date()
+            if day in known and "statement" in known[day].source:
+                continue
+            decision = await self._read_decision(day, item.link)
+            await self._db.run(fomc.upsert_decision, decision, now)
+            known[day] = decision
+            if now - item.published <= ANNOUNCE_WITHIN:
+                announced += await self._announce(decision, item.published)
+        return announced
+
+    async def _read_decision(self, day: date, link: str) -> Decision:
+        meetings = await self._db.run(fomc.meetings, day - timedelta(days=3))
+        scheduled = any(m.end == day and not m.unscheduled and not m.notation_vote for m in meetings)
+        # Fetch from the configured base (a mirror, or the test server), keep the public link for readers.
+        path = urlsplit(link).path
+        try:
+            response = await self._fed.get(f"{self._fed_url}{path}")
+            reading = read_statement(response.body.decode("utf-8", errors="replace"))
+        except (UpstreamError, StatementUnreadable) as exc:
+            log.error("FOMC statement of %s could not be read (%s); announcing it with its link only", day, exc)
+            return Decision(day, "unknown", None, None, None, "statement", unscheduled=not scheduled,
+                            statement_url=link)
+        decision = Decision(
+            day, reading.action, reading.lower, reading.upper, reading.change_bp, "statement",
+            unscheduled=not scheduled, statement_url=link,
+            votes={"for": reading.voted_for, "against": reading.voted_against, "notes": reading.dissent_notes},
+        )
+        earlier = [d for d in await self._db.run(fomc.decisions) if d.date < day and d.upper is not None]
+        return with_change_from(decision, earlier[0] if earlier else None)
+
+    async def _announce(self, decision: Decision, released: datetime) -> int:
+        earlier = [d for d in await self._db.run(fomc.decisions) if d.date < decision.date and d.action != "unknown"]
+        upcoming = [m for m in await self._db.run(fomc.meetings, decision.date + timedelta(days=1))
+                    if not m.notation_vote and not m.unscheduled]
+        message = decision_message(decision, earlier, upcoming[0] if upcoming else None)
+        body = dissent_line(decision.votes)
+        if decision.statement_url:
+            body = (body + "\n" if body else "") + decision.statement_url
+        payload = {"message": message, "body": body, "occurred_at": released.isoformat(), "kind": "fomc_decision",
+                   "date": decision.date.isoformat(), "action": decision.action, "lower": decision.lower,
+                   "upper": decision.upper, "change_bp": decision.change_bp}
+        return len(await self._publish([(f"fomc_decision|{decision.date}", "fomc_decision", payload)]))
+
+    # --- reminders ------------------------------------------------------------------------------------------------
+
+    async def remind(self) -> int:
+        """Every minute: the day-before and hour-before reminders that are due (each key is queued once)."""
+        now = self._clock()
+        meetings = await self._db.run(fomc.meetings, now.astimezone(NEW_YORK).date())
+        events = []
+        for meeting, hours in due_reminders(meetings, self._remind_hours, now):
+            reminded_at = decision_time(meeting) - timedelta(hours=hours)
+            payload = {"message": reminder_message(meeting, hours), "occurred_at": reminded_at.isoformat(),
+                       "kind": "fomc_reminder", "date": meeting.end.isoformat(), "hours_before": hours}
+            events.append((f"fomc_reminder|{meeting.end}|{hours:g}h", "fomc_reminder", payload))
+        return len(await self._publish(events)) if events else 0
+
+    # --- FRED -----------------------------------------------------------------------------------------------------
+
+    async def confirm_with_fred(self) -> int:
+        """Daily: FRED's target range. Fills history the statement did not give; says so when the two disagree."""
+        now = self._clock()
+        try:
+            upper = parse_fred_csv(await self._fred_series("DFEDTARU"))
+            lower = parse_fred_csv(await self._fred_series("DFEDTARL"))
+        except (UpstreamError, ValueError) as exc:
+            log.warning("FRED target range not read: %s", exc)
+            return 0
+        meetings = await self._db.run(fomc.meetings)
+        stored = {d.date: d for d in await self._db.run(fomc.decisions)}
+        changed = 0
+        for fred in decisions_from_ranges(upper, lower):
+            day = _meeting_before(fred.date, meetings)  # FRED dates the day the new range took effect
+            fred = replace(fred, date=day)
+            mine = stored.get(day)
+            if mine is None or mine.action == "unknown":
+                await self._db.run(fomc.upsert_decision, fred, now)
+                changed += 1
+            elif (mine.lower, mine.upper) != (fred.lower, fred.upper):
+                await self._notice(f"fred-disagrees-{day}",
+                                   f"FOMC {day}: the statement says {mine.lower}–{mine.upper}%, FRED says "
+                                   f"{fred.lower}–{fred.upper}%. rotobot keeps the statement's reading.")
+            elif "fred" not in mine.source:
+                await self._db.run(fomc.upsert_decision, replace(mine, source=mine.source + "+fred"), now)
+                changed += 1
+        return changed
+
+    async def _fred_series(self, series: str) -> str:
+        response = await self._fred.get(f"{self._fred_url}/graph/fredgraph.csv", params={"id": series})
+        return response.body.decode("utf-8", errors="replace")
+
+    async def _notice(self, key: str, text: str) -> None:
+        if key in self._noticed:
+            return
+        self._noticed.add(key)
+        log.warning("%s", text)
+        await self._notify(key, text)
+
+
+def _meeting_before(effective: date, meetings: list[Meeting]) -> date:
+    """The decision day behind a range that took effect on `effective`: the last meeting ending before it."""
+    earlier = [m.end for m in meetings if m.end < effective and not m.notation_vote]
+    if earlier and (effective - max(earlier)).days <= 4:
+        return max(earlier)
+    return effective - timedelta(days=1)  # an unscheduled action: effective the next day
