@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alerts.fomc.announce import meeting_days, rate_range, with_change_from
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
-from alerts.fomc.fred import FredSeries, decisions_from_ranges, parse_fred_csv
+from alerts.fomc.fred import FredSeries, decision_day, decisions_from_ranges, parse_fred_csv
 from alerts.fomc.models import Decision, Meeting
 from alerts.fomc.statement import StatementUnreadable, read_statement
 from bot.cli_data import InputError, read_text_file
@@ -87,8 +87,7 @@ def import_files(settings: Settings, paths: list[Path], now: datetime) -> str:
         ends = sorted(m.end for m in database.call(fomc.meetings) if not m.notation_vote)
         stored = {d.date: d for d in database.call(fomc.decisions)}
         for decision in fred:
-            day = max((e for e in ends if e < decision.date and (decision.date - e).days <= 4), default=None)
-            day = day or date.fromordinal(decision.date.toordinal() - 1)
+            day = decision_day(decision.date, ends)
             if day not in stored or stored[day].source == "fred":
                 database.call(fomc.upsert_decision, Decision(day, *_fields(decision)), now)
         for decision in statements:

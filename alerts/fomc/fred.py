@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from alerts.fomc.models import Decision
 
@@ -119,3 +119,14 @@ def _html_title(html: str) -> str:
     if match and match.group(1).strip():
         return f"page title {' '.join(match.group(1).split())[:60]!r}"
     return f"starts {html[:60]!r}"
+
+
+def decision_day(effective: date, meeting_ends: list[date]) -> date:
+    """The decision behind a FRED range change that took effect on `effective`.
+
+    FRED usually shows a new range from the day after the meeting, but for some decisions (the hikes of
+    2015-12-16 and 2016-12-14) from the decision day itself; so the latest meeting ending on `effective` or up to
+    four days before it. With none, the change was unscheduled and took effect the day after it was announced.
+    """
+    candidates = [end for end in meeting_ends if 0 <= (effective - end).days <= 4]
+    return max(candidates) if candidates else effective - timedelta(days=1)

@@ -19,7 +19,7 @@ from alerts.fomc.announce import (
 )
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
 from alerts.fomc.feed import is_policy_statement, parse_press_feed, statement_date
-from alerts.fomc.fred import decisions_from_ranges, parse_fred_csv
+from alerts.fomc.fred import decision_day, decisions_from_ranges, parse_fred_csv
 from alerts.fomc.models import Decision, Meeting
 from alerts.fomc.statement import StatementUnreadable, read_statement
 from alerts.market.errors import UpstreamError
@@ -171,11 +171,11 @@ class FomcJobs:
         except (UpstreamError, ValueError) as exc:
             log.warning("FRED target range not read: %s", exc)
             return 0
-        meetings = await self._db.run(fomc.meetings)
+        ends = [m.end for m in await self._db.run(fomc.meetings) if not m.notation_vote]
         stored = {d.date: d for d in await self._db.run(fomc.decisions)}
         changed = 0
         for fred in decisions_from_ranges(upper, lower):
-            day = _meeting_before(fred.date, meetings)  # FRED dates the day the new range took effect
+            day = decision_day(fred.date, ends)  # FRED dates the day the new range took effect
             fred = replace(fred, date=day)
             mine = stored.get(day)
             if mine is None or mine.action == "unknown":
@@ -201,10 +201,3 @@ class FomcJobs:
         log.warning("%s", text)
         await self._notify(key, text)
 
-
-def _meeting_before(effective: date, meetings: list[Meeting]) -> date:
-    """The decision day behind a range that took effect on `effective`: the last meeting ending before it."""
-    earlier = [m.end for m in meetings if m.end < effective and not m.notation_vote]
-    if earlier and (effective - max(earlier)).days <= 4:
-        return max(earlier)
-    return effective - timedelta(days=1)  # an unscheduled action: effective the next day

@@ -172,3 +172,12 @@ def test_extra_column(upper_text):
 def test_empty(body, reason):
     with pytest.raises(ValueError, match=reason):
         parse_fred_csv(body)
+
+
+def test_decision_day_maps_a_change_to_its_meeting_even_when_fred_dates_it_the_same_day():
+    from alerts.fomc.fred import decision_day
+
+    ends = [date(2015, 10, 28), date(2015, 12, 16), date(2024, 9, 18)]
+    assert decision_day(date(2024, 9, 19), ends) == date(2024, 9, 18)  # the usual next-day change
+    assert decision_day(date(2015, 12, 16), ends) == date(2015, 12, 16)  # FRED shows the 2015 hike that day
+    assert decision_day(date(2020, 3, 16), ends) == date(2020, 3, 15)  # unscheduled: no meeting near it
