@@ -1,0 +1,179 @@
+"""One poll over many subscriptions: the same apply() as evaluate_tick, skipping only what cannot change.
+
+A poll brings one tick per symbol and may have 100,000 subscriptions to judge. Calling apply() for each would
+build a state dict per subscription to find that almost none changed. What is the same for every rule of a
+symbol is worked out once per symbol instead, and only the rules that can change go through apply():
+
+- 52-week high/low and intraday record: whether the tick beats the extreme is one answer per symbol; when it
+  does not, no rule of that kind can change, whatever its state.
+- move: today's change is one number per symbol; only rules with pct at or under it can fire.
+- above/below: each rule's `armed` flag is read and compared with its line, inline: the only per-rule work.
+
+Two ways through: `evaluate_in_order` for a plain list (one pass, nothing built per rule), and `evaluate` for a
+RuleSet, an index by symbol and kind built once when the rules change, which lets a poll skip whole groups
+without visiting their rules. Whatever passes goes through the very apply() evaluate_tick uses; tests hold all
+three equal.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+
+from alerts.rules.model import Above, Below, Event, High52w, History, Low52w, Move, NewHigh, Rule, Tick
+from alerts.rules.ticks import (REARM_OVER, REARM_UNDER, SymbolView, _above, _below, _move, _record_high,
+                                _year_high, _year_low, day_change)
+
+
+class _Group:
+    """One symbol's tick-judged rules by kind, each with its position in the RuleSet (events keep that order)."""
+
+    __slots__ = ("above", "below", "moves", "pcts", "high", "low", "record")
+
+    def __init__(self, lists: tuple[list, ...]) -> None:
+        self.above, self.below, moves, self.high, self.low, self.record = lists
+        self.moves = sorted(moves, key=lambda item: item[1].pct)
+        self.pcts = [rule.pct for _, rule in self.moves]
+
+
+# Each kind judged on ticks, as an index: into a group's lists, and into the apply functions.
+_ABOVE, _BELOW, _MOVE, _HIGH, _LOW, _RECORD = range(6)
+_KIND = {Above: _ABOVE, Below: _BELOW, Move: _MOVE, High52w: _HIGH, Low52w: _LOW, NewHigh: _RECORD}
+_APPLY_BY_KIND = (_above, _below, _move, _year_high, _year_low, _record_high)
+_SIDE = {_HIGH: "high", _LOW: "low", _RECORD: "record"}
+
+
+class RuleSet(Sequence):
+    """Rules, in order, with the index a poll needs: build it once when the rules change, poll with it often.
+    Two rules with the same id are refused: they would share one state."""
+
+    __slots__ = ("_rules", "groups")
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self._rules = tuple(rules)
+        if len({rule.id for rule in self._rules}) != len(self._rules):
+            raise ValueError("two rules share an id: they would share one state")
+        lists: dict[str, tuple[list, ...]] = {}
+        kind_of = _KIND.get
+        for position, rule in enumerate(self._rules):
+            kind = kind_of(rule.__class__)
+            if kind is None or (kind == _RECORD and rule.basis != "intraday"):
+                continue  # judged on closes, or not by this engine
+            found = lists.get(rule.symbol)
+            if found is None:
+                found = lists[rule.symbol] = ([], [], [], [], [], [])
+            found[kind].append((position, rule))
+        self.groups = {symbol: _Group(found) for symbol, found in lists.items()}
+
+    def __getitem__(self, index):
+        return self._rules[index]
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
+def evaluate(rules: RuleSet, states: Mapping[str, dict], ticks: Mapping[str, Tick],
+             history: History) -> tuple[dict[str, dict], list[Event]]:
+    """A poll through the index; events come back in rule order, as from evaluate_in_order."""
+    changed: dict[str, dict] = {}
+    found: list[tuple[int, Event]] = []
+    state_of = states.get
+
+    def run(position: int, rule: Rule, apply, tick: Tick, view: SymbolView) -> None:
+        state = state_of(rule.id)
+        new, fired = apply(rule, state, tick, view, False)
+        if new != (state or {}):  # a missing state is the empty state: {} for None is no change
+            changed[rule.id] = new
+        found.extend((position, event) for event in fired)
+
+    for symbol, group in rules.groups.items():
+        tick = ticks.get(symbol)
+        if tick is None:
+            continue
+        view = SymbolView(history.get(symbol, ()), tick.session)
+        price = tick.price
+        for position, rule in group.above:
+            state = state_of(rule.id)
+            armed = state.get("armed") if state else None
+            if armed is None or (price > rule.price if armed else price <= rule.price * REARM_UNDER):
+                run(position, rule, _above, tick, view)
+        for position, rule in group.below:
+            state = state_of(rule.id)
+            armed = state.get("armed") if state else None
+            if armed is None or (price < rule.price if armed else price >= rule.price * REARM_OVER):
+                run(position, rule, _below, tick, view)
+        if group.moves:
+            change = day_change(tick)
+            if change is not None:
+                for position, rule in group.moves[: bisect_right(group.pcts, abs(change))]:
+                    run(position, rule, _move, tick, view)
+        for rules_of_kind, side, apply in ((group.high, "high", _year_high), (group.low, "low", _year_low),
+                                           (group.record, "record", _record_high)):
+            if rules_of_kind and view.beyond(side, price):
+                for position, rule in rules_of_kind:
+                    run(position, rule, apply, tick, view)
+    found.sort(key=lambda item: item[0])
+    return changed, [event for _, event in found]
+
+
+def evaluate_in_order(rules: Sequence[Rule], states: Mapping[str, dict], ticks: Mapping[str, Tick],
+                      history: History) -> tuple[dict[str, dict], list[Event]]:
+    """The same poll over a plain list, in one pass and without grouping: nothing is built per rule, so a list
+    made fresh for each poll (as subscriptions loaded from the database are) costs no index first.
+
+    What is the same for every rule of a symbol (its tick, the day's move, whether the tick beats the 52-week
+    extremes or the record) is worked out once per symbol, the first time a rule asks.
+    """
+    changed: dict[str, dict] = {}
+    events: list[Event] = []
+    symbols: dict[str, _Symbol | None] = {}
+    state_of, kind_of = states.get, _KIND.get
+    for rule in rules:
+        kind = kind_of(rule.__class__)
+        if kind is None or (kind == _RECORD and rule.basis != "intraday"):
+            continue  # judged on closes, or not by this engine
+        symbol = symbols.get(rule.symbol, _UNSEEN)
+        if symbol is _UNSEEN:
+            tick = ticks.get(rule.symbol)
+            symbol = symbols[rule.symbol] = None if tick is None else _Symbol(tick, history.get(rule.symbol, ()))
+        if symbol is None:
+            continue  # no tick for this symbol in this poll
+        if kind <= _BELOW:
+            state = state_of(rule.id)
+            armed = state.get("armed") if state else None
+            if armed is not None:
+                price, line = symbol.price, rule.price
+                if kind == _ABOVE:
+                    if not (price > line if armed else price <= line * REARM_UNDER):
+                        continue
+                elif not (price < line if armed else price >= line * REARM_OVER):
+                    continue
+        elif kind == _MOVE:
+            if symbol.change is None or abs(symbol.change) < rule.pct:
+                continue
+        else:
+            beyond = symbol.beyond[kind - _HIGH]
+            if beyond is None:
+                beyond = symbol.beyond[kind - _HIGH] = symbol.view.beyond(_SIDE[kind], symbol.price)
+            if not beyond:
+                continue
+        state = state_of(rule.id)
+        new, fired = _APPLY_BY_KIND[kind](rule, state, symbol.tick, symbol.view, False)
+        if new != (state or {}):  # a missing state is the empty state: {} for None is no change
+            changed[rule.id] = new
+        events.extend(fired)
+    return changed, events
+
+
+_UNSEEN = object()
+
+
+class _Symbol:
+    """One symbol's tick and what every rule of it shares in this poll."""
+
+    __slots__ = ("tick", "price", "change", "view", "beyond")
+
+    def __init__(self, tick: Tick, points) -> None:
+        self.tick, self.price, self.change = tick, tick.price, day_change(tick)
+        self.view = SymbolView(points, tick.session)
+        self.beyond: list[bool | None] = [None, None, None]  # high, low, record: asked at most once each

@@ -1,0 +1,111 @@
+"""Rules judged on session closes only: a record close, and the rotation spread crossing its lines.
+
+Each takes the sessions still to evaluate (in order, after the state's `last_session`) and returns the new state
+and the events. A session the rule has no data for leaves the state as it was, `last_session` included, so a
+bar that arrives late can still be judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from alerts.rules import messages
+from alerts.rules.model import Event, History, NewHigh, Point, RotationSpread
+from alerts.rules.series import count_through, index_of, joint_closes, session_close
+
+
+def new_high(rule: NewHigh, state: dict | None, history: History, sessions: Sequence[date],
+             close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Event]]:
+    points = history.get(rule.symbol, ())
+    events: list[Event] = []
+    for day in sessions:
+        index = index_of(points, day)
+        if index is None:
+            continue
+        # Every earlier stored close counts, evaluated or not: those up to last_session are already in the
+        # state's record; fold in the rest (all of history when there is no state yet).
+        state = state or {}
+        last = state.get("last_session")
+        start = count_through(points, date.fromisoformat(last)) if last else 0
+        record, record_date = _fold(points, start, index, state.get("record"), state.get("record_date"))
+        close = points[index].close
+        # A symbol's first stored close beats nothing: there is no record yet to announce breaking.
+        if record is not None and close > record:
+            events.append(_record_event(rule, day, close, record, record_date, close_times))
+        if record is None or close > record:
+            record, record_date = close, day.isoformat()
+        state = {**state, "last_session": day.isoformat(), "record": record, "record_date": record_date}
+    return state, events
+
+
+def _fold(points: Sequence[Point], start: int, end: int, record: float | None, record_date: str | None):
+    # Strictly greater: a close that only ties the record keeps the older record date.
+    for point in points[start:end]:
+        if record is None or point.close > record:
+            record, record_date = point.close, point.date.isoformat()
+    return record, record_date
+
+
+def _record_event(rule: NewHigh, day: date, close: float, record: float, record_date: str,
+                  close_times: Mapping[date, datetime] | None) -> Event:
+    trigger = day.isoformat()
+    return Event(
+        key=f"{rule.id}|{rule.symbol}|{trigger}", rule_id=rule.id, kind=rule.kind, symbol=rule.symbol,
+        trigger=trigger, direction=None, value=close, threshold=record,
+        message=(f"{messages.label(rule.symbol)} closes at a record {messages.price(close)}, above the "
+                 f"{messages.price(record)} record of {messages.day(record_date)}"),
+        occurred_at=session_close(day, close_times),
+        details={"session": trigger, "previous_record": record, "previous_record_date": record_date},
+    )
+
+
+def rotation(rule: RotationSpread, state: dict | None, history: History, sessions: Sequence[date],
+             close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Event]]:
+    small, large = history.get(rule.small, ()), history.get(rule.large, ())
+    events: list[Event] = []
+    for day in sessions:
+        closes = joint_closes(small, large, day, rule.window + 1)
+        if closes is None:
+            continue  # no spread yet (or a leg missing today): nothing to judge, nothing to remember
+        (small_now, large_now), (small_then, large_then) = closes[0], closes[-1]
+        spread = ((small_now / large_now) / (small_then / large_then) - 1) * 100
+        state, fired = _step(rule, state, spread)
+        state.update(last_session=day.isoformat(), spread=spread)
+        if fired:
+            events.append(_rotation_event(rule, day, spread, fired, small_now, large_now, close_times))
+    return state, events
+
+
+def _step(rule: RotationSpread, state: dict | None, spread: float) -> tuple[dict, str | None]:
+    """The armed flags after one spread value, and the direction that fired, if any."""
+    if state is None or "small_armed" not in state:
+        # The first value only learns where the spread stands: a line already crossed when rotobot starts
+        # watching is not news, and each side is armed only while its condition is false.
+        return {**(state or {}), "small_armed": spread < rule.upper, "large_armed": spread > rule.lower}, None
+    small_armed, large_armed, fired = state["small_armed"], state["large_armed"], None
+    if small_armed and spread >= rule.upper:
+        small_armed, fired = False, "small"
+    elif not small_armed and spread < rule.upper - rule.hysteresis:
+        small_armed = True  # retreated far enough that a new crossing is a new rotation, not noise at the line
+    if large_armed and spread <= rule.lower:
+        large_armed, fired = False, "large"
+    elif not large_armed and spread > rule.lower + rule.hysteresis:
+        large_armed = True
+    return {**state, "small_armed": small_armed, "large_armed": large_armed}, fired
+
+
+def _rotation_event(rule: RotationSpread, day: date, spread: float, direction: str, small_close: float,
+                    large_close: float, close_times: Mapping[date, datetime] | None) -> Event:
+    line = rule.upper if direction == "small" else rule.lower
+    into = "small caps" if direction == "small" else "mega caps"
+    trigger = day.isoformat()
+    return Event(
+        key=f"{rule.id}|{rule.pair}|{trigger}", rule_id=rule.id, kind=rule.kind, symbol=rule.pair,
+        trigger=trigger, direction=direction, value=spread, threshold=line,
+        message=(f"Rotation into {into}: {rule.pair} {rule.window}-session spread {messages.pct(spread)} "
+                 f"crossed {messages.pct(line)}"),
+        occurred_at=session_close(day, close_times),
+        details={"session": trigger, "window": rule.window, "small_close": small_close, "large_close": large_close,
+                 "hysteresis": rule.hysteresis},
+    )
