@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import poll, startup, storage_loop
+from bench import poll, rules_eval, startup, storage_loop
 
 
 def main() -> None:
     print("rotobot benchmarks (medians; ratios compare the two ways of doing the same work)\n")
     asyncio.run(storage_loop.run())
     asyncio.run(poll.run())
+    rules_eval.run()
     startup.run()
 
 

@@ -28,9 +28,10 @@ from bot.commands.reply import Reply
 from bot.dispatch import Dispatcher
 from bot.network import unreachable_reason
 from bot.settings import Settings
+from bot.jobs.alerts import AlertJobs
 from bot.jobs.publish import make_publisher
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
-from bot.wiring import build_fomc_jobs, build_market_jobs
+from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
 from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs
 from bot.transports.base import Notification, Transport
 from bot.transports.console import ConsoleTransport
@@ -113,6 +114,8 @@ class App:
         settings = self.settings
         path = settings.storage.database
 
+        self.rules = configured_rules(settings)  # a bad rules file stops start-up before anything opens
+
         lock = InstanceLock(path).acquire()
         stack.callback(lock.release)
 
@@ -163,6 +166,11 @@ class App:
         self.publish = make_publisher(self.database, self.dispatcher, self._clock)
         self.fomc_jobs = build_fomc_jobs(settings, self.database, self.session, clock=self._clock,
                                          publish=self.publish, notify=self._notify_text)
+        self.alert_jobs = AlertJobs(database=self.database, rules=self.rules, sessions=self.sessions,
+                                    publish=self.publish, clock=self._clock)
+        self.market_jobs.on_bars = self.alert_jobs.judge_sessions
+        self.market_jobs.on_quotes = self.alert_jobs.judge_quotes
+        await self.alert_jobs.judge_sessions()  # what the bundled or stored history says now sets the states
 
         if self._probe_network:
             task = asyncio.create_task(self._report_network(), name="network-probe")

@@ -15,7 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot import cli_data, cli_fomc
+from bot import cli_data, cli_fomc, cli_replay
+from alerts.rules.loader import RuleFileError
 from bot.cli_data import InputError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings, render
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common], help="load a saved calendar page, statement page, or FRED DFEDTARU+DFEDTARL CSVs"
     )
     fed_import.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    again = commands.add_parser(
+        "replay", parents=[common], help="what the rules would have said over stored history (changes nothing)"
+    )
+    again.add_argument("--from", dest="start", metavar="DATE", help="first session, YYYY-MM-DD")
+    again.add_argument("--to", dest="end", metavar="DATE", help="last session, YYYY-MM-DD")
+    again.add_argument("--rules", type=Path, metavar="FILE", help="a TOML rules file (default: the configured rules)")
+    again.add_argument("--json", action="store_true", help="one JSON object per alert")
     return parser
 
 
@@ -113,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log.level, settings.secrets())
     try:
         return _dispatch(args, settings)
+    except RuleFileError as exc:
+        print(f"rotobot: bad rules: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except (StorageError, InputError) as exc:
         print(f"rotobot: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
@@ -137,6 +148,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             print(cli_fomc.import_files(settings, args.paths, datetime.now(timezone.utc)))
         else:
             print(cli_fomc.show(settings, args.json))
+        return 0
+    if args.command == "replay":
+        print(cli_replay.run_replay(settings, args.start, args.end, args.rules, args.json))
         return 0
     if args.command == "backfill":
         since = cli_data.parse_day(args.since) if args.since else None

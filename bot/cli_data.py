@@ -156,11 +156,11 @@ def _progress_bar():
     return show
 
 
-def parse_day(text: str) -> date:
+def parse_day(text: str, option: str = "--since") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--since {text!r} is not a date: expected YYYY-MM-DD, e.g. 2025-01-02") from None
+        raise InputError(f"{option} {text!r} is not a date: expected YYYY-MM-DD, e.g. 2025-01-02") from None
 
 
 def _existing(settings: Settings) -> Database:

@@ -140,6 +140,8 @@ class RotationSettings:
     def check(self) -> tuple[str, typing.Any, str] | None:
         if self.lower >= self.upper:
             return "lower", self.lower, f"a number below rotation.upper ({self.upper})"
+        if self.hysteresis >= self.upper - self.lower:
+            return "hysteresis", self.hysteresis, f"less than the gap between upper and lower ({self.upper - self.lower:g})"
         if self.small == self.large:
             return "large", self.large, f"a symbol other than rotation.small ({self.small})"
         return None
@@ -154,6 +156,7 @@ class FomcSettings:
 
 @dataclass(frozen=True)
 class AlertSettings:
+    rules_file: Path | None = setting(None, "TOML file of [[rules]]; default: the built-in rules from [rotation]")
     webhook_url: Secret | None = secret("ROTOBOT_WEBHOOK_URL", "Discord webhook that also receives every alert")
 
 
@@ -273,6 +276,7 @@ _PARSERS: dict[object, Callable] = {
     float: _as_float,
     str: _as_str,
     Path: _as_path,
+    Path | None: _as_path,
     tuple[str, ...]: _as_list(_symbol_item, "symbols such as [\"^RUT\", \"IWM\"]"),
     tuple[float, ...]: _as_list(_as_float, "numbers such as [24, 1]"),
 }
@@ -457,6 +461,9 @@ def render(settings: Settings) -> str:
             if "secret_env" in f.metadata and value is None:
                 env = f.metadata["secret_env"]
                 lines.append(f"# {f.name}: not set ({env} or {env}_FILE) - {f.metadata['help']}")
+                continue
+            if value is None:  # TOML has no null: an unset optional setting is shown as a comment
+                lines.append(f"# {f.name}: not set - {f.metadata['help']}")
                 continue
             lines.append(f"{f.name} = {_toml_value(value)}  # {source}; {f.metadata['help']}")
         lines.append("")

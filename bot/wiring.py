@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 
@@ -12,6 +13,8 @@ from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.sessions import SessionBook
 from alerts.market.source_client import SourceClient
+from alerts.rules.loader import RuleFileError, default_rules, load_rules
+from alerts.rules.model import Rule
 from bot.jobs.fomc import FomcJobs, Notify, Publish
 from bot.jobs.market import MarketJobs
 from bot.settings import Settings
@@ -75,3 +78,18 @@ def build_fomc_jobs(
         database=database, fed=fed, fred=fred, fed_url=fomc.fed_url, fred_url=fomc.fred_url,
         remind_hours=fomc.remind_hours_before, publish=publish, notify=notify, clock=clock,
     )
+
+
+def configured_rules(settings: Settings, rules_file: Path | None = None) -> list[Rule]:
+    """The rules file if one is given (here or in alerts.rules_file), else the built-in rules from [rotation]."""
+    path = rules_file or settings.alerts.rules_file
+    if path is None:
+        r, hours = settings.rotation, settings.fomc.remind_hours_before
+        return default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis, hours)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleFileError(f"{path}: no such rules file: give the path of a TOML file with [[rules]] tables") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or 'not UTF-8 text'})") from None
+    return load_rules(text, source=str(path))

@@ -9,6 +9,7 @@ from datetime import date
 import sqlite_utils
 
 from alerts.market.models import DailyBar
+from alerts.rules.model import Point
 from storage.timestamps import from_iso, to_iso
 
 
@@ -154,3 +155,14 @@ def _bar(row: dict) -> DailyBar:
         low=row["low"],
         volume=row["volume"],
     )
+
+
+def history_points(db: sqlite_utils.Database, symbols: list[str]) -> dict[str, list[Point]]:
+    """Every stored close (with high and low) of each symbol, oldest first: the rules engine's history."""
+    history: dict[str, list[Point]] = {}
+    for symbol in dict.fromkeys(symbols):
+        rows = db.execute(
+            "SELECT date, close, high, low FROM daily_bars WHERE symbol = ? ORDER BY date", [symbol]
+        ).fetchall()
+        history[symbol] = [Point(date.fromisoformat(d), c, h, lo) for d, c, h, lo in rows]
+    return history

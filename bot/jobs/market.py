@@ -72,6 +72,9 @@ class MarketJobs:
         self._clock = clock
         self._notices: list[Notice] = []
         market.on_outcome = self.record_outcome
+        # Set by the app: the rules engine judges what was just stored.
+        self.on_bars: Callable[[], Awaitable[object]] | None = None
+        self.on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None
 
     def record_outcome(self, source: str, error: UpstreamError | None) -> None:
         """Every answer or failure of a source, so a long outage is noticed once and its end once."""
@@ -108,6 +111,9 @@ class MarketJobs:
                 report.held.append(symbol)
         report.stored = await self._db.run(_save_quotes, accepted)
         await self._flush_notices()
+        if self.on_quotes and report.stored:
+            stored = set(report.stored)
+            await self.on_quotes([q for q in accepted if q.symbol in stored])
         return report
 
     async def store_daily(
@@ -153,6 +159,8 @@ class MarketJobs:
         if progress:
             progress(len(symbols), len(symbols), "")
         await self._flush_notices()
+        if self.on_bars and (report.result.added or report.result.updated):
+            await self.on_bars()
         return report
 
     async def close_job(self) -> FetchReport:

@@ -1,0 +1,153 @@
+"""Runs the rules engine on what the market jobs store, and queues what fires through the outbox.
+
+Close-based rules (records, the rotation spread) run after new daily bars land, over every session they have not
+judged yet, in order: after downtime the back-filled sessions are judged one by one, so a record missed while
+the bot was away is announced once (the dispatcher marks it late). Sessions older than CATCH_UP_SESSIONS only
+advance the state: nobody wants a dozen months-old records on first start from the bundled history.
+Subscriptions (and intraday records) run on every accepted quote. States and events commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+
+from alerts.market.models import Quote
+from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.rules.engine import evaluate_sessions, evaluate_ticks
+from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick
+from storage import alert_state, prices, subscriptions
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_SESSIONS = 10  # two weeks: a longer absence announces only its last ten sessions
+STATE_KEY = "*"  # one state per rule
+
+Publish = Callable[..., Awaitable[list[str]]]
+
+
+def rule_symbols(rule: Rule) -> list[str]:
+    if rule.kind == "rotation_spread":
+        return [rule.small, rule.large]
+    return [rule.symbol] if hasattr(rule, "symbol") else []
+
+
+def subscription_rule(sub: subscriptions.Subscription) -> Rule:
+    """A stored subscription as the engine's rule; its id routes the alert back to the subscriber."""
+    rule_id = f"sub:{sub.id}"
+    if sub.kind == "above":
+        return Above(rule_id, sub.symbol, sub.threshold, cooldown_seconds=sub.cooldown_seconds)
+    if sub.kind == "below":
+        return Below(rule_id, sub.symbol, sub.threshold, cooldown_seconds=sub.cooldown_seconds)
+    if sub.kind == "move":
+        return Move(rule_id, sub.symbol, sub.threshold, cooldown_seconds=sub.cooldown_seconds)
+    if sub.kind == "high_52w":
+        return High52w(rule_id, sub.symbol)
+    return Low52w(rule_id, sub.symbol)
+
+
+def payload(event: Event, route: dict | None = None) -> dict:
+    return {
+        "message": event.message,
+        "occurred_at": event.occurred_at.isoformat(),
+        "kind": event.kind,
+        "rule_id": event.rule_id,
+        "symbol": event.symbol,
+        "trigger": event.trigger,
+        "direction": event.direction,
+        "value": event.value,
+        "threshold": event.threshold,
+        "details": event.details,
+        **(route or {}),
+    }
+
+
+class AlertJobs:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        rules: list[Rule],
+        sessions: SessionBook,
+        publish: Publish,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = database
+        self.rules = rules
+        self._sessions = sessions
+        self._publish = publish
+        self._clock = clock
+
+    async def judge_sessions(self) -> int:
+        """Judge every close-based rule on the sessions it has not judged yet; returns events queued."""
+        rules = [r for r in self.rules if r.kind == "rotation_spread" or (r.kind == "new_high" and r.basis == "close")]
+        if not rules:
+            return 0
+        now = self._clock()
+        calendar = self._sessions.around(now)
+        last = calendar.last_closed(now)
+        if last is None:
+            return 0
+        symbols = [s for rule in rules for s in rule_symbols(rule)]
+        history, states = await self._db.run(_load, symbols, [r.id for r in rules])
+        recent = calendar.sessions_between(last.date - timedelta(days=30), last.date)
+        announce_from = recent[-CATCH_UP_SESSIONS] if len(recent) >= CATCH_UP_SESSIONS else date.min
+        new_states, events = [], []
+        for rule in rules:
+            # Sessions where every symbol of the rule has a close (the spread needs both legs).
+            days = sorted(set.intersection(*({p.date for p in history.get(s, ())} for s in rule_symbols(rule))))
+            state = states.get(rule.id)
+            if state is None:
+                days = days[-1:]  # a new rule starts at the latest stored session; replay shows the past
+            closes = {d: s.close for d in days if calendar.covers(d) and (s := calendar.session(d)) is not None}
+            new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
+            if new_state != state:
+                new_states.append((rule.id, STATE_KEY, new_state))
+            skipped = [e for e in fired if date.fromisoformat(e.trigger[:10]) < announce_from]
+            if skipped:
+                log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
+                         announce_from)
+            events += [e for e in fired if e not in skipped]
+        queued = await self._publish([(e.key, e.kind, payload(e)) for e in events], new_states)
+        return len(queued)
+
+    async def judge_quotes(self, quotes: list[Quote]) -> int:
+        """Judge subscriptions and intraday records on fresh quotes; returns events queued."""
+        if not quotes:
+            return 0
+        symbols = sorted({q.symbol for q in quotes})
+        subs = await self._db.run(_subscriptions_for, symbols)
+        rules = [subscription_rule(s) for s in subs]
+        rules += [r for r in self.rules if r.kind == "new_high" and r.basis == "intraday" and r.symbol in symbols]
+        if not rules:
+            return 0
+        routes = {f"sub:{s.id}": {"guild_id": s.guild_id, "user_id": s.user_id, "channel_id": s.channel_id}
+                  for s in subs}
+        history, states = await self._db.run(_load, symbols, [r.id for r in rules])
+        ticks = {
+            q.symbol: Tick(q.symbol, q.price, q.exchange_time, q.exchange_time.astimezone(NEW_YORK).date(),
+                           q.previous_close)
+            for q in quotes
+        }
+        changed, events = evaluate_ticks(rules, states, ticks, history)
+        queued = await self._publish(
+            [(e.key, e.kind, payload(e, routes.get(e.rule_id))) for e in events],
+            [(rule_id, STATE_KEY, state) for rule_id, state in changed.items()],
+        )
+        return len(queued)
+
+
+def _load(db, symbols: list[str], rule_ids: list[str]):
+    history = prices.history_points(db, symbols)
+    states = {}
+    for rule_id in rule_ids:
+        state = alert_state.load_state(db, rule_id, STATE_KEY)
+        if state is not None:
+            states[rule_id] = state
+    return history, states
+
+
+def _subscriptions_for(db, symbols: list[str]) -> list[subscriptions.Subscription]:
+    return [sub for symbol in symbols for sub in subscriptions.for_symbol(db, symbol)]

@@ -1,0 +1,93 @@
+"""The engine live: judged after bars land, catch-up after downtime, subscriptions on quotes, restarts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from alerts.market.models import DailyBar, Quote
+from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.rules.loader import default_rules
+from bot.jobs.alerts import AlertJobs
+from storage import outbox, prices, subscriptions
+from storage.database import Database
+from tests.upstream import NDX, RUT, between, history
+
+RUT_BARS, NDX_BARS = history(RUT), history(NDX)
+SESSIONS = SessionBook()
+
+
+def ny(*args) -> datetime:
+    return datetime(*args, tzinfo=NEW_YORK)
+
+
+def store(db, symbol, bars):
+    fetched = datetime(2025, 12, 12, tzinfo=timezone.utc)
+    db.call(prices.store_bars, [DailyBar(symbol, b.date, b.close, "yahoo", fetched, b.open, b.high, b.low, b.volume)
+                                for b in bars])
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def world(tmp_path):
+    database = Database.open(tmp_path / "rotobot.db")
+    clock = Clock(ny(2025, 12, 4, 17, 0))
+
+    async def publish(events, states=()):
+        return await database.run(outbox.commit_evaluation, list(states), events, clock())
+
+    def jobs():  # a fresh instance is what a restart gives
+        return AlertJobs(database=database, rules=default_rules(), sessions=SESSIONS, publish=publish, clock=clock)
+
+    yield database, clock, jobs
+    database.close()
+
+
+def queued(db) -> list[str]:
+    return [e.event_key for e in reversed(db.call(outbox.recent, 100))]
+
+
+async def test_after_downtime_missed_records_are_judged_in_order_and_announced_once(world):
+    db, clock, jobs = world
+    store(db, "^RUT", between(RUT_BARS, date(2024, 1, 1), date(2025, 12, 3)))
+    store(db, "^NDX", between(NDX_BARS, date(2024, 1, 1), date(2025, 12, 3)))
+    clock.now = ny(2025, 12, 3, 17, 0)
+    assert await jobs().judge_sessions() == 0  # the first look only sets the states
+    # rotobot is down from the 4th to the 11th; the back-fill then stores those sessions
+    store(db, "^RUT", between(RUT_BARS, date(2025, 12, 4), date(2025, 12, 11)))
+    store(db, "^NDX", between(NDX_BARS, date(2025, 12, 4), date(2025, 12, 11)))
+    clock.now = ny(2025, 12, 12, 3, 10)
+    assert await jobs().judge_sessions() == 4
+    assert queued(db) == [
+        "new_high:^RUT:close|^RUT|2025-12-04",
+        "new_high:^RUT:close|^RUT|2025-12-10",
+        "new_high:^RUT:close|^RUT|2025-12-11",
+        "rotation_spread:^RUT/^NDX:20|^RUT/^NDX|2025-12-11",
+    ]
+    assert await jobs().judge_sessions() == 0  # a restart judges nothing twice
+
+
+async def test_a_subscription_fires_on_the_crossing_and_is_routed_to_its_subscriber(world):
+    db, clock, jobs = world
+    store(db, "CFG", [])
+    db.call(subscriptions.add, subscriptions.Subscription(guild_id=7, user_id=42, symbol="CFG", kind="above",
+                                                          created_at=clock(), threshold=58.0, channel_id=None))
+    alert = jobs()
+    tick = ny(2025, 12, 11, 11, 0)
+    first = Quote("CFG", 57.5, tick, "yahoo", tick, previous_close=57.0)
+    crossed = Quote("CFG", 58.3, tick.replace(minute=1), "yahoo", tick, previous_close=57.0)
+    still = Quote("CFG", 58.6, tick.replace(minute=2), "yahoo", tick, previous_close=57.0)
+    assert await alert.judge_quotes([first]) == 0  # the first observation only sets the side
+    assert await alert.judge_quotes([crossed]) == 1
+    assert await jobs().judge_quotes([still]) == 0  # still above, after a restart too: no repeat
+    (event,) = db.call(outbox.recent, 10)
+    assert event.payload["user_id"] == 42 and event.payload["guild_id"] == 7 and event.payload["channel_id"] is None
+    assert "CFG" in event.payload["message"]
