@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 import signal
+from functools import partial
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
@@ -29,6 +31,7 @@ from bot.dispatch import Dispatcher
 from bot.network import unreachable_reason
 from bot.settings import Settings
 from bot.jobs.alerts import AlertJobs
+from bot.jobs.pending import confirm_pending
 from bot.jobs.publish import make_publisher
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
@@ -178,6 +181,11 @@ class App:
         if self._fetch:
             schedule_market_jobs(self.scheduler, self.market_jobs, settings.market.poll_seconds)
             schedule_fomc_jobs(self.scheduler, self.fomc_jobs)
+            self.scheduler.add_job(
+                quiet_on_shutdown(partial(confirm_pending, self.database, self.market_jobs, self.publish, self._clock)),
+                IntervalTrigger(minutes=2), id="confirm_pending", coalesce=True, max_instances=1,
+                misfire_grace_time=120,
+            )
             # Whatever was missed while rotobot was down is fetched now, not at 03:10.
             self.scheduler.add_job(quiet_on_shutdown(self.market_jobs.backfill_job), id="startup_backfill",
                                    misfire_grace_time=None)

@@ -28,12 +28,14 @@ log = logging.getLogger(__name__)
 def quiet_on_shutdown(job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[object]]:
     """A job cancelled because rotobot is stopping ends quietly; what it committed stays committed."""
 
+    name = getattr(job, "__name__", None) or getattr(getattr(job, "func", None), "__name__", "a job")
+
     @functools.wraps(job)
     async def run() -> object:
         try:
             return await job()
         except asyncio.CancelledError:
-            log.info("%s stopped by shutdown; it resumes where it left off at the next start", job.__name__)
+            log.info("%s stopped by shutdown; it resumes where it left off at the next start", name)
             return None
 
     return run

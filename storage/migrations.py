@@ -166,11 +166,17 @@ def _v4_deliveries(db: sqlite_utils.Database) -> None:
     db["deliveries"].create_index(["delivered_at", "next_attempt_at"])
 
 
+def _v5_pending_subscriptions(db: sqlite_utils.Database) -> None:
+    # A ticker rotobot has never seen is held as "pending" until a data job finds it (or finds it does not exist).
+    db["subscriptions"].add_column("status", str, not_null_default="active")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "market data and guild settings", _v1_market_data),
     Migration(2, "alert state, outbox and subscriptions", _v2_alerts),
     Migration(3, "FOMC meetings and decisions", _v3_fomc),
     Migration(4, "per-transport delivery log", _v4_deliveries),
+    Migration(5, "pending subscriptions", _v5_pending_subscriptions),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -23,6 +23,7 @@ class Subscription:
     channel_id: int | None = None  # None: by direct message
     cooldown_seconds: int = 0
     id: int | None = None
+    status: str = "active"  # "pending": a ticker no data job has found yet
 
 
 def add(db: sqlite_utils.Database, sub: Subscription) -> tuple[Subscription, bool]:
@@ -32,7 +33,7 @@ def add(db: sqlite_utils.Database, sub: Subscription) -> tuple[Subscription, boo
     with db.atomic():
         cursor = db.execute(
             "INSERT INTO subscriptions (guild_id, user_id, channel_id, symbol, kind, threshold, cooldown_seconds, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (guild_id, user_id, symbol, kind, threshold) DO NOTHING",
             [
                 sub.guild_id,
@@ -43,6 +44,7 @@ def add(db: sqlite_utils.Database, sub: Subscription) -> tuple[Subscription, boo
                 sub.threshold,
                 sub.cooldown_seconds,
                 to_iso(sub.created_at),
+                sub.status,
             ],
         )
         if cursor.rowcount == 1:
@@ -76,12 +78,34 @@ def for_user(db: sqlite_utils.Database, guild_id: int, user_id: int) -> list[Sub
 
 
 def for_symbol(db: sqlite_utils.Database, symbol: str) -> list[Subscription]:
-    return [_sub(row) for row in db.query("SELECT * FROM subscriptions WHERE symbol = ? ORDER BY id", [symbol])]
+    """The active subscriptions to `symbol`: what the engine judges."""
+    rows = db.query("SELECT * FROM subscriptions WHERE symbol = ? AND status = 'active' ORDER BY id", [symbol])
+    return [_sub(row) for row in rows]
 
 
 def watched_symbols(db: sqlite_utils.Database) -> set[str]:
-    """Every symbol some subscription needs: polled once per cycle however many users follow it."""
-    return {row["symbol"] for row in db.query("SELECT DISTINCT symbol FROM subscriptions")}
+    """Every symbol an active subscription needs: polled once per cycle however many users follow it."""
+    return {row["symbol"] for row in db.query("SELECT DISTINCT symbol FROM subscriptions WHERE status = 'active'")}
+
+
+def count_for_user(db: sqlite_utils.Database, user_id: int) -> int:
+    return db.execute("SELECT count(*) FROM subscriptions WHERE user_id = ?", [user_id]).fetchone()[0]
+
+
+def pending_symbols(db: sqlite_utils.Database) -> list[str]:
+    return [r["symbol"] for r in db.query("SELECT DISTINCT symbol FROM subscriptions WHERE status = 'pending'")]
+
+
+def settle_pending(db: sqlite_utils.Database, symbol: str, found: bool) -> list[Subscription]:
+    """A data job found `symbol` (activate its pending subscriptions) or found it does not exist (remove them)."""
+    with db.atomic():
+        subs = [_sub(r) for r in db.query(
+            "SELECT * FROM subscriptions WHERE symbol = ? AND status = 'pending' ORDER BY id", [symbol])]
+        if found:
+            db.execute("UPDATE subscriptions SET status = 'active' WHERE symbol = ? AND status = 'pending'", [symbol])
+        else:
+            db.execute("DELETE FROM subscriptions WHERE symbol = ? AND status = 'pending'", [symbol])
+    return subs
 
 
 def _sub(row: dict) -> Subscription:
@@ -95,4 +119,5 @@ def _sub(row: dict) -> Subscription:
         threshold=row["threshold"],
         cooldown_seconds=row["cooldown_seconds"],
         created_at=from_iso(row["created_at"]),
+        status=row["status"],
     )

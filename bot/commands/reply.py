@@ -12,6 +12,8 @@ class Reply:
     fields: tuple[tuple[str, str], ...] = ()  # (name, value) pairs, shown as a table
     footer: str = ""
     error: bool = False
+    attachments: tuple[tuple[str, bytes], ...] = ()  # (file name, content), e.g. ("rotation.png", png)
+    follow_up: str = ""  # said to the user later, e.g. once a new ticker is confirmed (not used for rendering)
 
 
 class CommandError(Exception):
@@ -26,4 +28,5 @@ def as_text(reply: Reply) -> str:
         out += [f"  {name.ljust(width)}  {value}" for name, value in reply.fields]
     if reply.footer:
         out.append(f"  ({reply.footer})")
+    out += [f"  [attached: {name}, {len(content):,} bytes]" for name, content in reply.attachments]
     return "\n".join(out)

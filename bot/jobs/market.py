@@ -163,6 +163,22 @@ class MarketJobs:
             await self.on_bars()
         return report
 
+    async def look_up(self, symbol: str) -> bool | None:
+        """Does a source know `symbol`? True (its last year is now stored), False (no source has it), None (try
+        again later: the sources are failing, not the symbol)."""
+        now = self._clock()
+        last = self._sessions.around(now).last_closed(now)
+        if last is None:
+            return None
+        try:
+            bars = await self._market.daily_bars(symbol, last.date - timedelta(days=400), last.date, now)
+        except UpstreamError as exc:
+            return None if exc.retryable else False
+        if not bars:
+            return False
+        await self._db.run(prices.store_bars, [b for b in bars if b.date <= last.date])
+        return True
+
     async def close_job(self) -> FetchReport:
         """After the close: the official bars of the session that just ended (and the two before it)."""
         now = self._clock()

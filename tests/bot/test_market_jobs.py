@@ -196,3 +196,27 @@ async def test_daily_close_job_refreshes_the_last_sessions(world):
     world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", between(RUT_BARS, date(2025, 12, 9), date(2025, 12, 11)))))
     report = await world.jobs.close_job()
     assert report.fetched == ["^RUT"] and report.result.unchanged == 3
+
+
+async def test_a_pending_ticker_is_confirmed_or_refused_and_the_subscriber_told(world):
+    from bot.jobs.pending import confirm_pending
+    from storage import outbox, subscriptions
+
+    world.clock.now = ny(2025, 12, 12, 10, 0)
+    for symbol in ("ROAD", "NOPE"):
+        world.db.call(subscriptions.add, subscriptions.Subscription(
+            1, 42, symbol, "move", world.clock.now, 3.0, None, status="pending"))
+    world.upstream.script("yahoo", "ROAD", ok_json(yahoo_daily("ROAD", between(RUT_BARS, date(2025, 12, 1),
+                                                                                 date(2025, 12, 11)))))
+    # NOPE: Yahoo answers 404 (not scripted) and Stooq has no such ticker either (404 here)
+
+    async def publish(events, states=()):
+        return await world.db.run(outbox.commit_evaluation, list(states), events, world.clock())
+
+    assert await confirm_pending(world.db, world.jobs, publish, world.clock) == 2
+    (road,) = world.db.call(subscriptions.for_user, 1, 42)
+    assert road.symbol == "ROAD" and road.status == "active"
+    messages = sorted(e.payload["message"] for e in world.db.call(outbox.recent, 10))
+    assert messages == ["NOPE is not a ticker rotobot's sources know: that subscription was removed",
+                        "ROAD found: your alerts on it are active"]
+    assert await confirm_pending(world.db, world.jobs, publish, world.clock) == 0  # nothing pending any more

@@ -1,0 +1,146 @@
+"""The shared command layer, as Discord and the console both call it: parsing, limits, admin, pending tickers."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from alerts.market.sessions import SessionBook
+from bot.commands.context import CommandContext
+from bot.commands.core import build_router
+from bot.commands.router import Caller
+from bot.commands.subscriptions import MAX_PER_USER
+from bot.jobs.seed import seed_if_empty
+from bot.settings import load_settings
+from storage import guild_settings, subscriptions
+from storage.database import Database
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+TRADER = Caller(user_id=11, guild_id=99, channel_id=555, is_admin=False, name="trader")
+ADMIN = Caller(user_id=12, guild_id=99, channel_id=555, is_admin=True, name="admin")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory):
+    """Seeding takes a second or two: do it once, and give each test its own copy of the file."""
+    path = tmp_path_factory.mktemp("seeded") / "rotobot.db"
+    database = Database.open(path)
+    asyncio.run(seed_if_empty(database, NOW))
+    database.close()
+    return path
+
+
+@pytest.fixture
+async def ask(tmp_path, seeded_file):
+    shutil.copy(seeded_file, tmp_path / "rotobot.db")
+    database = Database.open(tmp_path / "rotobot.db")
+    clock = Clock()
+    context = CommandContext(settings=load_settings(environ={}), database=database, now=clock, started_at=NOW,
+                             sessions=SessionBook(), transports=("console",))
+    router = build_router("!")
+
+    async def run(text: str, caller: Caller = TRADER):
+        clock.now += timedelta(seconds=3)  # a person's pace: no throttling unless a test wants it
+        return await router.dispatch(text, context, caller)
+
+    run.database, run.clock = database, clock
+    yield run
+    database.close()
+
+
+async def test_subscribe_defaults_to_a_3_percent_move_and_52_week_extremes_by_dm(ask):
+    reply = await ask("!subscribe cfg")
+    assert not reply.error
+    subs = ask.database.call(subscriptions.for_user, 99, 11)
+    assert sorted((s.kind, s.threshold, s.channel_id) for s in subs) == [
+        ("high_52w", 0.0, None), ("low_52w", 0.0, None), ("move", 3.0, None)
+    ]
+
+
+async def test_subscribe_here_posts_in_the_channel(ask):
+    await ask("!subscribe CFG above 60 here")
+    (sub,) = ask.database.call(subscriptions.for_user, 99, 11)
+    assert (sub.kind, sub.threshold, sub.channel_id) == ("above", 60.0, 555)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("!subscribe", "Which ticker?"),
+        ("!subscribe $$$", "is not a ticker: try something like CFG"),
+        ("!subscribe @everyone", "is not a ticker"),
+        ("!subscribe CFG above abc", "is not a price: give a number such as 45.50"),
+        ("!subscribe CFG above -5", "must be above zero"),
+        ("!subscribe CFG move -3%", "give a percentage above 0 and at most 50"),
+        ("!subscribe CFG move 0%", "give a percentage above 0"),
+        ("!subscribe CFG sideways", "is not a kind of alert"),
+        ("!subscribe CFG above", "above takes one price"),
+        ("!price", "Which ticker?"),
+        ("!price NOPE", "has no data for NOPE"),
+        ("!alerts 500", "from 1 to 25"),
+        ("!unsubscribe", "Which ticker?"),
+    ],
+)
+async def test_bad_arguments_get_a_reply_that_shows_what_would_be_right(ask, text, expected):
+    reply = await ask(text)
+    assert reply.error and expected in reply.title + " ".join(reply.lines)
+
+
+async def test_the_subscription_limit_is_named(ask):
+    for n in range(MAX_PER_USER):
+        await ask(f"!subscribe CFG above {10 + n}")
+    reply = await ask("!subscribe CFG above 99")
+    assert reply.error and f"the limit is {MAX_PER_USER}" in reply.title
+    assert ask.database.call(subscriptions.count_for_user, 11) == MAX_PER_USER
+
+
+async def test_a_new_ticker_is_pending_until_a_data_job_finds_it(ask):
+    reply = await ask("!subscribe NEWCO move 4%")
+    assert "no data for NEWCO yet" in " ".join(reply.lines)
+    (sub,) = ask.database.call(subscriptions.for_user, 99, 11)
+    assert sub.status == "pending"
+    assert "NEWCO" not in ask.database.call(subscriptions.watched_symbols)  # not polled until confirmed
+
+
+async def test_admin_commands_are_refused_to_members_and_work_for_admins(ask):
+    refused = await ask("!set channel 123456789012", TRADER)
+    assert refused.error and "Manage Server" in refused.lines[0]
+    assert not (await ask("!set channel <#123456789012>", ADMIN)).error
+    assert not (await ask("!set upper 6", ADMIN)).error
+    assert (await ask("!set lower 7", ADMIN)).error  # lower must stay below upper
+    assert not (await ask("!mute 2h", ADMIN)).error
+    stored = ask.database.call(guild_settings.all_for, 99)
+    assert stored["alert_channel"] == 123456789012 and stored["upper"] == 6.0 and "muted_until" in stored
+    assert not (await ask("!unmute", ADMIN)).error
+    assert "muted_until" not in ask.database.call(guild_settings.all_for, 99)
+
+
+async def test_help_hides_admin_commands_from_members(ask):
+    member = " ".join((await ask("!help", TRADER)).lines)
+    admin = " ".join((await ask("!help", ADMIN)).lines)
+    assert "!mute" not in member and "!mute" in admin
+
+
+async def test_a_burst_of_commands_is_told_to_slow_down(ask):
+    replies = []
+    for _ in range(6):  # six at the same instant
+        ask.clock.now -= timedelta(seconds=3)  # undo the fixture's pace step
+        replies.append(await ask("!help"))
+    assert [r.error for r in replies] == [False] * 5 + [True]
+    assert "Slow down" in replies[-1].title
+
+
+async def test_price_flags_stale_data(ask):
+    reply = await ask("!price ^RUT")
+    assert not reply.error and "stale" in " ".join(v for _, v in reply.fields)
