@@ -15,7 +15,7 @@ import signal
 from functools import partial
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TextIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -30,9 +30,11 @@ from bot.commands.reply import Reply
 from bot.dispatch import Dispatcher
 from bot.network import unreachable_reason
 from bot.settings import Settings
+from bot.health import HealthReport, HealthServer, LoopLag, judge_health
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.pending import confirm_pending
 from bot.jobs.publish import make_publisher
+from bot.metrics import database_bytes, standard
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
 from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs
@@ -41,8 +43,9 @@ from bot.transports.console import ConsoleTransport
 from bot.transports.discord_client import DiscordTransport
 from alerts.market.health import Notice
 from alerts.market.sessions import SessionBook
-from storage import prices
+from storage import outbox, prices
 from storage.database import Database
+from storage.errors import StorageError
 from storage.lock import InstanceLock
 
 log = logging.getLogger(__name__)
@@ -166,7 +169,9 @@ class App:
         await self.dispatcher.recover()
         delivering = asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher")
         stack.push_async_callback(_cancel, delivering)
-        self.publish = make_publisher(self.database, self.dispatcher, self._clock)
+        self.metrics = standard()
+        self.market_jobs.metrics = self.metrics
+        self.publish = make_publisher(self.database, self.dispatcher, self._clock, self.metrics)
         self.fomc_jobs = build_fomc_jobs(settings, self.database, self.session, clock=self._clock,
                                          publish=self.publish, notify=self._notify_text)
         self.alert_jobs = AlertJobs(database=self.database, rules=self.rules, sessions=self.sessions,
@@ -178,6 +183,7 @@ class App:
         if self._probe_network:
             task = asyncio.create_task(self._report_network(), name="network-probe")
             stack.push_async_callback(_cancel, task)
+        await self._start_health(stack)
         if self._fetch:
             schedule_market_jobs(self.scheduler, self.market_jobs, settings.market.poll_seconds)
             schedule_fomc_jobs(self.scheduler, self.fomc_jobs)
@@ -189,6 +195,53 @@ class App:
             # Whatever was missed while rotobot was down is fetched now, not at 03:10.
             self.scheduler.add_job(quiet_on_shutdown(self.market_jobs.backfill_job), id="startup_backfill",
                                    misfire_grace_time=None)
+
+    async def _start_health(self, stack: contextlib.AsyncExitStack) -> None:
+        """Event-loop lag always (it feeds /metrics); the HTTP endpoint only when health.enabled."""
+        self.loop_lag = LoopLag()
+        lag = asyncio.create_task(self.loop_lag.run(), name="loop-lag")
+        stack.push_async_callback(_cancel, lag)
+        health = self.settings.health
+        if not health.enabled:
+            return
+        self.health_server = HealthServer(host=health.host, port=health.port, report=self.health_report,
+                                          metrics=self.scrape)
+        try:
+            await self.health_server.start()
+        except OSError as exc:
+            raise StorageError(f"The health endpoint cannot listen on {health.host}:{health.port} ({exc.strerror}): "
+                               "choose another health.port or stop what uses it") from None
+        stack.push_async_callback(_bounded, "health endpoint", self.health_server.close)
+
+    async def health_report(self) -> HealthReport:
+        """Healthy while the scheduler runs and, in session, Yahoo (the live source) answered recently.
+
+        Stooq is a fallback and not judged; outside the session nothing is fetched, so nothing can go stale.
+        """
+        now = self._clock()
+        calendar = self.sessions.around(now)
+        in_session = calendar.is_open(now)
+        market = self.settings.market
+        allowed = timedelta(seconds=max(market.source_down_notice_minutes * 60, 2 * market.poll_seconds))
+        since = self._context.started_at
+        if in_session:
+            since = max(since, calendar.session(now.astimezone(EXCHANGE_TZ).date()).open)
+        return judge_health(
+            scheduler_running=bool(self.scheduler and self.scheduler.running),
+            last_success=self.market_jobs.health.last_successes(),
+            max_age={"yahoo": allowed} if in_session and self._fetch else {},
+            now=now,
+            expected_since={"yahoo": since},
+        )
+
+    async def scrape(self) -> str:
+        pending, oldest = await self.database.run(_outbox_facts)
+        now = self._clock()
+        self.metrics.set("rotobot_outbox_backlog", pending)
+        self.metrics.set("rotobot_oldest_undelivered_alert_seconds", (now - oldest).total_seconds() if oldest else 0)
+        self.metrics.set("rotobot_event_loop_lag_seconds", self.loop_lag.take_worst())
+        self.metrics.set("rotobot_database_bytes", database_bytes(self.settings.storage.database))
+        return self.metrics.render()
 
     async def _notify_operator(self, notice: Notice) -> None:
         await self._notify_text(f"operator:{notice.source}:{notice.kind}", notice.text)
@@ -254,6 +307,10 @@ async def _bounded(name: str, close: Callable[[], Awaitable[object]]) -> None:
 
 async def _bounded_close(transport: Transport) -> None:
     await _bounded(transport.name, transport.close)
+
+
+def _outbox_facts(db):
+    return outbox.pending_count(db), outbox.oldest_undelivered(db)
 
 
 async def _cancel(task: asyncio.Task) -> None:

@@ -166,6 +166,13 @@ class DisplaySettings:
 
 
 @dataclass(frozen=True)
+class HealthSettings:
+    enabled: bool = setting(False, "serve /healthz and /metrics over HTTP")
+    host: str = setting("127.0.0.1", "address the health endpoint listens on (loopback by default)")
+    port: int = setting(8080, "port of the health endpoint", _between(1, 65535, "a TCP port"))
+
+
+@dataclass(frozen=True)
 class LogSettings:
     level: str = setting("INFO", "log level", _level)
 
@@ -178,6 +185,7 @@ SECTIONS: dict[str, type] = {
     "fomc": FomcSettings,
     "alerts": AlertSettings,
     "display": DisplaySettings,
+    "health": HealthSettings,
     "log": LogSettings,
 }
 
@@ -191,6 +199,7 @@ class Settings:
     fomc: FomcSettings = FomcSettings()
     alerts: AlertSettings = AlertSettings()
     display: DisplaySettings = DisplaySettings()
+    health: HealthSettings = HealthSettings()
     log: LogSettings = LogSettings()
     # dotted key -> where its value came from ("default", "file PATH", "env NAME"); for `rotobot config`.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -243,6 +252,19 @@ def _as_float(raw, from_env: bool) -> float:
     return value
 
 
+def _as_bool(raw, from_env: bool) -> bool:
+    if from_env:
+        text = raw.strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise _Bad("true or false")
+    if not isinstance(raw, bool):
+        raise _Bad("true or false (without quotes)")
+    return raw
+
+
 def _as_str(raw, from_env: bool) -> str:
     if not isinstance(raw, str):
         raise _Bad("a string in quotes")
@@ -272,6 +294,7 @@ def _symbol_item(raw, from_env: bool) -> str:
 
 
 _PARSERS: dict[object, Callable] = {
+    bool: _as_bool,
     int: _as_int,
     float: _as_float,
     str: _as_str,
@@ -445,6 +468,8 @@ def _toml_value(value) -> str:
         return f'"{MASK}"'
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (Path, str)):
         return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
     return repr(value)

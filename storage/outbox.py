@@ -51,6 +51,12 @@ def pending_count(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
 
 
+def oldest_undelivered(db: sqlite_utils.Database) -> datetime | None:
+    """When the oldest alert still waiting for delivery was queued: a stuck transport shows here first."""
+    value = db.execute("SELECT min(created_at) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
+    return from_iso(value) if value else None
+
+
 def mark_delivered(db: sqlite_utils.Database, event_id: int, now: datetime) -> None:
     db.execute(
         "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "

@@ -157,3 +157,30 @@ def test_interactive_console_shows_a_prompt_and_ctrl_d_quits(tmp_path):
     os.write(leader, b"\x04")  # Ctrl-D
     assert proc.wait(timeout=10) == 0
     os.close(leader)
+
+
+async def test_the_health_endpoint_serves_healthz_and_metrics_while_the_bot_runs(tmp_path):
+    import asyncio
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as probe:  # a free loopback port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    read, write = os.pipe()  # a console input that stays open until the test closes it
+    app = App(
+        settings_for(tmp_path, ROTOBOT_HEALTH_ENABLED="true", ROTOBOT_HEALTH_PORT=str(port)),
+        stdin=os.fdopen(read), stdout=io.StringIO(), handle_signals=False, probe_network=False, fetch=False,
+    )
+    running = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.started.wait(), 30)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{port}/healthz") as reply:
+            assert reply.status == 200 and (await reply.json())["status"] == "ok"
+        async with session.get(f"http://127.0.0.1:{port}/metrics") as reply:
+            text = await reply.text()
+    assert "rotobot_outbox_backlog 0" in text and "rotobot_database_bytes " in text
+    app.stop()
+    assert await asyncio.wait_for(running, 30) == 0
+    os.close(write)

@@ -54,3 +54,7 @@ class SourceHealth:
     def failing(self) -> dict[str, tuple[datetime, str]]:
         """Sources failing right now: since when, and the latest reason."""
         return {s: (st.failing_since, st.last_reason) for s, st in self._status.items() if st.failing_since}
+
+    def last_successes(self) -> dict[str, datetime | None]:
+        """When each source last answered, for the health endpoint."""
+        return {source: status.last_success for source, status in self._status.items()}

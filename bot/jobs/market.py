@@ -66,12 +66,13 @@ class MarketJobs:
         self._market = market
         self._sessions = sessions
         self._gate = gate
-        self._health = health
+        self.health = health
         self._symbols = symbols
         self._notify = notify
         self._clock = clock
         self._notices: list[Notice] = []
         market.on_outcome = self.record_outcome
+        self.metrics = None  # set by the app: polls and failures per source
         # Set by the app: the rules engine judges what was just stored.
         self.on_bars: Callable[[], Awaitable[object]] | None = None
         self.on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None
@@ -79,7 +80,13 @@ class MarketJobs:
     def record_outcome(self, source: str, error: UpstreamError | None) -> None:
         """Every answer or failure of a source, so a long outage is noticed once and its end once."""
         now = self._clock()
-        notice = self._health.succeeded(source, now) if error is None else self._health.failed(source, error.reason, now)
+        if self.metrics is not None:
+            self.metrics.inc("rotobot_polls_total", source=source)
+            if error is None:
+                self.metrics.set("rotobot_source_last_success_timestamp_seconds", now.timestamp(), source=source)
+            else:
+                self.metrics.inc("rotobot_poll_failures_total", source=source)
+        notice = self.health.succeeded(source, now) if error is None else self.health.failed(source, error.reason, now)
         if notice:
             self._notices.append(notice)
 
