@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test demo bench clean
 
 run: $(VENV)/.run-deps
 	$(BIN)/rotobot run
 
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest
+
+demo: $(VENV)/.run-deps
+	$(BIN)/rotobot demo
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python -m bench

@@ -268,6 +268,7 @@ class App:
                     on_eof=self.stop,
                     stdin=self._stdin,
                     stdout=self._stdout,
+                    zone=ZoneInfo(settings.display.timezone),
                 )
             ]
         return [

@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
         "import", parents=[common], help="load a saved calendar page, statement page, or FRED DFEDTARU+DFEDTARL CSVs"
     )
     fed_import.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    demo = commands.add_parser(
+        "demo", parents=[common], help="autumn 2025 replayed on real history: no network, no Discord, a temporary database"
+    )
+    demo.add_argument("--interactive", action="store_true", help="stay at the prompt afterwards")
     again = commands.add_parser(
         "replay", parents=[common], help="what the rules would have said over stored history (changes nothing)"
     )
@@ -149,6 +153,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(cli_fomc.show(settings, args.json))
         return 0
+    if args.command == "demo":
+        from bot.demo import main as demo_main
+
+        return demo_main(args.interactive)
     if args.command == "replay":
         print(cli_replay.run_replay(settings, args.start, args.end, args.rules, args.json))
         return 0

@@ -21,7 +21,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-LATE_AFTER = timedelta(minutes=10)  # an alert sent later than this after it happened says so
+LATE_AFTER = timedelta(hours=1)  # later than this says so; the close job itself runs 20 minutes after the close
 IDLE_WAIT = 5.0  # seconds between looks at the outbox when nobody rang
 
 

@@ -116,6 +116,14 @@ def stored_dates(db: sqlite_utils.Database, symbol: str, first: date, last: date
     return {date.fromisoformat(row["date"]) for row in rows}
 
 
+def stored_closes(db: sqlite_utils.Database, symbol: str, first: date, last: date) -> dict[date, float]:
+    rows = db.execute(
+        "SELECT date, close FROM daily_bars WHERE symbol = ? AND date BETWEEN ? AND ?",
+        [symbol, first.isoformat(), last.isoformat()],
+    ).fetchall()
+    return {date.fromisoformat(d): c for d, c in rows}
+
+
 def close_before(db: sqlite_utils.Database, symbol: str, day: date) -> float | None:
     """The last stored close strictly before `day`: the reference a new price is judged against."""
     rows = list(
@@ -163,6 +171,18 @@ def history_points(db: sqlite_utils.Database, symbols: list[str]) -> dict[str, l
     for symbol in dict.fromkeys(symbols):
         rows = db.execute(
             "SELECT date, close, high, low FROM daily_bars WHERE symbol = ? ORDER BY date", [symbol]
+        ).fetchall()
+        history[symbol] = [Point(date.fromisoformat(d), c, h, lo) for d, c, h, lo in rows]
+    return history
+
+
+def history_points_since(db: sqlite_utils.Database, since: dict[str, date]) -> dict[str, list[Point]]:
+    """Each symbol's points from its own `since` date on: the part of the history that may have changed."""
+    history: dict[str, list[Point]] = {}
+    for symbol, first in since.items():
+        rows = db.execute(
+            "SELECT date, close, high, low FROM daily_bars WHERE symbol = ? AND date >= ? ORDER BY date",
+            [symbol, first.isoformat()],
         ).fetchall()
         history[symbol] = [Point(date.fromisoformat(d), c, h, lo) for d, c, h, lo in rows]
     return history

@@ -30,3 +30,31 @@ def bundled_history(symbol: str, *, now: datetime) -> list[DailyBar]:
     text = resources.files("alerts.market").joinpath("data", name).read_text(encoding="utf-8")
     source = "bundled:" + ("stooq" if name.startswith("stooq") else "yahoo")
     return parse_history_csv(text, symbol=symbol, source=source, fetched_at=now, now=now).bars
+
+
+class BundledProvider:
+    """The bundled history served as a market data source, up to a moving "today": the demo's market.
+
+    It answers like any provider, so the demo runs the real jobs, gate, engine and outbox on real prices.
+    """
+
+    name = "bundled"
+    has_quotes = False
+
+    def __init__(self, loaded_at: datetime) -> None:
+        # `loaded_at` is the real time the files are read (the future-date check needs it), not the demo's clock.
+        self._bars: dict[str, list[DailyBar]] = {}
+        self._loaded_at = loaded_at
+
+    def supports(self, symbol: str) -> bool:
+        return symbol in BUNDLED_FILES
+
+    async def daily_bars(self, symbol: str, start, end, now: datetime) -> list[DailyBar]:
+        if symbol not in self._bars:
+            self._bars[symbol] = bundled_history(symbol, now=self._loaded_at)
+        return [bar for bar in self._bars[symbol] if start <= bar.date <= end]
+
+    async def quote(self, symbol: str, now: datetime):
+        from alerts.market.errors import UpstreamError
+
+        raise UpstreamError(self.name, "the bundled history has daily closes only", symbol=symbol)

@@ -22,6 +22,7 @@ from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+REREAD_DAYS = 14  # the close job refreshes the last three sessions; two weeks covers them and any late fix
 CATCH_UP_SESSIONS = 10  # two weeks: a longer absence announces only its last ten sessions
 STATE_KEY = "*"  # one state per rule
 
@@ -79,6 +80,23 @@ class AlertJobs:
         self._sessions = sessions
         self._publish = publish
         self._clock = clock
+        self._history: dict[str, list] = {}  # symbol -> points; only the recent tail is read again each time
+
+    async def _history_of(self, symbols: list[str]) -> dict[str, list]:
+        """Stored closes of `symbols`. The first call reads everything; later calls re-read only the last
+        REREAD_DAYS (where the close job's refresh may have changed a bar) and anything newer."""
+        missing = [s for s in dict.fromkeys(symbols) if s not in self._history]
+        if missing:
+            self._history.update(await self._db.run(prices.history_points, missing))
+        known = [s for s in dict.fromkeys(symbols) if s not in missing]
+        if known:
+            since = {s: (self._history[s][-1].date - timedelta(days=REREAD_DAYS)) if self._history[s] else date.min
+                     for s in known}
+            tails = await self._db.run(prices.history_points_since, since)
+            for symbol, tail in tails.items():
+                cut = since[symbol]
+                self._history[symbol] = [p for p in self._history[symbol] if p.date < cut] + tail
+        return {s: self._history[s] for s in symbols}
 
     async def judge_sessions(self) -> int:
         """Judge every close-based rule on the sessions it has not judged yet; returns events queued."""
@@ -91,7 +109,8 @@ class AlertJobs:
         if last is None:
             return 0
         symbols = [s for rule in rules for s in rule_symbols(rule)]
-        history, states = await self._db.run(_load, symbols, [r.id for r in rules])
+        history = await self._history_of(symbols)
+        states = await self._db.run(_states, [r.id for r in rules])
         recent = calendar.sessions_between(last.date - timedelta(days=30), last.date)
         announce_from = recent[-CATCH_UP_SESSIONS] if len(recent) >= CATCH_UP_SESSIONS else date.min
         new_states, events = [], []
@@ -125,7 +144,8 @@ class AlertJobs:
             return 0
         routes = {f"sub:{s.id}": {"guild_id": s.guild_id, "user_id": s.user_id, "channel_id": s.channel_id}
                   for s in subs}
-        history, states = await self._db.run(_load, symbols, [r.id for r in rules])
+        history = await self._history_of(symbols)
+        states = await self._db.run(_states, [r.id for r in rules])
         ticks = {
             q.symbol: Tick(q.symbol, q.price, q.exchange_time, q.exchange_time.astimezone(NEW_YORK).date(),
                            q.previous_close)
@@ -139,14 +159,13 @@ class AlertJobs:
         return len(queued)
 
 
-def _load(db, symbols: list[str], rule_ids: list[str]):
-    history = prices.history_points(db, symbols)
+def _states(db, rule_ids: list[str]) -> dict[str, dict]:
     states = {}
     for rule_id in rule_ids:
         state = alert_state.load_state(db, rule_id, STATE_KEY)
         if state is not None:
             states[rule_id] = state
-    return history, states
+    return states
 
 
 def _subscriptions_for(db, symbols: list[str]) -> list[subscriptions.Subscription]:

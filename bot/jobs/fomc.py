@@ -133,6 +133,11 @@ class FomcJobs:
         earlier = [d for d in await self._db.run(fomc.decisions) if d.date < day and d.upper is not None]
         return with_change_from(decision, earlier[0] if earlier else None)
 
+    async def record_and_announce(self, decision: Decision, released: datetime) -> int:
+        """Store a decision known some other way (the demo's bundled history) and announce it like a live one."""
+        await self._db.run(fomc.upsert_decision, decision, self._clock())
+        return await self._announce(decision, released)
+
     async def _announce(self, decision: Decision, released: datetime) -> int:
         earlier = [d for d in await self._db.run(fomc.decisions) if d.date < decision.date and d.action != "unknown"]
         upcoming = [m for m in await self._db.run(fomc.meetings, decision.date + timedelta(days=1))

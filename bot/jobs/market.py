@@ -228,8 +228,11 @@ class MarketJobs:
             return bars, []
         kept: list[DailyBar] = []
         reference = await self._db.run(prices.close_before, symbol, bars[0].date)
+        known = await self._db.run(prices.stored_closes, symbol, bars[0].date, bars[-1].date)
         for bar in bars:
-            if bar.date >= gated[0]:
+            # A bar already stored with this close passed the gate before; judging it again on a refresh would
+            # hold it (its confirmation is spent) and stop the newer bars behind it.
+            if bar.date >= gated[0] and known.get(bar.date) != bar.close:
                 verdict = self._gate.check(f"{symbol}@{bar.date}", bar.close, reference, bar.source, now)
                 if not verdict.accepted:
                     log.warning("%s", verdict.reason)

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.commands.reply import Reply, as_text
 from bot.transports.base import Notification
@@ -30,7 +31,9 @@ class ConsoleTransport:
         stdin: TextIO,
         stdout: TextIO,
         interactive: bool | None = None,
+        zone: ZoneInfo = ZoneInfo("America/New_York"),
     ) -> None:
+        self._zone = zone
         self._answer = answer
         self._on_eof = on_eof
         self._stdin = stdin
@@ -48,7 +51,10 @@ class ConsoleTransport:
         self._task = asyncio.create_task(self._serve(), name="console")
 
     async def send(self, notification: Notification) -> None:
-        text = f"ALERT {notification.title}" + (f"\n  {notification.body}" if notification.body else "")
+        when = ""
+        if notification.occurred_at is not None:
+            when = f"[{notification.occurred_at.astimezone(self._zone):%a %d %b %Y %H:%M %Z}] "
+        text = f"ALERT {when}{notification.title}" + (f"\n  {notification.body}" if notification.body else "")
         self._write(("\n" if self._interactive else "") + text)
         self._prompt()
 

@@ -220,3 +220,23 @@ async def test_a_pending_ticker_is_confirmed_or_refused_and_the_subscriber_told(
     assert messages == ["NOPE is not a ticker rotobot's sources know: that subscription was removed",
                         "ROAD found: your alerts on it are active"]
     assert await confirm_pending(world.db, world.jobs, publish, world.clock) == 0  # nothing pending any more
+
+
+async def test_a_confirmed_jump_is_not_held_again_when_the_close_job_refetches_it(world):
+    """A real +10.1% day (AAON, 18 Sep 2025 in the bundled history shape): held once, confirmed by the next
+    run, and then left alone by later refreshes, so the sessions after it are stored."""
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 8)))
+    bars = between(RUT_BARS, date(2025, 12, 9), date(2025, 12, 12))
+    jump = type(bars[0])(bars[0].date, bars[0].open, bars[0].high * 1.2, bars[0].low, bars[0].close * 1.2,
+                         bars[0].volume)
+    rest = [type(b)(b.date, b.open, b.high * 1.2, b.low, b.close * 1.2, b.volume) for b in bars[1:]]
+    world.clock.now = ny(2025, 12, 9, 16, 20)
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", [jump])))
+    assert (await world.jobs.close_job()).held == ["^RUT@2025-12-09"]
+    world.clock.now = ny(2025, 12, 10, 16, 20)
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", [jump, rest[0]])))
+    assert (await world.jobs.close_job()).result.added == 2  # confirmed by the second look
+    world.clock.now = ny(2025, 12, 11, 16, 20)
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", [jump, rest[0], rest[1]])))
+    report = await world.jobs.close_job()
+    assert report.held == [] and report.result.added == 1  # the refresh does not hold the old jump again
