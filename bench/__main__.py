@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import poll, rules_eval, startup, storage_loop
+from bench import poll, rotation_cmd, rules_eval, startup, storage_loop
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     asyncio.run(storage_loop.run())
     asyncio.run(poll.run())
     rules_eval.run()
+    rotation_cmd.run()
     startup.run()
 
 

@@ -44,7 +44,7 @@ async def test_console_answers_help_and_stops_at_end_of_input(tmp_path):
     text = out.getvalue()
     assert "!rotation" in text and "!status" in text  # the help list
     assert "Rotation: small caps vs mega caps" in text
-    assert "small caps ^RUT  close 2,620.99 on 2026-02-23 from bundled:yahoo (stale: " in text  # offline, and says so
+    assert "Russell 2000 (^RUT): 2,620.99" in text and "stale: last bar 2026-02-23" in text  # offline, and says so
 
 
 async def test_quit_ends_the_console_session(tmp_path):

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from alerts.fomc.announce import NEW_YORK, meeting_days, rate_range, summary
+from alerts.market.freshness import bars_freshness, quote_freshness
 from bot.commands.admin import mute_command, set_command, unmute_command
 from bot.commands.context import CommandContext
 from bot.commands.market import alerts_command, price_command
-from bot.commands.subscriptions import subscribe_command, subscriptions_command, unsubscribe_command
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Caller, Router
+from bot.commands.subscriptions import (
+    subscribe_command,
+    subscriptions_command,
+    unsubscribe_command,
+)
+from bot.rotation_reply import rotation_reply
 from bot.timefmt import age
-from alerts.market.freshness import bars_freshness, quote_freshness
-from alerts.fomc.announce import NEW_YORK, meeting_days, rate_range, summary
 from storage import fomc, outbox, prices, quotes
 from storage.migrations import LATEST, schema_version
 
@@ -49,19 +54,9 @@ async def status_command(ctx: CommandContext, caller: Caller, args: list[str]) -
 
 
 async def rotation_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
-    no_arguments("rotation", args)
-    rotation = ctx.settings.rotation
-    _, _, _, bars, latest = await ctx.database.run(_status_facts, [rotation.small, rotation.large])
-    now = ctx.now()
-    fields = [
-        (f"{leg} {symbol}", _data_line(ctx, bars.get(symbol), latest.get(symbol), now))
-        for leg, symbol in (("small caps", rotation.small), ("mega caps", rotation.large))
-    ]
-    lines = (
-        f"Spread: {rotation.window}-session change of {rotation.small}/{rotation.large}; "
-        f"alerts at {rotation.upper:+.1f}% and {rotation.lower:+.1f}% (re-arm {rotation.hysteresis:.1f} pts back)",
-    )
-    return Reply("Rotation: small caps vs mega caps", lines, tuple(fields), footer="from stored data; no live fetch")
+    if [a.lower() for a in args] not in ([], ["chart"]):
+        raise CommandError(f"rotation takes nothing or 'chart' (got {' '.join(args)!r})")
+    return await rotation_reply(ctx, chart=bool(args))
 
 
 async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:

@@ -21,11 +21,19 @@ class CommandError(Exception):
 
 
 def as_text(reply: Reply) -> str:
+    """The console's rendering: the embed's parts as indented text, Discord's code fences dropped."""
     out = [("Error: " if reply.error else "") + reply.title]
-    out += [f"  {line}" for line in reply.lines]
-    if reply.fields:
-        width = max(len(name) for name, _ in reply.fields)
-        out += [f"  {name.ljust(width)}  {value}" for name, value in reply.fields]
+    for line in reply.lines:
+        out += [f"  {part}" for part in line.splitlines() or [""]]
+    single = [(n, v) for n, v in reply.fields if "\n" not in v.strip("`\n")]
+    width = max((len(name) for name, _ in single), default=0)
+    for name, value in reply.fields:
+        parts = [p for p in value.replace("```", "").strip("\n").splitlines()]
+        if len(parts) <= 1:
+            out.append(f"  {name.ljust(width)}  {parts[0] if parts else ''}")
+        else:
+            out.append(f"  {name}")
+            out += [f"    {part}" for part in parts]
     if reply.footer:
         out.append(f"  ({reply.footer})")
     out += [f"  [attached: {name}, {len(content):,} bytes]" for name, content in reply.attachments]
