@@ -1,0 +1,161 @@
+"""The discord.py bot: every router command as a hybrid command (prefix and slash), answered through the router.
+
+The router stays the one place that knows the commands, so the console and Discord never disagree: this module only
+turns a Discord context into a Caller, a Reply into an embed, and keeps any failure from reaching the user as
+silence or the bot as a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shlex
+from collections.abc import Callable
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.commands.context import CommandContext
+from bot.commands.reply import Reply
+from bot.commands.router import Caller, Command, Router
+from bot.transports.discord.render import NO_MENTIONS, clip, message_parts
+
+log = logging.getLogger(__name__)
+
+SLASH_TEXT_MAX = 100  # Discord's limit for a slash command's and an option's description
+DEFER_AFTER = 2.0  # seconds; Discord wants a slash command answered within 3 s, so a slower one is deferred
+_COMMAND_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
+APOLOGY = Reply("Sorry, that went wrong on our side", ("The error is logged; please try again.",), error=True)
+
+
+def intents() -> discord.Intents:
+    chosen = discord.Intents.default()
+    chosen.message_content = True  # prefix commands read message text; slash commands do not need it
+    return chosen
+
+
+def caller_from(ctx: commands.Context) -> Caller:
+    """Who asked and where: Manage Server in that server makes an admin; nobody is an admin in a DM."""
+    author = ctx.author
+    interaction = ctx.interaction
+    guild_id = ctx.guild.id if ctx.guild else (interaction.guild_id if interaction and interaction.guild_id else 0)
+    if not guild_id:
+        is_admin = False
+    elif isinstance(author, discord.Member):
+        is_admin = author.guild_permissions.manage_guild
+    else:  # a slash command in a server the bot does not cache: Discord resolved the permissions for us
+        is_admin = bool(interaction and interaction.permissions.manage_guild)
+    channel = ctx.channel
+    return Caller(
+        user_id=author.id,
+        guild_id=guild_id,
+        channel_id=channel.id if channel is not None else None,
+        is_admin=bool(is_admin),
+        name=author.display_name,
+    )
+
+
+def split_args(text: str) -> list[str] | Reply:
+    """The words of a command's arguments, or the reply the router gives an unclosed quote."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        return Reply(f"Could not read that command ({exc})", ("Close any open quote and try again.",), error=True)
+
+
+class RotoBot(commands.Bot):
+    def __init__(
+        self,
+        router: Router,
+        context: CommandContext | Callable[[], CommandContext],
+        *,
+        sync_commands: bool = True,
+        defer_after: float = DEFER_AFTER,
+    ) -> None:
+        super().__init__(
+            command_prefix=router.prefix,
+            intents=intents(),
+            help_command=None,  # rotobot's own !help comes from the router
+            case_insensitive=True,
+            strip_after_prefix=True,
+            allowed_mentions=NO_MENTIONS,  # the default for every send; alerts widen it to one role or one user
+        )
+        self.router = router
+        self._context = context
+        self._sync_commands = sync_commands
+        self._defer_after = defer_after
+        for command in router.commands:
+            self.add_command(self._hybrid(command))
+
+    def context(self) -> CommandContext:
+        return self._context() if callable(self._context) else self._context
+
+    def _hybrid(self, command: Command) -> commands.HybridCommand:
+        bot = self
+
+        async def callback(ctx: commands.Context, *, args: str = "") -> None:
+            await bot.answer(ctx, ctx.command.name, args)
+
+        app_commands.describe(args=clip(command.usage, SLASH_TEXT_MAX))(callback)
+        return commands.HybridCommand(
+            callback,
+            name=command.name,
+            description=clip(command.summary, SLASH_TEXT_MAX),
+            usage=command.usage,
+        )
+
+    async def answer(self, ctx: commands.Context, name: str, args: str) -> None:
+        """Run one command through the router and send its reply; the slash form lands here too."""
+        caller = caller_from(ctx)
+        words = split_args(args)
+        if isinstance(words, Reply):
+            reply = words
+        else:
+            reply = await self._run(ctx, name, words, caller)
+        await ctx.send(**message_parts(reply))
+
+    async def _run(self, ctx: commands.Context, name: str, words: list[str], caller: Caller) -> Reply:
+        running = asyncio.ensure_future(self.router.run(name, words, self.context(), caller))
+        if ctx.interaction is not None and not ctx.interaction.response.is_done():
+            done, _ = await asyncio.wait({running}, timeout=self._defer_after)
+            if not done:
+                await ctx.defer()  # "rotobot is thinking…"; the reply follows when it is ready
+        return await running
+
+    async def process_commands(self, message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        ctx = await self.get_context(message)
+        if ctx.command is None:
+            if ctx.invoked_with and _COMMAND_NAME.match(ctx.invoked_with.lower()):
+                # "!rotatoin": the router names it and suggests the nearest command. "!!!" or "!?" is chat.
+                reply = await self.router.run(ctx.invoked_with.lower(), [], self.context(), caller_from(ctx))
+                await ctx.send(**message_parts(reply))
+            return
+        await self.invoke(ctx)
+
+    async def on_command_error(self, ctx: commands.Context, error: commands.CommandError, /) -> None:
+        """Anything a command raised: logged with its traceback, answered with a short apology; the bot lives on."""
+        if isinstance(error, commands.CommandNotFound):
+            return  # answered (or deliberately ignored) in process_commands
+        original = getattr(error, "original", error)
+        log.error("Discord command %s failed", ctx.command.name if ctx.command else ctx.invoked_with,
+                  exc_info=(type(original), original, original.__traceback__))
+        try:
+            await ctx.send(**message_parts(APOLOGY))
+        except Exception:  # noqa: BLE001 - the apology itself failed (Discord down, no permission): logged, not raised
+            log.warning("could not send the apology for a failed command", exc_info=True)
+
+    async def setup_hook(self) -> None:
+        """Runs once at login: publish the slash commands (a bulk overwrite, so a removed command disappears)."""
+        if not self._sync_commands:
+            return
+        try:
+            synced = await self.tree.sync()
+            log.info("Published %d slash commands", len(synced))
+        except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("Could not publish the slash commands (%s); prefix commands work regardless",
+                        type(exc).__name__)

@@ -1,0 +1,121 @@
+"""How rotobot looks in Discord: a Reply as an embed (within Discord's limits), an alert as a short text block.
+
+Pure functions of data: no client, no network. Times go out as Discord timestamps (`<t:UNIX:f>`) so every reader
+sees them in their own time zone.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+import discord
+
+from bot.commands.reply import Reply
+from bot.transports.base import Notification
+
+COLOUR_OK, COLOUR_ERROR = 0x2E86DE, 0xC0392B
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
+TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FOOTER_MAX = 256, 4096, 25, 256, 1024, 2048
+EMBED_TOTAL_MAX = 6000
+CONTENT_MAX = 2000  # characters of a message's text
+FILES_MAX = 10
+
+NO_MENTIONS = discord.AllowedMentions.none()
+_NOTE_ROOM = 40  # kept free for the "… N more not shown" field
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def as_embed(reply: Reply) -> discord.Embed:
+    """The reply as one embed: red for an error; every part cut to Discord's limits, the whole under 6,000."""
+    title = clip(reply.title or "rotobot", TITLE_MAX)
+    footer = clip(reply.footer, FOOTER_MAX)
+    room = max(1, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer) - _NOTE_ROOM))
+    description = clip("\n".join(reply.lines), room)
+    embed = discord.Embed(
+        title=title,
+        description=description or None,
+        colour=COLOUR_ERROR if reply.error else COLOUR_OK,
+    )
+    budget = EMBED_TOTAL_MAX - len(title) - len(description) - len(footer)
+    fields = list(reply.fields)
+    for index, (name, value) in enumerate(fields):
+        name = clip(name or "\u200b", FIELD_NAME_MAX)
+        value = clip(value or "—", FIELD_VALUE_MAX)
+        left = len(fields) - index
+        last_slot = len(embed.fields) == FIELDS_MAX - 1
+        if (last_slot and left > 1) or len(name) + len(value) > budget - _NOTE_ROOM:
+            embed.add_field(name="…", value=f"{left} more not shown", inline=False)
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        budget -= len(name) + len(value)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+def as_files(reply: Reply) -> list[discord.File]:
+    return [discord.File(io.BytesIO(content), filename=name) for name, content in reply.attachments[:FILES_MAX]]
+
+
+def message_parts(reply: Reply) -> dict:
+    """Keyword arguments for `send`: the embed, any files (a PNG is shown inside the embed), never a mention."""
+    embed = as_embed(reply)
+    files = as_files(reply)
+    images = [f.filename for f in files if f.filename.lower().endswith((".png", ".jpg", ".jpeg", ".gif"))]
+    if images:
+        embed.set_image(url=f"attachment://{images[0]}")
+    parts: dict = {"embed": embed, "allowed_mentions": NO_MENTIONS}
+    if files:
+        parts["files"] = files
+    return parts
+
+
+def timestamp(when: datetime, style: str = "f") -> str:
+    """A Discord timestamp: each reader's client shows it in their own zone."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def alert_text(notification: Notification) -> str:
+    """One alert as a text block: the headline in bold, its details, and when it happened."""
+    parts = [f"**{notification.title}**"]
+    if notification.body:
+        parts.append(notification.body)
+    if notification.occurred_at is not None:
+        parts.append(timestamp(notification.occurred_at))
+    return clip("\n".join(parts), CONTENT_MAX)
+
+
+def role_mention(role_id: int) -> str:
+    return f"<@&{role_id}>"
+
+
+def user_mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
+def chunks(blocks: list[str], head: str = "", limit: int = CONTENT_MAX) -> list[list[int]]:
+    """Indexes of `blocks` grouped so that head + the blocks, joined by blank lines, fit in one message each."""
+    out: list[list[int]] = []
+    size = 0
+    for index, block in enumerate(blocks):
+        cost = len(block) + 2
+        if out and size + cost <= limit:
+            out[-1].append(index)
+            size += cost
+        else:
+            out.append([index])
+            size = len(head) + 1 + cost
+    return out
+
+
+def group_text(blocks: list[str], head: str = "") -> str:
+    """Alerts for one destination as one message: the mentions first, then each alert, a blank line between."""
+    body = "\n\n".join(blocks)
+    return clip(f"{head}\n{body}" if head else body, CONTENT_MAX)

@@ -1,0 +1,161 @@
+"""The real Discord transport driven by dpytest: a real seeded database, the real router, a fixed clock.
+
+Seeding the bundled history takes a few seconds, so it is done once per session into a template file that each test
+copies. dpytest replaces the bot's HTTP client and gateway with fakes; nothing here opens a network connection
+except the loopback servers some tests start themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import discord
+import discord.abc
+import discord.ext.test as dpytest
+import discord.ext.test.backend as dpytest_backend
+import pytest
+
+from alerts.market.sessions import SessionBook
+from bot.commands.context import CommandContext
+from bot.commands.core import build_router
+from bot.commands.router import Router
+from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
+from bot.secret import Secret
+from bot.settings import Settings, load_settings
+from bot.transports.discord import DiscordTransport
+from storage.database import Database
+
+# A Wednesday, 10:00 in New York: the market is open, and the bundled history (to mid-2026) is months old.
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+GROUP_WINDOW = 0.05  # seconds: short, so the tests stay fast; long enough for gathered sends to meet
+
+
+class Clock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(scope="session")
+def discord_seeded_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("discord-seeded") / "rotobot.db"
+    database = Database.open(path)
+
+    async def seed() -> None:
+        await seed_if_empty(database, NOW)
+        await seed_fomc_if_empty(database, NOW)
+
+    asyncio.run(seed())
+    database.close()
+    return path
+
+
+@pytest.fixture
+def database(tmp_path, discord_seeded_template):
+    shutil.copy(discord_seeded_template, tmp_path / "rotobot.db")
+    opened = Database.open(tmp_path / "rotobot.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sent_payloads(monkeypatch):
+    """The JSON each bot message would carry to Discord (content, embeds, allowed_mentions), in order.
+
+    dpytest drops allowed_mentions when it fakes the message (and the embeds when files are attached), so the payload
+    is caught where discord.py builds it.
+    """
+    payloads: list[dict] = []
+    original = discord.abc.handle_message_parameters
+
+    def recording(*args, **kwargs):
+        params = original(*args, **kwargs)
+        if params.payload is not None:
+            payloads.append(params.payload)
+        else:  # with files the JSON travels as the multipart field payload_json (and dpytest loses the embeds)
+            part = next(p for p in params.multipart if p["name"] == "payload_json")
+            payloads.append(json.loads(part["value"]))
+        return params
+
+    monkeypatch.setattr(discord.abc, "handle_message_parameters", recording)
+    return payloads
+
+
+@dataclass
+class Harness:
+    transport: DiscordTransport
+    bot: discord.Client
+    database: Database
+    clock: Clock
+    router: Router
+    context: CommandContext
+    guild: discord.Guild
+    channel: discord.TextChannel
+    admin: discord.Member
+    trader: discord.Member
+    admin_role: discord.Role
+    payloads: list[dict]
+    fatal: list[str] = field(default_factory=list)
+
+    async def say(self, text: str, member: discord.Member | None = None, channel=None) -> discord.Message:
+        """A member types `text` at a person's pace (no throttling); returns the bot's answer."""
+        self.clock.advance(3)
+        await dpytest.message(text, channel=channel or self.channel, member=member or self.trader)
+        return dpytest.get_message()
+
+
+async def make_harness(database, payloads, *, router: Router | None = None, settings: Settings | None = None,
+                       alert_channel_id: int = 0) -> Harness:
+    clock = Clock()
+    settings = settings or load_settings(environ={})
+    router = router or build_router(settings.discord.prefix)
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=NOW - timedelta(hours=2),
+                             sessions=SessionBook(), transports=("discord",))
+    fatal: list[str] = []
+    transport = DiscordTransport(
+        Secret("not-a-real-token"),
+        router=router,
+        context=context,
+        database=database,
+        on_fatal=fatal.append,
+        alert_channel_id=alert_channel_id,
+        clock=clock,
+        group_window=GROUP_WINDOW,
+        sync_commands=False,
+    )
+    bot = transport.bot
+    await bot._async_setup_hook()  # what login() would do first; nothing logs in
+    # dpytest keeps its members in the bot's member cache, which needs the (privileged) members intent. rotobot does
+    # not ask for it in production (message payloads carry the author's member data); only the test bot gets it.
+    test_intents = bot.intents
+    test_intents.members = True
+    bot._connection._intents = test_intents
+    bot._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(test_intents)
+    dpytest.configure(bot, members=["admin", "trader"])
+    bot._ready.set()  # dpytest never sends READY; alerts wait for it
+    config = dpytest.get_config()
+    guild = config.guilds[0]
+    admin, trader = config.members
+    role = dpytest_backend.make_role("Server admins", guild, permissions=discord.Permissions(manage_guild=True).value)
+    await dpytest.add_role(admin, role)
+    admin = guild.get_member(admin.id)
+    return Harness(transport, bot, database, clock, router, context, guild, config.channels[0], admin,
+                   guild.get_member(trader.id), role, payloads, fatal)
+
+
+@pytest.fixture
+async def harness(database, sent_payloads):
+    made = await make_harness(database, sent_payloads)
+    yield made
+    await dpytest.empty_queue()
+    made.bot.ws = None  # dpytest's fake gateway cannot be closed (it has no socket); the rest of close() runs
+    await made.transport.close()
