@@ -40,7 +40,8 @@ from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
 from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs
 from bot.transports.base import Notification, Transport
 from bot.transports.console import ConsoleTransport
-from bot.transports.discord_client import DiscordTransport
+from bot.transports.discord import DiscordTransport
+from bot.transports.webhook import WebhookTransport
 from alerts.market.health import Notice
 from alerts.market.sessions import SessionBook
 from storage import outbox, prices
@@ -150,8 +151,8 @@ class App:
         await seed_if_empty(self.database, self._clock())
         await seed_fomc_if_empty(self.database, self._clock())
 
-        self.transports = self._build_transports()
         self._router = build_router(settings.discord.prefix)
+        self.transports = self._build_transports()
         self._context = CommandContext(
             settings=settings,
             database=self.database,
@@ -259,27 +260,32 @@ class App:
         return await self._router.dispatch(text, self._context)
 
     def _build_transports(self) -> list[Transport]:
+        """Discord with a token; the console without one (unless only a webhook is wanted and nobody is at a
+        terminal: a container's closed stdin must not end the bot); the webhook beside either when set."""
         settings = self.settings
-        token = settings.discord.token
-        if token is None:
-            return [
-                ConsoleTransport(
-                    answer=self.answer,
-                    on_eof=self.stop,
-                    stdin=self._stdin,
-                    stdout=self._stdout,
-                    zone=ZoneInfo(settings.display.timezone),
-                )
-            ]
-        return [
-            DiscordTransport(
-                token=token,
-                prefix=settings.discord.prefix,
+        token, webhook = settings.discord.token, settings.alerts.webhook_url
+        transports: list[Transport] = []
+        if token is not None:
+            transports.append(DiscordTransport(
+                token,
+                router=self._router,
+                context=lambda: self._context,  # built right after the transports: it lists their names
+                database=self.database,
                 alert_channel_id=settings.discord.alert_channel_id,
-                answer=self.answer,
                 on_fatal=self.fail,
-            )
-        ]
+                clock=self._clock,
+            ))
+        elif webhook is None or self._stdin.isatty():
+            transports.append(ConsoleTransport(
+                answer=self.answer,
+                on_eof=self.stop,
+                stdin=self._stdin,
+                stdout=self._stdout,
+                zone=ZoneInfo(settings.display.timezone),
+            ))
+        if webhook is not None:
+            transports.append(WebhookTransport(webhook, self.session))
+        return transports
 
     async def _report_network(self) -> None:
         url = self.settings.market.yahoo_url

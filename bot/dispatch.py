@@ -90,8 +90,13 @@ class Dispatcher:
             due = await self._db.run(outbox.deliveries_due, names, self._clock())
             if not due:
                 return sent
-            for delivery in due:
-                sent += await self._deliver(delivery, names)
+            # Concurrently: a transport that groups simultaneous alerts (Discord) sees them together, and one slow
+            # transport does not hold back the others. Each delivery still starts in order.
+            results = await asyncio.gather(*(self._deliver(d, names) for d in due), return_exceptions=True)
+            failed = next((r for r in results if isinstance(r, BaseException)), None)
+            if failed is not None:
+                raise failed
+            sent += sum(results)
 
     async def run_forever(self) -> None:
         while True:

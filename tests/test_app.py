@@ -184,3 +184,20 @@ async def test_the_health_endpoint_serves_healthz_and_metrics_while_the_bot_runs
     app.stop()
     assert await asyncio.wait_for(running, 30) == 0
     os.close(write)
+
+
+async def test_webhook_only_mode_runs_headless_until_stopped(tmp_path):
+    """In a container without a token and without a terminal, closed stdin must not end the bot."""
+    import asyncio
+
+    app = App(
+        settings_for(tmp_path, ROTOBOT_WEBHOOK_URL="https://discord.com/api/webhooks/1/abc"),
+        stdin=io.StringIO(""), stdout=io.StringIO(), handle_signals=False, probe_network=False, fetch=False,
+    )
+    running = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.started.wait(), 30)
+    assert [t.name for t in app.transports] == ["webhook"]
+    await asyncio.sleep(0.2)
+    assert not running.done()  # stdin is at its end, and still it runs
+    app.stop()
+    assert await asyncio.wait_for(running, 30) == 0
