@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commands.context import CommandContext
@@ -34,6 +35,7 @@ from bot.health import HealthReport, HealthServer, LoopLag, judge_health
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.pending import confirm_pending
 from bot.jobs.publish import make_publisher
+from bot.jobs.wrap import daily_wrap
 from bot.metrics import database_bytes, standard
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
@@ -188,6 +190,12 @@ class App:
         if self._fetch:
             schedule_market_jobs(self.scheduler, self.market_jobs, settings.market.poll_seconds)
             schedule_fomc_jobs(self.scheduler, self.fomc_jobs)
+            hour, minute = map(int, settings.discord.wrap_time.split(":"))
+            self.scheduler.add_job(
+                quiet_on_shutdown(partial(daily_wrap, lambda: self._context, self.sessions, self.publish, self._clock)),
+                CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=EXCHANGE_TZ), id="daily_wrap",
+                coalesce=True, max_instances=1, misfire_grace_time=3600,
+            )
             self.scheduler.add_job(
                 quiet_on_shutdown(partial(confirm_pending, self.database, self.market_jobs, self.publish, self._clock)),
                 IntervalTrigger(minutes=2), id="confirm_pending", coalesce=True, max_instances=1,

@@ -77,6 +77,11 @@ def _timezone(value: str) -> str | None:
     return None
 
 
+def _clock_time(value: str) -> str | None:
+    ok = re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)
+    return None if ok else "a time of day as HH:MM, such as 16:30"
+
+
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -98,6 +103,7 @@ class DiscordSettings:
     alert_channel_id: int = setting(
         0, "channel that receives server-wide alerts; 0 means none", _between(0, 2**63 - 1, "a channel id")
     )
+    wrap_time: str = setting("16:30", "New York time of the daily wrap, for servers that opt in (!set wrap on)", _clock_time)
     token: Secret | None = secret("DISCORD_TOKEN", "bot token; without one rotobot talks on the console")
 
 

@@ -31,3 +31,10 @@ def reset(db: sqlite_utils.Database, guild_id: int, key: str) -> bool:
 def all_for(db: sqlite_utils.Database, guild_id: int) -> dict[str, Any]:
     rows = db.query("SELECT key, value FROM guild_settings WHERE guild_id = ? ORDER BY key", [guild_id])
     return {row["key"]: json.loads(row["value"]) for row in rows}
+
+
+def guilds_where(db: sqlite_utils.Database, key: str, value: Any) -> list[int]:
+    """Servers whose `key` is set to `value`, e.g. every server that opted into the daily wrap."""
+    rows = db.query("SELECT guild_id FROM guild_settings WHERE key = ? AND value = ? ORDER BY guild_id",
+                    [key, json.dumps(value)])
+    return [row["guild_id"] for row in rows]

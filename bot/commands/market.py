@@ -61,7 +61,7 @@ async def alerts_command(ctx: CommandContext, caller: Caller, args: list[str]) -
 def _for_this_server(payload: dict, caller: Caller) -> bool:
     """Server-wide alerts, and this server's subscription alerts (never another server's or someone's DM)."""
     if "user_id" not in payload:
-        return True
+        return "guild_id" not in payload or payload["guild_id"] == caller.guild_id  # a server's own wrap
     return payload.get("guild_id") == caller.guild_id and payload.get("channel_id") is not None
 
 

@@ -52,7 +52,7 @@ class WebhookTransport:
         """Nothing to close: the session belongs to the application."""
 
     async def send(self, notification: Notification) -> None:
-        if notification.route.get("user_id"):
+        if notification.route:  # personal alerts and one server's own (its daily wrap) never go to a shared webhook
             # A subscriber's own alert goes to them (Discord DM or their channel), never to a shared webhook.
             return
         payload = {"content": clip(alert_text(notification), CONTENT_MAX), "allowed_mentions": {"parse": []}}

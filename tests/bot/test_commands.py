@@ -144,3 +144,26 @@ async def test_a_burst_of_commands_is_told_to_slow_down(ask):
 async def test_price_flags_stale_data(ask):
     reply = await ask("!price ^RUT")
     assert not reply.error and "stale" in " ".join(v for _, v in reply.fields)
+
+
+async def test_the_daily_wrap_goes_once_to_servers_that_opted_in_and_not_on_holidays(ask):
+    from alerts.market.sessions import NEW_YORK
+    from bot.jobs.wrap import daily_wrap
+    from storage import outbox
+
+    assert not (await ask("!set wrap on", ADMIN)).error
+    context = CommandContext(settings=load_settings(environ={}), database=ask.database, now=ask.clock,
+                             started_at=NOW, sessions=SessionBook(), transports=("console",))
+
+    async def publish(events, states=()):
+        return await ask.database.run(outbox.commit_evaluation, list(states), events, ask.clock())
+
+    ask.clock.now = datetime(2025, 12, 25, 16, 30, tzinfo=NEW_YORK)
+    assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 0  # Christmas: no wrap
+    ask.clock.now = datetime(2025, 12, 11, 16, 30, tzinfo=NEW_YORK)
+    assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 1
+    assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 0  # once per server and day
+    (wrap,) = ask.database.call(outbox.recent, 5)
+    assert wrap.payload["guild_id"] == 99 and wrap.payload["message"] == "Daily wrap, Thu 11 Dec 2025"
+    assert "Rotation: small caps vs mega caps" in wrap.payload["body"]
+    assert "Daily wrap" not in " ".join((await ask("!alerts", Caller(user_id=5, guild_id=7))).lines)  # not theirs
