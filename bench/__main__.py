@@ -1,10 +1,11 @@
-"""Run every benchmark and print its figures. Medians over repeats: the machine is shared and noisy."""
+"""Run every benchmark and print its figures, then one table against the targets. Medians over repeats: the
+machine is shared and noisy."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bench import poll, rotation_cmd, rules_eval, startup, storage_loop
+from bench import memory_day, poll, rotation_cmd, rules_eval, startup, storage_loop, summary
 
 
 def main() -> None:
@@ -14,6 +15,8 @@ def main() -> None:
     rules_eval.run()
     rotation_cmd.run()
     startup.run()
+    memory_day.run()
+    print(summary.table())
 
 
 if __name__ == "__main__":

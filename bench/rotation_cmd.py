@@ -103,6 +103,11 @@ async def _measure() -> None:
     print(f"  without the record rule's state (the small leg read in full): {cold:.1f} ms")
     print(f"  chart render, median of {CHART_RUNS}: {chart:.0f} ms (the first, importing matplotlib: "
           f"{first_chart * 1000:.0f} ms); !rotation chart end to end: {with_chart:.0f} ms\n")
+    record("!rotation from stored state", answer, "ms", 50)
+    record("!rotation chart render", chart, "ms")
+
+
+from bench.summary import record  # noqa: E402
 
 
 def _forget_record_state(db, small: str) -> None:
