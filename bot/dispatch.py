@@ -51,7 +51,7 @@ def notification_for(delivery: outbox.Delivery, now: datetime, display_zone: Zon
     body = payload.get("body", "")
     if notes:
         body = (body + "\n" if body else "") + "(" + "; ".join(notes) + ")"
-    route = {k: payload[k] for k in ("guild_id", "user_id", "channel_id") if k in payload}
+    route = {k: payload[k] for k in ("guild_id", "user_id", "channel_id", "exclude_guilds") if k in payload}
     return Notification(
         key=delivery.event.event_key,
         title=payload.get("message", delivery.event.kind),

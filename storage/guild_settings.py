@@ -38,3 +38,9 @@ def guilds_where(db: sqlite_utils.Database, key: str, value: Any) -> list[int]:
     rows = db.query("SELECT guild_id FROM guild_settings WHERE key = ? AND value = ? ORDER BY guild_id",
                     [key, json.dumps(value)])
     return [row["guild_id"] for row in rows]
+
+
+def guilds_with(db: sqlite_utils.Database, key: str) -> list[int]:
+    """Servers that set `key` at all."""
+    return [row["guild_id"] for row in db.query(
+        "SELECT guild_id FROM guild_settings WHERE key = ? ORDER BY guild_id", [key])]

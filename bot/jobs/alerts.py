@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from alerts.market.models import Quote
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
 from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick
-from storage import alert_state, prices, subscriptions
+from storage import alert_state, guild_settings, prices, subscriptions
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,17 @@ class AlertJobs:
         rules = [r for r in self.rules if r.kind == "rotation_spread" or (r.kind == "new_high" and r.basis == "close")]
         if not rules:
             return 0
+        # Servers that set their own spread lines (!set upper/lower/hysteresis) get their own rule and its alerts;
+        # the shared rule's alerts skip them, so nobody hears both.
+        overrides = await self._db.run(_spread_overrides)
+        routes: dict[str, dict] = {}
+        for rule in [r for r in rules if r.kind == "rotation_spread"]:
+            own = [replace(rule, id=f"{rule.id}@{guild}", **values) for guild, values in overrides.items()]
+            own = [r for r in own if r.lower < r.upper and r.hysteresis < r.upper - r.lower]
+            routes.update({r.id: {"guild_id": int(r.id.rsplit("@", 1)[1])} for r in own})
+            if own:
+                routes[rule.id] = {"exclude_guilds": sorted(int(r.id.rsplit("@", 1)[1]) for r in own)}
+            rules += own
         now = self._clock()
         calendar = self._sessions.around(now)
         last = calendar.last_closed(now)
@@ -129,7 +141,7 @@ class AlertJobs:
                 log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
                          announce_from)
             events += [e for e in fired if e not in skipped]
-        queued = await self._publish([(e.key, e.kind, payload(e)) for e in events], new_states)
+        queued = await self._publish([(e.key, e.kind, payload(e, routes.get(e.rule_id))) for e in events], new_states)
         return len(queued)
 
     async def judge_quotes(self, quotes: list[Quote]) -> int:
@@ -166,6 +178,15 @@ def _states(db, rule_ids: list[str]) -> dict[str, dict]:
         if state is not None:
             states[rule_id] = state
     return states
+
+
+def _spread_overrides(db) -> dict[int, dict[str, float]]:
+    """Each server's own spread lines, where its admins set any."""
+    found: dict[int, dict[str, float]] = {}
+    for key in ("upper", "lower", "hysteresis"):
+        for guild in guild_settings.guilds_with(db, key):
+            found.setdefault(guild, {})[key] = float(guild_settings.get(db, guild, key))
+    return found
 
 
 def _subscriptions_for(db, symbols: list[str]) -> list[subscriptions.Subscription]:

@@ -52,8 +52,9 @@ class WebhookTransport:
         """Nothing to close: the session belongs to the application."""
 
     async def send(self, notification: Notification) -> None:
-        if notification.route:  # personal alerts and one server's own (its daily wrap) never go to a shared webhook
-            # A subscriber's own alert goes to them (Discord DM or their channel), never to a shared webhook.
+        if notification.route.get("user_id") or notification.route.get("guild_id"):
+            # A subscriber's alert, or one server's own (its wrap, its own spread lines), never goes to a shared
+            # webhook: the Discord transport takes those to their people.
             return
         payload = {"content": clip(alert_text(notification), CONTENT_MAX), "allowed_mentions": {"parse": []}}
         status, wait = await self._post(payload)

@@ -91,3 +91,23 @@ async def test_a_subscription_fires_on_the_crossing_and_is_routed_to_its_subscri
     (event,) = db.call(outbox.recent, 10)
     assert event.payload["user_id"] == 42 and event.payload["guild_id"] == 7 and event.payload["channel_id"] is None
     assert "CFG" in event.payload["message"]
+
+
+async def test_a_server_with_its_own_spread_lines_gets_its_own_alert_and_not_the_shared_one(world):
+    from storage import guild_settings
+
+    db, clock, jobs = world
+    store(db, "^RUT", between(RUT_BARS, date(2024, 1, 1), date(2025, 12, 3)))
+    store(db, "^NDX", between(NDX_BARS, date(2024, 1, 1), date(2025, 12, 3)))
+    db.call(guild_settings.set_value, 77, "upper", 4.0, clock())  # server 77 wants the alert at +4%
+    clock.now = ny(2025, 12, 3, 17, 0)
+    await jobs().judge_sessions()
+    store(db, "^RUT", between(RUT_BARS, date(2025, 12, 4), date(2025, 12, 11)))
+    store(db, "^NDX", between(NDX_BARS, date(2025, 12, 4), date(2025, 12, 11)))
+    clock.now = ny(2025, 12, 12, 3, 10)
+    await jobs().judge_sessions()
+    spread = [e for e in db.call(outbox.recent, 20) if e.kind == "rotation_spread"]
+    shared = [e for e in spread if "@" not in e.payload["rule_id"]]
+    own = [e for e in spread if e.payload["rule_id"].endswith("@77")]
+    assert [e.payload["exclude_guilds"] for e in shared] == [[77]]  # the shared +5% alert skips server 77
+    assert own and all(e.payload["guild_id"] == 77 and e.payload["threshold"] == 4.0 for e in own)

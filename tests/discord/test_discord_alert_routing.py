@@ -185,3 +185,14 @@ async def test_a_channel_the_bot_may_not_post_in_is_retried(harness, monkeypatch
     setting(harness, "alert_channel", harness.channel.id)
     with pytest.raises(DeliveryError, match="Missing Permissions"):
         await harness.transport.send(RECORD)  # an admin can fix the permission: worth retrying
+
+
+async def test_a_server_with_its_own_spread_lines_gets_only_its_own_alert(harness):
+    from dataclasses import replace
+
+    setting(harness, "alert_channel", harness.channel.id)
+    await harness.transport.send(replace(SPREAD, route={"exclude_guilds": [harness.guild.id]}))
+    assert sent_messages() == []  # the shared rule's alert skips this server
+    await harness.transport.send(replace(SPREAD, key="own", route={"guild_id": harness.guild.id}))
+    (message,) = sent_messages()
+    assert message.channel.id == harness.channel.id

@@ -165,7 +165,7 @@ class DiscordTransport:
         if route.get("user_id"):
             targets = await self._subscription_targets(route)
         else:  # a server-wide alert, or one for a single server (its daily wrap)
-            targets = await self._server_targets(only=route.get("guild_id"))
+            targets = await self._server_targets(only=route.get("guild_id"), skip=route.get("exclude_guilds", ()))
         if not targets:
             log.info("Alert %s has no Discord destination (no alert channel, or muted)", notification.key)
             return
@@ -190,8 +190,8 @@ class DiscordTransport:
         except (RuntimeError, asyncio.TimeoutError):  # RuntimeError: login has not even begun
             raise DeliveryError("not connected to Discord yet") from None
 
-    async def _server_targets(self, only: int | None = None) -> list[Target]:
-        guilds = [g for g in self.bot.guilds if only is None or g.id == only]
+    async def _server_targets(self, only: int | None = None, skip=()) -> list[Target]:
+        guilds = [g for g in self.bot.guilds if (only is None or g.id == only) and g.id not in skip]
         settings = await self._database.run(_settings_of, [g.id for g in guilds])
         now = self._clock()
         targets = []
