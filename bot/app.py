@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
@@ -39,7 +37,7 @@ from bot.jobs.wrap import daily_wrap
 from bot.metrics import database_bytes, standard
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
-from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs
+from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs, schedule_server_jobs
 from bot.transports.base import Notification, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.discord import DiscordTransport
@@ -138,8 +136,8 @@ class App:
         )
         stack.push_async_callback(_bounded, "HTTP session", self.session.close)
 
-        # Jobs arrive with market data and FOMC watch; the defaults here are deliberate for all of them:
-        # never two runs of one job at once, missed runs coalesced into one, and five minutes of grace.
+        # Defaults for every job, each of which also sets its own grace time on purpose (bot/schedule.py):
+        # never two runs of one job at once, missed runs coalesced into one.
         self.scheduler = AsyncIOScheduler(
             timezone=EXCHANGE_TZ,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -190,16 +188,11 @@ class App:
         if self._fetch:
             schedule_market_jobs(self.scheduler, self.market_jobs, settings.market.poll_seconds)
             schedule_fomc_jobs(self.scheduler, self.fomc_jobs)
-            hour, minute = map(int, settings.discord.wrap_time.split(":"))
-            self.scheduler.add_job(
-                quiet_on_shutdown(partial(daily_wrap, lambda: self._context, self.sessions, self.publish, self._clock)),
-                CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=EXCHANGE_TZ), id="daily_wrap",
-                coalesce=True, max_instances=1, misfire_grace_time=3600,
-            )
-            self.scheduler.add_job(
-                quiet_on_shutdown(partial(confirm_pending, self.database, self.market_jobs, self.publish, self._clock)),
-                IntervalTrigger(minutes=2), id="confirm_pending", coalesce=True, max_instances=1,
-                misfire_grace_time=120,
+            schedule_server_jobs(
+                self.scheduler,
+                wrap=partial(daily_wrap, lambda: self._context, self.sessions, self.publish, self._clock),
+                pending=partial(confirm_pending, self.database, self.market_jobs, self.publish, self._clock),
+                wrap_time=settings.discord.wrap_time,
             )
             # Whatever was missed while rotobot was down is fetched now, not at 03:10.
             self.scheduler.add_job(quiet_on_shutdown(self.market_jobs.backfill_job), id="startup_backfill",

@@ -88,3 +88,14 @@ def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs) -> None:
                       misfire_grace_time=24 * 3600, **common)
     scheduler.add_job(quiet_on_shutdown(jobs.confirm_with_fred), CronTrigger(hour=9, minute=30, timezone=NEW_YORK),
                       id="fomc_fred", misfire_grace_time=6 * 3600, **common)
+
+
+def schedule_server_jobs(scheduler: BaseScheduler, *, wrap, pending, wrap_time: str) -> None:
+    """The daily wrap at wrap_time on weekdays (the job skips holidays), and the look-up of new tickers."""
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    hour, minute = map(int, wrap_time.split(":"))
+    scheduler.add_job(quiet_on_shutdown(wrap), CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute,
+                                                           timezone=NEW_YORK),
+                      id="daily_wrap", misfire_grace_time=3600, **common)
+    scheduler.add_job(quiet_on_shutdown(pending), IntervalTrigger(minutes=2, timezone=NEW_YORK), id="confirm_pending",
+                      misfire_grace_time=120, **common)

@@ -201,3 +201,23 @@ async def test_webhook_only_mode_runs_headless_until_stopped(tmp_path):
     assert not running.done()  # stdin is at its end, and still it runs
     app.stop()
     assert await asyncio.wait_for(running, 30) == 0
+
+
+async def test_every_job_is_scheduled_with_a_deliberate_grace_time(tmp_path):
+    import asyncio
+
+    read, write = os.pipe()
+    app = App(settings_for(tmp_path, ROTOBOT_FOMC_FED_URL=CLOSED_PORT, ROTOBOT_FOMC_FRED_URL=CLOSED_PORT),
+              stdin=os.fdopen(read), stdout=io.StringIO(), handle_signals=False, probe_network=False)
+    running = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.started.wait(), 30)
+    jobs = {job.id: job for job in app.scheduler.get_jobs()}
+    app.stop()
+    assert await asyncio.wait_for(running, 30) == 0
+    os.close(write)
+    expected = {"poll_quotes", "daily_close", "nightly_backfill", "fomc_window", "fomc_feed", "fomc_remind",
+                "fomc_calendar", "fomc_fred", "daily_wrap", "confirm_pending"}
+    assert expected <= set(jobs)
+    for name in expected:
+        assert jobs[name].coalesce and jobs[name].max_instances == 1
+        assert jobs[name].misfire_grace_time not in (None, 1), name
