@@ -15,10 +15,6 @@ def load_state(db: sqlite_utils.Database, rule_id: str, key: str) -> dict | None
     return json.loads(rows[0]["state"]) if rows else None
 
 
-def load_rule_states(db: sqlite_utils.Database, rule_id: str) -> dict[str, dict]:
-    rows = db.query("SELECT key, state FROM alert_state WHERE rule_id = ? ORDER BY key", [rule_id])
-    return {row["key"]: json.loads(row["state"]) for row in rows}
-
 
 def save_state(db: sqlite_utils.Database, rule_id: str, key: str, state: dict, now: datetime) -> None:
     """Write one state; call inside the caller's `db.atomic()` to commit it together with its outbox rows."""

@@ -38,14 +38,6 @@ def enqueue(db: sqlite_utils.Database, event_key: str, kind: str, payload: dict,
     return cursor.rowcount == 1
 
 
-def due(db: sqlite_utils.Database, now: datetime, limit: int = 50) -> list[OutboxEvent]:
-    """Undelivered events whose next attempt is due, oldest first."""
-    rows = db.query(
-        "SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-        [to_iso(now), limit],
-    )
-    return [_event(row) for row in rows]
-
 
 def pending_count(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
@@ -57,20 +49,6 @@ def oldest_undelivered(db: sqlite_utils.Database) -> datetime | None:
     return from_iso(value) if value else None
 
 
-def mark_delivered(db: sqlite_utils.Database, event_id: int, now: datetime) -> None:
-    db.execute(
-        "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "
-        "WHERE id = ? AND delivered_at IS NULL",
-        [to_iso(now), event_id],
-    )
-
-
-def mark_failed(db: sqlite_utils.Database, event_id: int, error: str, retry_at: datetime) -> None:
-    db.execute(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
-        "WHERE id = ? AND delivered_at IS NULL",
-        [error[:500], to_iso(retry_at), event_id],
-    )
 
 
 def recent(db: sqlite_utils.Database, limit: int = 20) -> list[OutboxEvent]:

@@ -6,14 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from storage.alert_state import load_rule_states, load_state, save_state
+from storage.alert_state import load_state, save_state
 
 NOW = datetime(2024, 3, 1, 15, 30, tzinfo=timezone.utc)
 
 
 def test_missing_state_is_none(db):
     assert db.call(load_state, "rotation", "^RUT/^NDX") is None
-    assert db.call(load_rule_states, "rotation") == {}
 
 
 def test_state_round_trips_as_json(db):
@@ -25,15 +24,13 @@ def test_state_round_trips_as_json(db):
 def test_saving_again_replaces_the_state(db):
     db.call(save_state, "rotation", "k", {"armed": True}, NOW)
     db.call(save_state, "rotation", "k", {"armed": False}, NOW)
-    assert db.call(load_rule_states, "rotation") == {"k": {"armed": False}}
+    assert db.call(load_state, "rotation", "k") == {"armed": False}
 
 
-def test_load_rule_states_returns_only_that_rule_by_key(db):
-    db.call(save_state, "price", "QQQ", {"n": 2}, NOW)
+def test_states_are_kept_per_rule_and_key(db):
     db.call(save_state, "price", "IWM", {"n": 1}, NOW)
     db.call(save_state, "rotation", "IWM", {"n": 3}, NOW)
-    states = db.call(load_rule_states, "price")
-    assert states == {"IWM": {"n": 1}, "QQQ": {"n": 2}} and list(states) == ["IWM", "QQQ"]
+    assert db.call(load_state, "price", "IWM") == {"n": 1} and db.call(load_state, "rotation", "IWM") == {"n": 3}
 
 
 def test_a_naive_time_is_refused(db):

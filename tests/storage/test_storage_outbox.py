@@ -1,4 +1,4 @@
-"""storage.outbox: each event queued once by its key, retried when due, and kept as delivered once sent."""
+"""storage.outbox: each event queued once by its key; each transport's delivery logged, retried and recovered."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage.outbox import due, enqueue, mark_delivered, mark_failed, pending_count, recent
+from storage.outbox import (
+    deliveries_due, delivery_log, enqueue, mark_send_failed, mark_sending, mark_sent, oldest_undelivered,
+    pending_count, recent, recover_unconfirmed,
+)
 
 NOW = datetime(2024, 3, 1, 15, 30, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)
+BOTH = ["console", "discord"]
 
 
 def test_enqueue_twice_with_the_same_key_keeps_one_row(db):
@@ -20,59 +24,51 @@ def test_enqueue_twice_with_the_same_key_keeps_one_row(db):
     assert (event.event_key, event.kind, event.payload, event.created_at) == (
         "rotation:2024-03-01", "rotation", {"spread": 5.5}, NOW
     )
-    assert (event.attempts, event.next_attempt_at, event.delivered_at, event.last_error) == (0, NOW, None, None)
+    assert db.call(oldest_undelivered) == NOW
 
 
-def test_due_respects_next_attempt_at(db):
-    db.call(enqueue, "a", "price", {}, NOW)
-    assert db.call(due, NOW - timedelta(seconds=1)) == []
-    assert [e.event_key for e in db.call(due, NOW)] == ["a"]
-
-
-def test_due_is_oldest_first_and_limited(db):
-    for key in ("first", "second", "third"):
+def test_each_transport_is_due_once_oldest_event_first(db):
+    for key in ("first", "second"):
         db.call(enqueue, key, "price", {}, NOW)
-    assert [e.event_key for e in db.call(due, NOW, limit=2)] == ["first", "second"]
+    due = db.call(deliveries_due, BOTH, NOW)
+    assert [(d.event.event_key, d.transport) for d in due] == [
+        ("first", "console"), ("first", "discord"), ("second", "console"), ("second", "discord")
+    ]
+    assert [d.event.event_key for d in db.call(deliveries_due, BOTH, NOW, limit=1)] == ["first"]
 
 
-def test_mark_failed_schedules_a_retry_and_records_the_error(db):
+def test_a_send_in_progress_is_not_due_and_a_sent_one_never_again(db):
     db.call(enqueue, "a", "price", {}, NOW)
-    [event] = db.call(due, NOW)
-    db.call(mark_failed, event.id, "429 Too Many Requests", NOW + 5 * MINUTE)
-    assert db.call(due, NOW + MINUTE) == []
-    [retry] = db.call(due, NOW + 5 * MINUTE)
-    assert (retry.id, retry.attempts, retry.last_error, retry.next_attempt_at) == (
-        event.id, 1, "429 Too Many Requests", NOW + 5 * MINUTE
-    )
-    assert db.call(pending_count) == 1
+    event = db.call(recent)[0]
+    db.call(mark_sending, event.id, "console", NOW)
+    assert [d.transport for d in db.call(deliveries_due, BOTH, NOW)] == ["discord"]
+    db.call(mark_sent, event.id, "console", NOW, BOTH)
+    assert db.call(pending_count) == 1  # discord still owes it
+    db.call(mark_sending, event.id, "discord", NOW)
+    db.call(mark_sent, event.id, "discord", NOW + MINUTE, BOTH)
+    assert db.call(pending_count) == 0 and db.call(deliveries_due, BOTH, NOW + timedelta(days=1)) == []
+    assert db.call(recent)[0].delivered_at == NOW + MINUTE and db.call(oldest_undelivered) is None
 
 
-def test_a_long_error_is_cut_to_500_characters(db):
+def test_a_failed_send_waits_for_its_retry_and_keeps_a_short_error(db):
     db.call(enqueue, "a", "price", {}, NOW)
-    [event] = db.call(due, NOW)
-    db.call(mark_failed, event.id, "x" * 2000, NOW)
-    assert db.call(due, NOW)[0].last_error == "x" * 500
+    event = db.call(recent)[0]
+    db.call(mark_sending, event.id, "discord", NOW)
+    db.call(mark_send_failed, event.id, "discord", "x" * 2000, NOW + 5 * MINUTE)
+    assert db.call(deliveries_due, ["discord"], NOW + MINUTE) == []
+    [retry] = db.call(deliveries_due, ["discord"], NOW + 5 * MINUTE)
+    assert retry.attempts == 1 and not retry.possibly_repeated
+    assert db.call(delivery_log, "a")[0]["last_error"] == "x" * 500
 
 
-def test_mark_delivered_removes_it_from_due_and_keeps_it_in_the_log(db):
+def test_a_send_never_confirmed_comes_back_marked_possibly_repeated(db):
     db.call(enqueue, "a", "price", {}, NOW)
-    [event] = db.call(due, NOW)
-    db.call(mark_failed, event.id, "timeout", NOW)
-    db.call(mark_delivered, event.id, NOW + MINUTE)
-    assert db.call(due, NOW + timedelta(days=1)) == [] and db.call(pending_count) == 0
-    [logged] = db.call(recent)
-    assert (logged.delivered_at, logged.attempts, logged.last_error) == (NOW + MINUTE, 2, None)
-
-
-def test_a_delivered_event_is_neither_queued_again_nor_changed(db):
-    db.call(enqueue, "a", "price", {}, NOW)
-    [event] = db.call(due, NOW)
-    db.call(mark_delivered, event.id, NOW)
-    db.call(mark_delivered, event.id, NOW + MINUTE)
-    db.call(mark_failed, event.id, "late failure", NOW + MINUTE)
-    assert db.call(enqueue, "a", "price", {}, NOW + MINUTE) is False
-    [logged] = db.call(recent)
-    assert (logged.delivered_at, logged.attempts, logged.last_error) == (NOW, 1, None)
+    event = db.call(recent)[0]
+    db.call(mark_sending, event.id, "discord", NOW)  # ... and the process died here
+    assert db.call(recover_unconfirmed) == 1
+    [again] = db.call(deliveries_due, ["discord"], NOW)
+    assert again.possibly_repeated and again.attempts == 1
+    assert db.call(recover_unconfirmed) == 0
 
 
 def test_recent_is_newest_first(db):
