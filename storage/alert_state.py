@@ -16,6 +16,18 @@ def load_state(db: sqlite_utils.Database, rule_id: str, key: str) -> dict | None
 
 
 
+def load_states(db: sqlite_utils.Database, rule_ids: list[str], key: str) -> dict[str, dict]:
+    """The states of many rules under one key, in a few queries (a poll may judge 100,000 subscriptions)."""
+    found: dict[str, dict] = {}
+    for start in range(0, len(rule_ids), 500):
+        chunk = rule_ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = db.execute(f"SELECT rule_id, state FROM alert_state WHERE key = ? AND rule_id IN ({marks})",
+                          [key, *chunk]).fetchall()
+        found.update({rule_id: json.loads(state) for rule_id, state in rows})
+    return found
+
+
 def save_state(db: sqlite_utils.Database, rule_id: str, key: str, state: dict, now: datetime) -> None:
     """Write one state; call inside the caller's `db.atomic()` to commit it together with its outbox rows."""
     db.execute(

@@ -77,15 +77,22 @@ def for_user(db: sqlite_utils.Database, guild_id: int, user_id: int) -> list[Sub
     return [_sub(row) for row in rows]
 
 
-def for_symbol(db: sqlite_utils.Database, symbol: str) -> list[Subscription]:
-    """The active subscriptions to `symbol`: what the engine judges."""
-    rows = db.query("SELECT * FROM subscriptions WHERE symbol = ? AND status = 'active' ORDER BY id", [symbol])
-    return [_sub(row) for row in rows]
-
 
 def watched_symbols(db: sqlite_utils.Database) -> set[str]:
     """Every symbol an active subscription needs: polled once per cycle however many users follow it."""
     return {row["symbol"] for row in db.query("SELECT DISTINCT symbol FROM subscriptions WHERE status = 'active'")}
+
+
+def active(db: sqlite_utils.Database) -> list[Subscription]:
+    return [_sub(row) for row in db.query("SELECT * FROM subscriptions WHERE status = 'active' ORDER BY id")]
+
+
+def fingerprint(db: sqlite_utils.Database) -> tuple:
+    """Changes whenever the set of active subscriptions does, so the engine rebuilds its index only then."""
+    return tuple(db.execute(
+        "SELECT count(*), total(id), max(id), total(threshold), total(cooldown_seconds), total(coalesce(channel_id, 0)), "
+        "max(created_at) FROM subscriptions WHERE status = 'active'"
+    ).fetchone())
 
 
 def count_for_user(db: sqlite_utils.Database, user_id: int) -> int:

@@ -111,3 +111,14 @@ async def test_a_server_with_its_own_spread_lines_gets_its_own_alert_and_not_the
     own = [e for e in spread if e.payload["rule_id"].endswith("@77")]
     assert [e.payload["exclude_guilds"] for e in shared] == [[77]]  # the shared +5% alert skips server 77
     assert own and all(e.payload["guild_id"] == 77 and e.payload["threshold"] == 4.0 for e in own)
+
+
+async def test_a_subscription_added_between_polls_is_judged_from_the_next_poll(world):
+    db, clock, jobs = world
+    alert = jobs()
+    tick = ny(2025, 12, 11, 11, 0)
+    assert await alert.judge_quotes([Quote("CFG", 57.5, tick, "yahoo", tick, 57.0)]) == 0  # nobody follows CFG
+    db.call(subscriptions.add, subscriptions.Subscription(guild_id=7, user_id=42, symbol="CFG", kind="above",
+                                                          created_at=clock(), threshold=58.0))
+    assert await alert.judge_quotes([Quote("CFG", 57.6, tick.replace(minute=1), "yahoo", tick, 57.0)]) == 0
+    assert await alert.judge_quotes([Quote("CFG", 58.4, tick.replace(minute=2), "yahoo", tick, 57.0)]) == 1

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage.subscriptions import KINDS, Subscription, add, for_symbol, for_user, remove, watched_symbols
+from storage.subscriptions import KINDS, Subscription, active, add, for_user, remove, watched_symbols
 
 NOW = datetime(2024, 3, 1, 15, 30, tzinfo=timezone.utc)
 
@@ -49,7 +49,7 @@ def test_remove_one_kind_or_all_kinds(db):
         db.call(add, sub(kind=kind))
     db.call(add, sub(symbol="QQQ"))
     assert db.call(remove, 42, 9, "IWM", "below") == 1
-    assert sorted(s.kind for s in db.call(for_symbol, "IWM")) == ["above", "move"]
+    assert sorted(s.kind for s in [s for s in db.call(active) if s.symbol == "IWM"]) == ["above", "move"]
     assert db.call(remove, 42, 9, "IWM") == 2
     assert db.call(remove, 42, 9, "IWM") == 0
     assert [s.symbol for s in db.call(for_user, 42, 9)] == ["QQQ"]
@@ -59,7 +59,7 @@ def test_remove_touches_only_that_user(db):
     db.call(add, sub(user_id=1))
     db.call(add, sub(user_id=2))
     assert db.call(remove, 42, 1, "IWM") == 1
-    assert [s.user_id for s in db.call(for_symbol, "IWM")] == [2]
+    assert [s.user_id for s in [s for s in db.call(active) if s.symbol == "IWM"]] == [2]
 
 
 def test_watched_symbols_lists_each_symbol_once(db):
