@@ -175,6 +175,7 @@ class App:
         self.publish = make_publisher(self.database, self.dispatcher, self._clock, self.metrics)
         self.fomc_jobs = build_fomc_jobs(settings, self.database, self.session, clock=self._clock,
                                          publish=self.publish, notify=self._notify_text)
+        self.fomc_jobs.metrics = self.metrics
         self.alert_jobs = AlertJobs(database=self.database, rules=self.rules, sessions=self.sessions,
                                     publish=self.publish, clock=self._clock)
         self.market_jobs.on_bars = self.alert_jobs.judge_sessions

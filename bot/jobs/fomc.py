@@ -57,6 +57,7 @@ class FomcJobs:
         self._notify = notify
         self._clock = clock
         self._noticed: set[str] = set()  # operator notices already raised, so each is raised once
+        self.metrics = None  # set by the app
 
     # --- the calendar ---------------------------------------------------------------------------------------------
 
@@ -64,7 +65,7 @@ class FomcJobs:
         """Weekly: the official calendar page. A page that parses to nothing for this year changes nothing."""
         now = self._clock()
         try:
-            response = await self._fed.get(f"{self._fed_url}/monetarypolicy/fomccalendars.htm")
+            response = await self._get(self._fed, f"{self._fed_url}/monetarypolicy/fomccalendars.htm")
             parsed = parse_calendar_page(response.body.decode("utf-8", errors="replace"))
         except UpstreamError as exc:
             log.warning("FOMC calendar not refreshed: %s; the stored calendar stays", exc)
@@ -95,7 +96,7 @@ class FomcJobs:
         """Read the press feed; store and announce each new policy statement. Returns how many were announced."""
         now = self._clock()
         try:
-            response = await self._fed.get(f"{self._fed_url}/feeds/press_monetary.xml")
+            response = await self._get(self._fed, f"{self._fed_url}/feeds/press_monetary.xml")
             items = parse_press_feed(response.body)
         except (UpstreamError, ValueError) as exc:
             log.warning("FOMC press feed not read: %s", exc)
@@ -119,7 +120,7 @@ class FomcJobs:
         # Fetch from the configured base (a mirror, or the test server), keep the public link for readers.
         path = urlsplit(link).path
         try:
-            response = await self._fed.get(f"{self._fed_url}{path}")
+            response = await self._get(self._fed, f"{self._fed_url}{path}")
             reading = read_statement(response.body.decode("utf-8", errors="replace"))
         except (UpstreamError, StatementUnreadable) as exc:
             log.error("FOMC statement of %s could not be read (%s); announcing it with its link only", day, exc)
@@ -196,8 +197,23 @@ class FomcJobs:
         return changed
 
     async def _fred_series(self, series: str) -> str:
-        response = await self._fred.get(f"{self._fred_url}/graph/fredgraph.csv", params={"id": series})
+        response = await self._get(self._fred, f"{self._fred_url}/graph/fredgraph.csv", params={"id": series})
         return response.body.decode("utf-8", errors="replace")
+
+    async def _get(self, client: SourceClient, url: str, params: dict | None = None):
+        """Every Fed and FRED request, counted for /metrics like the market sources."""
+        metrics = self.metrics
+        try:
+            response = await client.get(url, params=params)
+        except UpstreamError:
+            if metrics is not None:
+                metrics.inc("rotobot_polls_total", source=client.name)
+                metrics.inc("rotobot_poll_failures_total", source=client.name)
+            raise
+        if metrics is not None:
+            metrics.inc("rotobot_polls_total", source=client.name)
+            metrics.set("rotobot_source_last_success_timestamp_seconds", self._clock().timestamp(), source=client.name)
+        return response
 
     async def _notice(self, key: str, text: str) -> None:
         if key in self._noticed:

@@ -198,3 +198,16 @@ def test_the_decision_window_is_new_york_time_across_daylight_saving():
     last = trigger.get_next_fire_time(None, ny(2025, 12, 10, 14, 29, 45))
     assert last == ny(2025, 12, 10, 14, 30)
     assert trigger.get_next_fire_time(None, ny(2025, 12, 10, 14, 30, 1)) == ny(2025, 12, 11, 13, 55)
+
+
+async def test_fed_requests_are_counted_for_metrics(fed_world):
+    from bot.metrics import standard
+
+    fed_world.jobs.metrics = metrics = standard()
+    fed_world.site.page("/feeds/press_monetary.xml", "Service Unavailable", status=503, content_type="text/plain")
+    await fed_world.jobs.poll_feed()
+    fed_world.site.page("/feeds/press_monetary.xml", DEC_FEED, content_type="application/xml")
+    fed_world.site.page("/newsevents/pressreleases/monetary20251210a.htm", STATEMENT)
+    await fed_world.jobs.poll_feed()
+    assert metrics.value("rotobot_polls_total", source="fed") == 3  # the failed feed, the feed, the statement
+    assert metrics.value("rotobot_poll_failures_total", source="fed") == 1
