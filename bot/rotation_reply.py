@@ -36,7 +36,7 @@ from alerts.rotation_view import (
 from alerts.rules.model import Point, RotationSpread
 from bot.charts import rotation_chart_async
 from bot.commands.reply import Reply
-from storage import alert_state, fomc, prices, quotes
+from storage import alert_state, fomc, guild_settings, prices, quotes
 
 if TYPE_CHECKING:
     from bot.commands.context import CommandContext
@@ -48,11 +48,18 @@ WARN = "\u26a0"
 CHART_DAYS = 366  # the chart draws one year
 
 
-async def rotation_reply(ctx: CommandContext, *, chart: bool = False) -> Reply:
-    """The whole of `!rotation` (and `!rotation chart`): stored data only, never the network."""
+async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: int = 0) -> Reply:
+    """The whole of `!rotation` (and `!rotation chart`): stored data only, never the network. In a server that
+    set its own spread lines (!set upper ...), the lines and the armed side shown are that server's."""
     now = ctx.now()
     today = now.astimezone(NEW_YORK).date()
     rule = spread_rule(ctx.settings.rotation)
+    if guild_id:
+        own = await ctx.database.run(_own_lines, guild_id)
+        if own:
+            candidate = dataclasses.replace(rule, id=f"{rule.id}@{guild_id}", **own)
+            if candidate.lower < candidate.upper and candidate.hysteresis < candidate.upper - candidate.lower:
+                rule = candidate
     basket = ctx.settings.market.basket
     facts = await ctx.database.run(load_rotation_facts, rule, basket, today, chart=chart)
     view = view_from_facts(facts, rule, basket, now, ctx.sessions.around(now), ctx.settings.market.poll_seconds)
@@ -61,6 +68,11 @@ async def rotation_reply(ctx: CommandContext, *, chart: bool = False) -> Reply:
         png = await rotation_chart_async(facts.history, rule, view.periods_through or today)
         reply = dataclasses.replace(reply, attachments=(("rotation.png", png),))
     return reply
+
+
+def _own_lines(db, guild_id: int) -> dict[str, float]:
+    chosen = guild_settings.all_for(db, guild_id)
+    return {key: float(chosen[key]) for key in ("upper", "lower", "hysteresis") if key in chosen}
 
 
 def spread_rule(rotation) -> RotationSpread:

@@ -56,7 +56,7 @@ async def status_command(ctx: CommandContext, caller: Caller, args: list[str]) -
 async def rotation_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     if [a.lower() for a in args] not in ([], ["chart"]):
         raise CommandError(f"rotation takes nothing or 'chart' (got {' '.join(args)!r})")
-    return await rotation_reply(ctx, chart=bool(args))
+    return await rotation_reply(ctx, chart=bool(args), guild_id=caller.guild_id)
 
 
 async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:

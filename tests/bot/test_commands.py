@@ -167,3 +167,13 @@ async def test_the_daily_wrap_goes_once_to_servers_that_opted_in_and_not_on_holi
     assert wrap.payload["guild_id"] == 99 and wrap.payload["message"] == "Daily wrap, Thu 11 Dec 2025"
     assert "Rotation: small caps vs mega caps" in wrap.payload["body"]
     assert "Daily wrap" not in " ".join((await ask("!alerts", Caller(user_id=5, guild_id=7))).lines)  # not theirs
+
+
+async def test_rotation_shows_this_servers_own_spread_lines(ask):
+    shared = " ".join(v for _, v in (await ask("!rotation", TRADER)).fields)
+    assert "alerts at +5.00%" in shared
+    assert not (await ask("!set upper 4", ADMIN)).error
+    own = " ".join(v for _, v in (await ask("!rotation", TRADER)).fields)
+    assert "alerts at +4.00%" in own
+    elsewhere = " ".join(v for _, v in (await ask("!rotation", Caller(user_id=5, guild_id=8))).fields)
+    assert "alerts at +5.00%" in elsewhere
