@@ -253,7 +253,7 @@ class App:
         """An operator notice: shown on every transport now, not queued (it is about now, not an alert)."""
         for transport in self.transports:
             try:
-                await transport.send(Notification(key, text))
+                await transport.send(Notification(key, text, route={"operator": True}))
             except Exception:  # one broken transport must not keep the notice from the others
                 log.exception("%s could not show an operator notice", transport.name)
 

@@ -196,3 +196,17 @@ async def test_a_server_with_its_own_spread_lines_gets_only_its_own_alert(harnes
     await harness.transport.send(replace(SPREAD, key="own", route={"guild_id": harness.guild.id}))
     (message,) = sent_messages()
     assert message.channel.id == harness.channel.id
+
+
+async def test_an_operator_notice_goes_only_to_the_configured_channel(harness):
+    from dataclasses import replace
+
+    setting(harness, "alert_channel", harness.channel.id)  # a server's own alert channel: not for notices
+    notice = replace(SPREAD, key="operator:yahoo:down", title="Data source yahoo has been failing for 10 min",
+                     route={"operator": True})
+    await harness.transport.send(notice)
+    assert sent_messages() == []  # no operator channel configured: the log and console carry it
+    harness.transport._alert_channel_id = harness.channel.id  # as discord.alert_channel_id would set it
+    await harness.transport.send(notice)
+    (message,) = sent_messages()
+    assert message.channel.id == harness.channel.id

@@ -162,7 +162,11 @@ class DiscordTransport:
         """Deliver to every destination of the alert; raises only when none could be reached."""
         await self._wait_ready()
         route = notification.route or {}
-        if route.get("user_id"):
+        if route.get("operator"):
+            # About the bot itself (a source down, a page changed): for its operator's channel, not every server.
+            channel = self._alert_channel_id and self.bot.get_channel(self._alert_channel_id)
+            targets = [Target(("channel", int(self._alert_channel_id)))] if channel else []
+        elif route.get("user_id"):
             targets = await self._subscription_targets(route)
         else:  # a server-wide alert, or one for a single server (its daily wrap)
             targets = await self._server_targets(only=route.get("guild_id"), skip=route.get("exclude_guilds", ()))
