@@ -10,7 +10,6 @@ from pathlib import Path
 from alerts.rules.engine import replay
 from alerts.rules.model import Event
 from bot.cli_data import InputError, parse_day
-from bot.jobs.alerts import rule_symbols
 from bot.settings import Settings
 from bot.wiring import configured_rules
 from storage import prices
@@ -28,7 +27,7 @@ def run_replay(settings: Settings, start: str | None, end: str | None, rules_fil
         raise InputError(f"There is no database at {path} yet: run rotobot once (it seeds history), or pass --db")
     database = Database.open(path, busy_timeout_ms=settings.storage.busy_timeout_ms)
     try:
-        history = database.call(prices.history_points, [s for rule in rules for s in rule_symbols(rule)])
+        history = database.call(prices.history_points, [s for rule in rules for s in rule.symbols])
     finally:
         database.close()
     events = replay(rules, history, first, last)

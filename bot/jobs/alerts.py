@@ -31,12 +31,6 @@ STATE_KEY = "*"  # one state per rule
 Publish = Callable[..., Awaitable[list[str]]]
 
 
-def rule_symbols(rule: Rule) -> list[str]:
-    if rule.kind == "rotation_spread":
-        return [rule.small, rule.large]
-    return [rule.symbol] if hasattr(rule, "symbol") else []
-
-
 def subscription_rule(sub: subscriptions.Subscription) -> Rule:
     """A stored subscription as the engine's rule; its id routes the alert back to the subscriber."""
     rule_id = f"sub:{sub.id}"
@@ -130,7 +124,7 @@ class AlertJobs:
         last = calendar.last_closed(now)
         if last is None:
             return 0
-        symbols = [s for rule in rules for s in rule_symbols(rule)]
+        symbols = [s for rule in rules for s in rule.symbols]
         history = await self._history_of(symbols)
         states = await self._db.run(_states, [r.id for r in rules])
         recent = calendar.sessions_between(last.date - timedelta(days=30), last.date)
@@ -138,7 +132,7 @@ class AlertJobs:
         new_states, events = [], []
         for rule in rules:
             # Sessions where every symbol of the rule has a close (the spread needs both legs).
-            days = sorted(set.intersection(*({p.date for p in history.get(s, ())} for s in rule_symbols(rule))))
+            days = sorted(set.intersection(*({p.date for p in history.get(s, ())} for s in rule.symbols)))
             state = states.get(rule.id)
             if state is None:
                 days = days[-1:]  # a new rule starts at the latest stored session; replay shows the past
