@@ -122,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if getattr(args, "db", None) is not None:
         settings = replace(settings, storage=replace(settings.storage, database=args.db))
-    configure_logging(settings.log.level, settings.secrets())
+    level = settings.log.level
+    if (args.command == "run" and settings.discord.token is None and sys.stdin.isatty()
+            and settings.sources.get("log.level") == "default"):
+        level = "WARNING"  # a person at the console prompt: warnings only, unless they asked for more
+    configure_logging(level, settings.secrets())
     try:
         return _dispatch(args, settings)
     except RuleFileError as exc:

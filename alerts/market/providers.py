@@ -145,7 +145,7 @@ class MarketData:
             try:
                 result = await call(provider)
             except UpstreamError as exc:
-                log.warning("%s", exc)
+                log.info("%s", exc)  # one line per source; failing for long raises one operator notice
                 self.on_outcome(provider.name, exc)
                 errors.append(exc)
                 continue

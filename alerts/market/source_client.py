@@ -208,7 +208,7 @@ class SourceClient:
             if tries == attempts:
                 raise UpstreamError(self.name, fault.after(tries), symbol=symbol, retryable=True)
             wait = fault.retry_after if fault.retry_after is not None else self._retry.delay(attempt, self._rand())
-            log.info(
+            log.debug(  # each retry; the caller logs the outcome
                 "%s: %s from %s (try %d of %d); retrying in %.2f s",
                 self.name, fault.reason, without_query(url), tries, attempts, wait,
             )
