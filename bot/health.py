@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
+from alerts.timefmt import age_text
+
 from bot.metrics import CONTENT_TYPE
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ def judge_health(
         if last is None:
             reasons.append(f"Data source {source} has not answered successfully yet.")
         else:
-            reasons.append(f"Data source {source} last answered {_age(now - last)} ago (allowed: {_age(allowed)}).")
+            reasons.append(f"Data source {source} last answered {age_text(now - last)} ago (allowed: {age_text(allowed)}).")
     details = {"scheduler_running": scheduler_running, "sources": sources, "checked_at": _iso(now)}
     return HealthReport(healthy=not reasons, reasons=reasons, details=details)
 
@@ -71,16 +73,6 @@ def judge_health(
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
-
-def _age(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
 
 
 class HealthServer:

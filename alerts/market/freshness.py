@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from alerts.market.sessions import NyseSessions
+from alerts.timefmt import age_text
 
 
 @dataclass(frozen=True)
@@ -18,22 +19,12 @@ class Freshness:
     text: str
 
 
-def _age(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
-
 
 def quote_freshness(fetched_at: datetime, now: datetime, poll_seconds: int, sessions: NyseSessions) -> Freshness:
     age = (now - fetched_at).total_seconds()
     if sessions.is_open(now) and age > 2 * poll_seconds:
-        return Freshness(True, f"stale: last quote {_age(age)} ago")
-    return Freshness(False, f"{_age(age)} ago")
+        return Freshness(True, f"stale: last quote {age_text(age)} ago")
+    return Freshness(False, f"{age_text(age)} ago")
 
 
 def bars_freshness(last: date, now: datetime, sessions: NyseSessions) -> Freshness:

@@ -17,7 +17,7 @@ from bot.commands.subscriptions import (
     unsubscribe_command,
 )
 from bot.rotation_reply import rotation_reply
-from bot.timefmt import age
+from alerts.timefmt import age
 from storage import fomc, outbox, prices, quotes
 from storage.migrations import LATEST, schema_version
 

@@ -7,7 +7,7 @@ from bot.commands import parsing
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Caller
-from bot.timefmt import age
+from alerts.timefmt import age
 from storage import outbox, prices, quotes
 
 YEAR_SESSIONS = 252
