@@ -27,6 +27,7 @@ from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.reply import Reply
 from bot.dispatch import Dispatcher
+from bot.errors import StartupError
 from bot.network import unreachable_reason
 from bot.settings import Settings
 from bot.health import HealthReport, HealthServer, LoopLag, judge_health
@@ -46,7 +47,6 @@ from alerts.market.health import Notice
 from alerts.market.sessions import SessionBook
 from storage import outbox, prices
 from storage.database import Database
-from storage.errors import StorageError
 from storage.lock import InstanceLock
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class App:
         try:
             await self.health_server.start()
         except OSError as exc:
-            raise StorageError(f"The health endpoint cannot listen on {health.host}:{health.port} ({exc.strerror}): "
+            raise StartupError(f"The health endpoint cannot listen on {health.host}:{health.port} ({exc.strerror}): "
                                "choose another health.port or stop what uses it") from None
         stack.push_async_callback(_bounded, "health endpoint", self.health_server.close)
 

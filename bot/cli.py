@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot import cli_data, cli_fomc, cli_replay
+from bot.errors import StartupError
 from alerts.rules.loader import RuleFileError
 from bot.cli_data import InputError
 from bot.logs import configure_logging
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuleFileError as exc:
         print(f"rotobot: bad rules: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except (StorageError, InputError) as exc:
+    except (StorageError, InputError, StartupError) as exc:
         print(f"rotobot: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
 

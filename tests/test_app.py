@@ -221,3 +221,15 @@ async def test_every_job_is_scheduled_with_a_deliberate_grace_time(tmp_path):
     for name in expected:
         assert jobs[name].coalesce and jobs[name].max_instances == 1
         assert jobs[name].misfire_grace_time not in (None, 1), name
+
+
+def test_a_health_port_already_taken_stops_start_up_with_one_line(rotobot, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = rotobot("run", env=clean_env(ROTOBOT_HEALTH_ENABLED="true", ROTOBOT_HEALTH_PORT=str(port)))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
