@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import statistics
 import tempfile
@@ -27,6 +26,7 @@ from alerts.market.source_client import SourceClient
 from bot.jobs.market import MarketJobs
 from storage import prices, subscriptions
 from storage.database import Database
+from bench.looplag import stalls_during
 from bench.summary import record
 from tests.upstream import FakeUpstream, ok_json, yahoo_quote
 
@@ -83,24 +83,14 @@ async def backfill_stall(folder: Path) -> None:
     first = date(2015, 1, 2)
     days = [first + timedelta(days=d) for d in range(YEARS * 366) if (first + timedelta(days=d)).weekday() < 5]
     days = days[: YEARS * 252]
-    stalls: list[float] = []
-    done = asyncio.Event()
 
-    async def ticker() -> None:
-        while not done.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(0.001)
-            stalls.append(time.perf_counter() - before - 0.001)
+    async def write_all() -> None:
+        for s in range(SYMBOLS):
+            bars = [DailyBar(f"S{s:03d}", day, 100.0 + (i % 50), "bench", fetched) for i, day in enumerate(days)]
+            await database.run(prices.store_bars, bars)
 
     gc.freeze()  # as the app does once it has started (see bot/app.py)
-    tick = asyncio.create_task(ticker())
-    started = time.perf_counter()
-    for s in range(SYMBOLS):
-        bars = [DailyBar(f"S{s:03d}", day, 100.0 + (i % 50), "bench", fetched) for i, day in enumerate(days)]
-        await database.run(prices.store_bars, bars)
-    elapsed = time.perf_counter() - started
-    done.set()
-    await tick
+    elapsed, stalls = await stalls_during(write_all)
     database.close()
     rows = SYMBOLS * len(days)
     print(f"back-fill write, {YEARS} years x {SYMBOLS} symbols = {rows:,} daily bars, one store per symbol:")

@@ -6,13 +6,12 @@ stall of the event loop while it runs: a stalled loop misses Discord heartbeats 
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import tempfile
-import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from bench.looplag import stalls_during
 from bench.summary import record
 from storage import prices
 from storage.database import Database
@@ -27,23 +26,8 @@ def _bars(offset_days: int) -> list[prices.DailyBar]:
 
 
 async def _measure(work) -> tuple[float, float]:
-    """Run `await work()` while a ticker notes how late it wakes; returns (seconds of work, longest stall)."""
-    stalls: list[float] = []
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        while not done.is_set():
-            before = time.perf_counter()
-            await asyncio.sleep(0.001)
-            stalls.append(time.perf_counter() - before - 0.001)
-
-    tick = asyncio.create_task(ticker())
-    await asyncio.sleep(0.01)
-    started = time.perf_counter()
-    await work()
-    elapsed = time.perf_counter() - started
-    done.set()
-    await tick
+    """(seconds of work, longest stall) while `work` runs."""
+    elapsed, stalls = await stalls_during(work)
     return elapsed, max(stalls)
 
 
