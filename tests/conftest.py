@@ -117,3 +117,18 @@ class LineReader:
                 break
             self.lines.append(line)
         return "".join(self.lines)
+
+
+class Clock:
+    """The injected clock of a test: it says what `now` is told to be, and moves only when the test moves it."""
+
+    def __init__(self, now) -> None:
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+async def no_sleep(seconds: float) -> None:
+    """An injected sleep that returns at once: retries and backoff run without waiting."""
+    return None

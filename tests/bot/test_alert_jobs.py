@@ -13,6 +13,7 @@ from bot.jobs.alerts import AlertJobs
 from storage import outbox, prices, subscriptions
 from storage.database import Database
 from tests.upstream import NDX, RUT, between, history
+from tests.conftest import Clock
 
 RUT_BARS, NDX_BARS = history(RUT), history(NDX)
 SESSIONS = SessionBook()
@@ -27,13 +28,6 @@ def store(db, symbol, bars):
     db.call(prices.store_bars, [DailyBar(symbol, b.date, b.close, "yahoo", fetched, b.open, b.high, b.low, b.volume)
                                 for b in bars])
 
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

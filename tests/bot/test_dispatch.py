@@ -12,7 +12,7 @@ import pytest
 from bot.dispatch import Dispatcher, retry_delay, scrub_urls
 from storage import alert_state, outbox
 from storage.database import Database
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Clock
 
 NOW = datetime(2025, 12, 11, 21, 5, tzinfo=timezone.utc)
 NY = ZoneInfo("America/New_York")
@@ -34,13 +34,6 @@ class Recorder:
             raise ConnectionError("https://discord.com/api/webhooks/1/SECRET-PART unreachable")
         self.sent.append(notification)
 
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

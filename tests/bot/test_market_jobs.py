@@ -17,6 +17,7 @@ from bot.jobs.market import MarketJobs
 from storage import prices, quotes
 from storage.database import Database
 from tests.upstream import NDX, RUT, Answer, FakeUpstream, between, history, ok_csv, ok_json, stooq_csv, yahoo_daily, yahoo_quote
+from tests.conftest import Clock, no_sleep
 
 RUT_BARS = history(RUT)
 NDX_BARS = history(NDX)
@@ -27,16 +28,6 @@ def ny(*args) -> datetime:
     return datetime(*args, tzinfo=NEW_YORK)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def no_sleep(seconds: float) -> None:
-    return None
 
 
 @pytest.fixture

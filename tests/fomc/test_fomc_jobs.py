@@ -21,6 +21,7 @@ from bot.jobs.seed import seed_fomc_if_empty
 from bot.schedule import fomc_window_trigger
 from storage import fomc, outbox
 from storage.database import Database
+from tests.conftest import Clock, no_sleep
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fomc"
 FEED = (FIXTURES / "press_monetary_trimmed_capture_2026-08-15.xml").read_text()
@@ -53,16 +54,6 @@ class FakeFed:
         return web.Response(status=status, text=body, content_type=content_type)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-async def no_sleep(seconds: float) -> None:
-    return None
 
 
 @pytest.fixture
