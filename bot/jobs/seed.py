@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -20,7 +21,7 @@ async def seed_if_empty(database: Database, now: datetime) -> StoreResult | None
         return None
     total = StoreResult()
     for symbol in BUNDLED_FILES:
-        bars = bundled_history(symbol, now=now)
+        bars = await asyncio.to_thread(bundled_history, symbol, now=now)  # ~0.2 s of CSV parsing per file
         total += await database.run(prices.store_bars, bars)
     log.info("Seeded an empty database with %d bundled daily bars of %d symbols", total.added, len(BUNDLED_FILES))
     return total
@@ -30,7 +31,7 @@ async def seed_fomc_if_empty(database: Database, now: datetime) -> int:
     """The official 2024-2027 calendar and the decisions behind it, so !fomc answers offline from the start."""
     if await database.run(fomc.meetings):
         return 0
-    meetings, decisions = bundled_meetings(), bundled_decisions()
+    meetings, decisions = await asyncio.to_thread(lambda: (bundled_meetings(), bundled_decisions()))
     await database.run(fomc.upsert_meetings, meetings, now)
     for decision in decisions:
         await database.run(fomc.upsert_decision, decision, now)
