@@ -210,6 +210,11 @@ class Settings:
     # dotted key -> where its value came from ("default", "file PATH", "env NAME"); for `rotobot config`.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
+    def configured_symbols(self) -> list[str]:
+        """The rotation legs, the watchlist and the basket, each once, in that order."""
+        wanted = [self.rotation.small, self.rotation.large, *self.market.watchlist, *self.market.basket]
+        return list(dict.fromkeys(wanted))
+
     def secrets(self) -> list[str]:
         """Every secret value that is set, so logging can scrub them."""
         found = []

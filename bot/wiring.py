@@ -26,9 +26,8 @@ def needed_symbols(settings: Settings, database: Database) -> Callable[[], Await
     """What rules, the basket and subscriptions need: each symbol once, however many users follow it."""
 
     async def symbols() -> list[str]:
-        wanted = [settings.rotation.small, settings.rotation.large, *settings.market.watchlist, *settings.market.basket]
-        wanted += sorted(await database.run(subscriptions.watched_symbols))
-        return list(dict.fromkeys(wanted))
+        extra = sorted(await database.run(subscriptions.watched_symbols))
+        return list(dict.fromkeys(settings.configured_symbols() + extra))
 
     return symbols
 

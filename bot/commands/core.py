@@ -39,7 +39,7 @@ def help_reply(router: Router, caller: Caller) -> Reply:
 
 async def status_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     no_arguments("status", args)
-    symbols = _shown_symbols(ctx)
+    symbols = ctx.settings.configured_symbols()
     version, covered, pending, bars, latest = await ctx.database.run(_status_facts, symbols)
     now, tz = ctx.now(), ZoneInfo(ctx.settings.display.timezone)
     fields = [
@@ -89,12 +89,6 @@ async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> 
 
 def _fomc_facts(db):
     return fomc.meetings(db), fomc.decisions(db)
-
-
-def _shown_symbols(ctx: CommandContext) -> list[str]:
-    settings = ctx.settings
-    wanted = [settings.rotation.small, settings.rotation.large, *settings.market.watchlist, *settings.market.basket]
-    return list(dict.fromkeys(wanted))
 
 
 def _data_line(ctx: CommandContext, bar, quote, now) -> str:
