@@ -171,12 +171,53 @@ def _v5_pending_subscriptions(db: sqlite_utils.Database) -> None:
     db["subscriptions"].add_column("status", str, not_null_default="active")
 
 
+def _v6_subscription_ids_never_reused(db: sqlite_utils.Database) -> None:
+    # INTEGER PRIMARY KEY hands the id of the newest row out again once it is deleted, and the engine keys a
+    # subscription's state and its alerts by that id: a new subscriber inherited the old one's arming state, and
+    # the old one's alert keys. AUTOINCREMENT never hands an id out twice. SQLite cannot add it to a table, so the
+    # table is rebuilt, and the sequence starts above every id any state or alert still names.
+    db.execute("""
+        CREATE TABLE subscriptions_v6 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            channel_id INTEGER,
+            symbol TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            threshold REAL NOT NULL DEFAULT 0.0,
+            cooldown_seconds INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+        ) STRICT""")
+    db.execute("""
+        INSERT INTO subscriptions_v6 (id, guild_id, user_id, channel_id, symbol, kind, threshold, cooldown_seconds,
+                                      created_at, status)
+        SELECT id, guild_id, user_id, channel_id, symbol, kind, threshold, cooldown_seconds, created_at, status
+        FROM subscriptions""")
+    db.execute("DROP TABLE subscriptions")
+    db.execute("ALTER TABLE subscriptions_v6 RENAME TO subscriptions")
+    db["subscriptions"].create_index(["guild_id", "user_id", "symbol", "kind", "threshold"], unique=True)
+    db["subscriptions"].create_index(["symbol"])
+    named = [int(m) for (m,) in db.execute(
+        "SELECT substr(rule_id, 5) FROM alert_state WHERE rule_id GLOB 'sub:[0-9]*' UNION "
+        "SELECT substr(event_key, 5, instr(event_key, '|') - 5) FROM outbox WHERE event_key GLOB 'sub:[0-9]*|*'"
+    ).fetchall() if m.isdigit()]
+    highest = max([db.execute("SELECT coalesce(max(id), 0) FROM subscriptions").fetchone()[0], *named])
+    # Copying the rows already made the table's sequence row (the rename carries it over) unless it was empty.
+    if not db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'subscriptions'", [highest]).rowcount:
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('subscriptions', ?)", [highest])
+    # States of subscriptions that are gone: nobody can own them again, and they only grow the table.
+    db.execute("DELETE FROM alert_state WHERE rule_id GLOB 'sub:[0-9]*' AND CAST(substr(rule_id, 5) AS INTEGER) "
+               "NOT IN (SELECT id FROM subscriptions)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "market data and guild settings", _v1_market_data),
     Migration(2, "alert state, outbox and subscriptions", _v2_alerts),
     Migration(3, "FOMC meetings and decisions", _v3_fomc),
     Migration(4, "per-transport delivery log", _v4_deliveries),
     Migration(5, "pending subscriptions", _v5_pending_subscriptions),
+    Migration(6, "subscription ids never reused", _v6_subscription_ids_never_reused),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -6,13 +6,18 @@ delivered only after the send succeeded. The unique event_key means the same eve
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlite_utils
 
 from storage.timestamps import from_iso, to_iso
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,15 +33,47 @@ class OutboxEvent:
     last_error: str | None
 
 
-def enqueue(db: sqlite_utils.Database, event_key: str, kind: str, payload: dict, now: datetime) -> bool:
-    """Queue an event; False when an event with this key was already queued (or delivered)."""
+def enqueue(db: sqlite_utils.Database, event_key: str, kind: str, payload: dict, now: datetime) -> str | None:
+    """Queue an event; returns the key it was queued under, or None when this very alert was queued already.
+
+    The same key with the same alert is a repeat (a job run twice, a restart): nothing new. The same key with a
+    different alert (another recipient, another trigger) is a bug somewhere upstream, never a reason to drop it:
+    it is logged as an error and queued under a key of its own.
+    """
+    text = json.dumps(payload, sort_keys=True)
+    if _insert(db, event_key, kind, text, now):
+        return event_key
+    row = db.execute("SELECT kind, payload FROM outbox WHERE event_key = ?", [event_key]).fetchone()
+    if row is None or _identity(row[0], json.loads(row[1])) == _identity(kind, payload):
+        return None
+    own_key = f"{event_key}#{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    log.error("Alert key %s is already taken by a different alert (%s); queued this one as %s instead",
+              event_key, ", ".join(_differences(row[0], json.loads(row[1]), kind, payload)), own_key)
+    return own_key if _insert(db, own_key, kind, text, now) else None
+
+
+def _insert(db: sqlite_utils.Database, event_key: str, kind: str, payload_text: str, now: datetime) -> bool:
     cursor = db.execute(
         "INSERT INTO outbox (event_key, kind, payload, created_at, attempts, next_attempt_at) "
         "VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (event_key) DO NOTHING",
-        [event_key, kind, json.dumps(payload, sort_keys=True), to_iso(now), to_iso(now)],
+        [event_key, kind, payload_text, to_iso(now), to_iso(now)],
     )
     return cursor.rowcount == 1
 
+
+# What makes two alerts the same alert: where it goes and what it is about. The wording and the instant may differ
+# between two runs that saw the same thing (a tick a poll later, a message reworded by an upgrade).
+_IDENTITY = ("guild_id", "user_id", "channel_id", "exclude_guilds", "operator", "rule_id", "symbol", "trigger",
+             "direction", "date")
+
+
+def _identity(kind: str, payload: dict) -> tuple:
+    return (kind, *(json.dumps(payload.get(name), sort_keys=True) for name in _IDENTITY))
+
+
+def _differences(kind_a: str, a: dict, kind_b: str, b: dict) -> list[str]:
+    names = ["kind"] if kind_a != kind_b else []
+    return names + [f"{name} {a.get(name)!r} vs {b.get(name)!r}" for name in _IDENTITY if a.get(name) != b.get(name)]
 
 
 def pending_count(db: sqlite_utils.Database) -> int:
@@ -77,18 +114,24 @@ def commit_evaluation(
     states: list[tuple[str, str, dict]],
     events: list[tuple[str, str, dict]],
     now: datetime,
+    also: Callable[[sqlite_utils.Database], object] | None = None,
 ) -> list[str]:
-    """Save rule states and queue their events in ONE transaction; returns the keys that were new.
+    """Save rule states, apply `also`, and queue the events, in ONE transaction; returns the keys queued.
 
-    Either both land or neither: a crash can never leave a state that says "fired" without its event queued,
-    nor an event queued twice (the unique key). `states` are (rule_id, key, state); `events` (key, kind, payload).
+    Either all of it lands or none of it: a crash can never leave a state that says "fired" (or a decision stored
+    as known, a subscription settled) without its alert queued, nor an alert queued twice (the unique key).
+    `states` are (rule_id, key, state); `events` (key, kind, payload); `also` is any other write the alerts
+    belong to, such as storing the FOMC decision they announce.
     """
     from storage.alert_state import save_state  # sibling repository; imported here to keep the modules flat
 
     with db.atomic():
         for rule_id, key, state in states:
             save_state(db, rule_id, key, state, now)
-        return [key for key, kind, payload in events if enqueue(db, key, kind, payload, now)]
+        if also is not None:
+            also(db)
+        queued = (enqueue(db, key, kind, payload, now) for key, kind, payload in events)
+        return [key for key in queued if key is not None]
 
 
 # --- per-transport delivery ---------------------------------------------------------------------------------------------

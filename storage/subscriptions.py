@@ -60,13 +60,33 @@ def add(db: sqlite_utils.Database, sub: Subscription) -> tuple[Subscription, boo
 
 
 def remove(db: sqlite_utils.Database, guild_id: int, user_id: int, symbol: str, kind: str | None = None) -> int:
-    """Delete a user's subscriptions to `symbol` (all kinds, or one); returns how many were removed."""
-    sql = "DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND symbol = ?"
+    """Delete a user's subscriptions to `symbol` (all kinds, or one); returns how many were removed.
+
+    Each one's alert state leaves with it. Ids are never reused (AUTOINCREMENT), so nobody can inherit it anyway;
+    this keeps the state table from growing with every unsubscribe.
+    """
+    sql = "SELECT id FROM subscriptions WHERE guild_id = ? AND user_id = ? AND symbol = ?"
     params: list = [guild_id, user_id, symbol]
     if kind is not None:
         sql += " AND kind = ?"
         params.append(kind)
-    return db.execute(sql, params).rowcount
+    with db.atomic():
+        ids = [row[0] for row in db.execute(sql, params).fetchall()]
+        _delete(db, ids)
+    return len(ids)
+
+
+def _delete(db: sqlite_utils.Database, ids: list[int]) -> None:
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        db.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", chunk)
+        db.execute(f"DELETE FROM alert_state WHERE rule_id IN ({marks})", [rule_id(i) for i in chunk])
+
+
+def rule_id(subscription_id: int) -> str:
+    """The engine's rule id (and alert-state key) of a subscription."""
+    return f"sub:{subscription_id}"
 
 
 def for_user(db: sqlite_utils.Database, guild_id: int, user_id: int) -> list[Subscription]:
@@ -103,16 +123,22 @@ def pending_symbols(db: sqlite_utils.Database) -> list[str]:
     return [r["symbol"] for r in db.query("SELECT DISTINCT symbol FROM subscriptions WHERE status = 'pending'")]
 
 
-def settle_pending(db: sqlite_utils.Database, symbol: str, found: bool) -> list[Subscription]:
-    """A data job found `symbol` (activate its pending subscriptions) or found it does not exist (remove them)."""
+def pending_for(db: sqlite_utils.Database, symbol: str) -> list[Subscription]:
+    rows = db.query("SELECT * FROM subscriptions WHERE symbol = ? AND status = 'pending' ORDER BY id", [symbol])
+    return [_sub(r) for r in rows]
+
+
+def settle(db: sqlite_utils.Database, ids: list[int], found: bool) -> None:
+    """A data job found their symbol (activate these pending subscriptions) or found it does not exist (remove
+    them). Call inside the transaction that queues the subscribers' follow-up (see outbox.commit_evaluation)."""
     with db.atomic():
-        subs = [_sub(r) for r in db.query(
-            "SELECT * FROM subscriptions WHERE symbol = ? AND status = 'pending' ORDER BY id", [symbol])]
-        if found:
-            db.execute("UPDATE subscriptions SET status = 'active' WHERE symbol = ? AND status = 'pending'", [symbol])
-        else:
-            db.execute("DELETE FROM subscriptions WHERE symbol = ? AND status = 'pending'", [symbol])
-    return subs
+        if not found:
+            _delete(db, ids)
+            return
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            db.execute(f"UPDATE subscriptions SET status = 'active' WHERE status = 'pending' AND id IN "
+                       f"({', '.join('?' for _ in chunk)})", chunk)
 
 
 def _sub(row: dict) -> Subscription:

@@ -132,3 +132,14 @@ class Clock:
 async def no_sleep(seconds: float) -> None:
     """An injected sleep that returns at once: retries and backoff run without waiting."""
     return None
+
+
+def publisher(database, clock):
+    """The real publisher (bot/jobs/publish.py) over `database`, with a dispatcher that has no transport: what a job
+    queues is committed exactly as in the app, and nothing is sent."""
+    from zoneinfo import ZoneInfo
+
+    from bot.dispatch import Dispatcher
+    from bot.jobs.publish import make_publisher
+
+    return make_publisher(database, Dispatcher(database, [], clock, ZoneInfo("America/New_York")), clock)

@@ -33,7 +33,7 @@ Publish = Callable[..., Awaitable[list[str]]]
 
 def subscription_rule(sub: subscriptions.Subscription) -> Rule:
     """A stored subscription as the engine's rule; its id routes the alert back to the subscriber."""
-    rule_id = f"sub:{sub.id}"
+    rule_id = subscriptions.rule_id(sub.id)
     if sub.kind == "above":
         return Above(rule_id, sub.symbol, sub.threshold, cooldown_seconds=sub.cooldown_seconds)
     if sub.kind == "below":
@@ -181,7 +181,7 @@ class AlertJobs:
             subs = await self._db.run(subscriptions.active)
             rules = [subscription_rule(s) for s in subs]
             rules += [r for r in self.rules if r.kind == "new_high" and r.basis == "intraday"]
-            routes = {f"sub:{s.id}": {"guild_id": s.guild_id, "user_id": s.user_id, "channel_id": s.channel_id}
+            routes = {subscriptions.rule_id(s.id): {"guild_id": s.guild_id, "user_id": s.user_id, "channel_id": s.channel_id}
                       for s in subs}
             states = await self._db.run(alert_state.load_states, [r.id for r in rules], STATE_KEY)
             self._subs = _SubscriptionIndex(fingerprint, RuleSet(rules), routes, states)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from functools import partial
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 ANNOUNCE_WITHIN = timedelta(days=2)  # older statements in the feed are history, stored but not announced
 
-Publish = Callable[[list[tuple[str, str, dict]]], Awaitable[list[str]]]
+Publish = Callable[..., Awaitable[list[str]]]  # (events, states=(), also=write) -> keys queued; bot/jobs/publish.py
 Notify = Callable[[str, str], Awaitable[None]]  # (notice key, text) for the operator
 
 
@@ -108,10 +109,9 @@ class FomcJobs:
             if day in known and "statement" in known[day].source:
                 continue
             decision = await self._read_decision(day, item.link)
-            await self._db.run(fomc.upsert_decision, decision, now)
+            fresh = now - item.published <= ANNOUNCE_WITHIN
+            announced += await self._store(decision, item.published if fresh else None)
             known[day] = decision
-            if now - item.published <= ANNOUNCE_WITHIN:
-                announced += await self._announce(decision, item.published)
         return announced
 
     async def _read_decision(self, day: date, link: str) -> Decision:
@@ -136,10 +136,16 @@ class FomcJobs:
 
     async def record_and_announce(self, decision: Decision, released: datetime) -> int:
         """Store a decision known some other way (the demo's bundled history) and announce it like a live one."""
-        await self._db.run(fomc.upsert_decision, decision, self._clock())
-        return await self._announce(decision, released)
+        return await self._store(decision, released)
 
-    async def _announce(self, decision: Decision, released: datetime) -> int:
+    async def _store(self, decision: Decision, released: datetime | None) -> int:
+        """Store `decision` and, when `released` is given, queue its announcement in the same transaction: a
+        decision stored as known is never without its alert, so no later poll can pass over it unannounced."""
+        events = [await self._announcement(decision, released)] if released is not None else []
+        store = partial(fomc.upsert_decision, decision=decision, now=self._clock())
+        return len(await self._publish(events, also=store))
+
+    async def _announcement(self, decision: Decision, released: datetime) -> tuple[str, str, dict]:
         earlier = [d for d in await self._db.run(fomc.decisions) if d.date < decision.date and d.action != "unknown"]
         upcoming = [m for m in await self._db.run(fomc.meetings, decision.date + timedelta(days=1))
                     if not m.notation_vote and not m.unscheduled]
@@ -150,7 +156,7 @@ class FomcJobs:
         payload = {"message": message, "body": body, "occurred_at": released.isoformat(), "kind": "fomc_decision",
                    "date": decision.date.isoformat(), "action": decision.action, "lower": decision.lower,
                    "upper": decision.upper, "change_bp": decision.change_bp}
-        return len(await self._publish([(f"fomc_decision|{decision.date}", "fomc_decision", payload)]))
+        return f"fomc_decision|{decision.date}", "fomc_decision", payload
 
     # --- reminders ------------------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Subscriptions to tickers rotobot had never seen: confirmed or refused once a data job has looked them up.
 
 The subscribe command never waits on the network; it stores the subscription as pending and says so. This job
-asks the sources, then tells each subscriber the outcome as a follow-up message through the outbox.
+asks the sources, then settles the subscriptions and queues the follow-up message to each subscriber in one
+transaction, so a subscription is never settled without its subscriber being told.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 
 from bot.jobs.market import MarketJobs
 from storage import subscriptions
@@ -29,7 +31,8 @@ async def confirm_pending(
         found = await market.look_up(symbol)
         if found is None:
             continue  # the sources are failing, not the ticker: try at the next run
-        subs = await database.run(subscriptions.settle_pending, symbol, found)
+        # Exactly the subscriptions read here are settled: one added meanwhile waits for the next run.
+        subs = await database.run(subscriptions.pending_for, symbol)
         log.info("%s %s for %d pending subscriptions", symbol, "found" if found else "not found", len(subs))
         now = clock()
         events, seen = [], set()
@@ -43,5 +46,6 @@ async def confirm_pending(
                        "guild_id": sub.guild_id, "user_id": sub.user_id, "channel_id": sub.channel_id}
             events.append((f"pending|{symbol}|{sub.guild_id}|{sub.user_id}|{sub.created_at.isoformat()}",
                            "subscription_status", payload))
-        told += len(await publish(events)) if events else 0
+        settle = partial(subscriptions.settle, ids=[s.id for s in subs], found=found)
+        told += len(await publish(events, also=settle))
     return told

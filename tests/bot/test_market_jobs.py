@@ -191,6 +191,7 @@ async def test_daily_close_job_refreshes_the_last_sessions(world):
 
 async def test_a_pending_ticker_is_confirmed_or_refused_and_the_subscriber_told(world):
     from bot.jobs.pending import confirm_pending
+    from tests.conftest import publisher
     from storage import outbox, subscriptions
 
     world.clock.now = ny(2025, 12, 12, 10, 0)
@@ -201,9 +202,7 @@ async def test_a_pending_ticker_is_confirmed_or_refused_and_the_subscriber_told(
                                                                                  date(2025, 12, 11)))))
     # NOPE: Yahoo answers 404 (not scripted) and Stooq has no such ticker either (404 here)
 
-    async def publish(events, states=()):
-        return await world.db.run(outbox.commit_evaluation, list(states), events, world.clock())
-
+    publish = publisher(world.db, world.clock)
     assert await confirm_pending(world.db, world.jobs, publish, world.clock) == 2
     (road,) = world.db.call(subscriptions.for_user, 1, 42)
     assert road.symbol == "ROAD" and road.status == "active"

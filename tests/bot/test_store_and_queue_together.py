@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -23,16 +22,14 @@ from alerts.market.quality import JumpGate
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.rules.loader import default_rules
-from bot.dispatch import Dispatcher
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.market import MarketJobs
 from bot.jobs.pending import confirm_pending
-from bot.jobs.publish import make_publisher
 from bot.jobs.seed import seed_fomc_if_empty
 from storage import alert_state, fomc, outbox, subscriptions
 from storage.database import Database
-from tests.conftest import Clock, no_sleep
+from tests.conftest import Clock, no_sleep, publisher
 from tests.upstream import RUT, FakeUpstream, between, history, ok_json, yahoo_daily
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fomc"
@@ -60,10 +57,6 @@ def refuse_next_alert(db) -> None:
 def allow_alerts(db) -> None:
     db.execute("DROP TRIGGER IF EXISTS refuse_alert")
     db.execute("DELETE FROM refusals")
-
-
-def publisher(database: Database, clock):
-    return make_publisher(database, Dispatcher(database, [], clock, ZoneInfo("America/New_York")), clock)
 
 
 # --- item 1: the FOMC decision and the pending-ticker answers ------------------------------------------------------

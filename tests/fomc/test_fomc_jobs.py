@@ -21,7 +21,7 @@ from bot.jobs.seed import seed_fomc_if_empty
 from bot.schedule import fomc_window_trigger
 from storage import fomc, outbox
 from storage.database import Database
-from tests.conftest import Clock, no_sleep
+from tests.conftest import Clock, no_sleep, publisher
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fomc"
 FEED = (FIXTURES / "press_monetary_trimmed_capture_2026-08-15.xml").read_text()
@@ -66,8 +66,10 @@ async def fed_world(tmp_path):
     notices: list[str] = []
     clock = Clock(ny(2025, 12, 10, 14, 0, 30))
 
-    async def publish(events, states=()):
-        new = await database.run(outbox.commit_evaluation, list(states), events, clock())
+    real = publisher(database, clock)
+
+    async def publish(events, states=(), also=None):
+        new = await real(events, states, also)
         published.extend(e for e in events if e[0] in new)
         return new
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 
 import pytest
 import sqlite_utils
@@ -53,10 +54,15 @@ def test_versions_are_consecutive_from_one():
     assert LATEST == len(MIGRATIONS)
 
 
+def tables(db: sqlite_utils.Database) -> set[str]:
+    """rotobot's tables, without SQLite's own (sqlite_sequence comes with AUTOINCREMENT)."""
+    return {name for name in db.table_names() if not name.startswith("sqlite_")}
+
+
 def test_the_samples_cover_every_table_of_the_latest_schema(tmp_path):
     raw = sqlite_utils.Database(tmp_path / "latest.db")
     migrate(raw)
-    assert set(raw.table_names()) == set(SAMPLES)
+    assert tables(raw) == set(SAMPLES)
 
 
 @pytest.mark.parametrize("version", range(LATEST))
@@ -74,7 +80,7 @@ def test_database_at_an_older_version_migrates_to_latest_keeping_every_row(tmp_p
     try:
         rows = {name: db.call(lambda d, n=name: list(d[n].rows)) for name in present}
         assert db.call(schema_version) == LATEST
-        assert set(db.call(lambda d: d.table_names())) == set(SAMPLES)
+        assert db.call(tables) == set(SAMPLES)
     finally:
         db.close()
     # Every value survives; columns a later migration added hold their defaults.
@@ -114,3 +120,31 @@ def test_opening_a_database_whose_migration_fails_raises_one_line_and_keeps_its_
     raw = sqlite_utils.Database(path)
     assert schema_version(raw) == 1 and not raw["alert_state"].exists() and not raw["outbox"].exists()
     raw.close()
+
+
+def test_v6_starts_subscription_ids_above_every_id_a_state_or_alert_still_names(tmp_path):
+    """A v5 database whose newest subscriptions were removed: their ids live on in states and queued alerts, so the
+    rebuilt table must never hand them out again; states of removed subscriptions go, the others stay."""
+    path = tmp_path / "v5.db"
+    raw = sqlite_utils.Database(path)
+    migrate(raw, target=5)
+    raw["subscriptions"].insert(SAMPLES["subscriptions"])  # id 3, still subscribed
+    raw["alert_state"].insert_all([
+        {"rule_id": "sub:3", "key": "*", "state": '{"armed": false}', "updated_at": T},
+        {"rule_id": "sub:9", "key": "*", "state": '{"armed": false}', "updated_at": T},  # removed long ago
+        {"rule_id": "rotation", "key": "*", "state": "{}", "updated_at": T},
+    ])
+    raw["outbox"].insert({**SAMPLES["outbox"], "event_key": "sub:12|IWM|2024-03-01:above:210"})
+    raw.close()
+
+    db = Database.open(path)
+    try:
+        from storage import subscriptions
+
+        made, new = db.call(subscriptions.add, subscriptions.Subscription(
+            42, 10, "IWM", "move", datetime(2024, 3, 2, tzinfo=timezone.utc), 3.0))
+        states = db.call(lambda d: sorted(r["rule_id"] for r in d["alert_state"].rows))
+    finally:
+        db.close()
+    assert new and made.id == 13
+    assert states == ["rotation", "sub:3"]

@@ -17,8 +17,8 @@ BOTH = ["console", "discord"]
 
 
 def test_enqueue_twice_with_the_same_key_keeps_one_row(db):
-    assert db.call(enqueue, "rotation:2024-03-01", "rotation", {"spread": 5.5}, NOW) is True
-    assert db.call(enqueue, "rotation:2024-03-01", "rotation", {"spread": 9.9}, NOW + MINUTE) is False
+    assert db.call(enqueue, "rotation:2024-03-01", "rotation", {"spread": 5.5}, NOW) == "rotation:2024-03-01"
+    assert db.call(enqueue, "rotation:2024-03-01", "rotation", {"spread": 9.9}, NOW + MINUTE) is None
     [event] = db.call(recent)
     assert db.call(pending_count) == 1
     assert (event.event_key, event.kind, event.payload, event.created_at) == (
