@@ -159,3 +159,82 @@ async def harness(database, sent_payloads):
     await dpytest.empty_queue()
     made.bot.ws = None  # dpytest's fake gateway cannot be closed (it has no socket); the rest of close() runs
     await made.transport.close()
+
+
+async def queue_the_record_closes(database: Database, clock, sessions: SessionBook) -> None:
+    """Through the real engine and publisher: the Russell 2000's record closes of 10 and 11 Dec 2025 (2,559.61 and
+    2,590.61), found by the close job of the 11th after a day away, as two server-wide alerts. Leaves the clock at
+    16:20 New York time on the 11th."""
+    from datetime import date
+
+    from alerts.market.models import DailyBar
+    from alerts.market.sessions import NEW_YORK
+    from alerts.rules.loader import default_rules
+    from bot.jobs.alerts import AlertJobs
+    from storage import prices
+    from tests.conftest import publisher
+    from tests.upstream import RUT, between, history
+
+    def store(first: date, last: date) -> None:
+        fetched = datetime(2025, 12, 12, tzinfo=timezone.utc)
+        database.call(prices.store_bars, [DailyBar("^RUT", b.date, b.close, "yahoo", fetched, b.open, b.high, b.low,
+                                                   b.volume) for b in between(history(RUT), first, last)])
+
+    store(date(2024, 1, 1), date(2025, 12, 9))
+    clock.now = datetime(2025, 12, 9, 17, 0, tzinfo=NEW_YORK)
+    engine = AlertJobs(database=database, rules=default_rules(), sessions=sessions,
+                       publish=publisher(database, clock), clock=clock)
+    assert await engine.judge_sessions() == 0  # the states as of the 9th: nothing to say yet
+    store(date(2025, 12, 10), date(2025, 12, 11))
+    clock.now = datetime(2025, 12, 11, 16, 20, tzinfo=NEW_YORK)
+    assert await engine.judge_sessions() == 2
+
+
+@dataclass
+class Servers:
+    """The real Discord transport in several dpytest servers, each with an admin and a trader."""
+
+    database: Database
+    clock: Clock
+    sessions: SessionBook
+    transport: DiscordTransport
+    guilds: list[discord.Guild]
+
+    def admin_of(self, guild: discord.Guild) -> discord.Member:
+        return guild.get_member(self._admins[guild.id])
+
+    async def close(self) -> None:
+        await dpytest.empty_queue()
+        self.transport.bot.ws = None  # dpytest's fake gateway cannot be closed; the rest of close() runs
+        await self.transport.close()
+
+
+async def make_servers(database: Database, names: list[str], channels: list[str] = ("alerts",)) -> Servers:
+    """One dpytest server per name, each with these text channels; in each, member "admin" has Manage Server
+    (through a role of that server, named "<server> admins")."""
+    clock = Clock(NOW)
+    settings = load_settings(environ={})
+    sessions = SessionBook()
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=NOW, sessions=sessions,
+                             transports=("discord",))
+    transport = DiscordTransport(Secret("not-a-real-token"), router=build_router(settings.discord.prefix),
+                                 context=context, database=database, on_fatal=lambda message: None, clock=clock,
+                                 group_window=GROUP_WINDOW, sync_commands=False)
+    bot = transport.bot
+    await bot._async_setup_hook()
+    test_intents = bot.intents  # dpytest's member cache needs the members intent (see make_harness)
+    test_intents.members = True
+    bot._connection._intents = test_intents
+    bot._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(test_intents)
+    dpytest.configure(bot, guilds=names, text_channels=list(channels), members=["admin", "trader"])
+    bot._ready.set()  # dpytest never sends READY
+    guilds = list(dpytest.get_config().guilds)
+    servers = Servers(database, clock, sessions, transport, guilds)
+    servers._admins = {}
+    for guild in guilds:
+        admin = next(m for m in guild.members if m.name == "admin")
+        role = dpytest_backend.make_role(f"{guild.name} admins", guild,
+                                         permissions=discord.Permissions(manage_guild=True).value)
+        await dpytest.add_role(admin, role)
+        servers._admins[guild.id] = admin.id
+    return servers
