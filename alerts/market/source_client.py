@@ -16,12 +16,11 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 import aiohttp
 from yarl import URL
 
+from alerts.backoff import doubling, retry_after_seconds
 from alerts.market.breaker import CircuitBreaker
 from alerts.market.errors import SourceUnavailable, UpstreamError
 
@@ -54,10 +53,7 @@ class RetryPolicy:
 
     def ceiling(self, attempt: int) -> float:
         """The most the wait after failed try `attempt` can be; never decreases as attempts grow."""
-        if attempt < 0:
-            raise ValueError(f"attempt must not be negative, not {attempt}")
-        # Clamp the exponent: 2.0**1024 raises, while an overflow to inf in the product is harmless under min().
-        return min(self.max_delay, self.base_delay * 2.0 ** min(attempt, 1000))
+        return doubling(attempt, self.base_delay, self.max_delay)
 
     def delay(self, attempt: int, rand: float) -> float:
         return self.ceiling(attempt) * (1 - self.jitter * rand)
@@ -82,38 +78,6 @@ _URL_QUERY = re.compile(r"""(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'"<>]*)[?#][^\s'"
 def strip_queries(text: str) -> str:
     """Text (an exception's message, say) with the query string cut from every URL in it."""
     return _URL_QUERY.sub(r"\1", text)
-
-
-_DELTA_SECONDS = re.compile(r"\d+")
-
-
-def retry_after_seconds(value: str | None, *, server_date: str | None, now: float) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP-date); None if absent or unreadable.
-
-    An HTTP-date is measured from the response's own Date header when there is one, so a skew between the
-    upstream's clock and ours does not matter; otherwise from `now` (seconds since the epoch).
-    """
-    if not value or not value.strip():
-        return None
-    value = value.strip()
-    if _DELTA_SECONDS.fullmatch(value):
-        return float(value)
-    when = _http_date(value)
-    if when is None:
-        return None
-    reference = _http_date(server_date) if server_date else None
-    return max(0.0, when - (reference if reference is not None else now))
-
-
-def _http_date(value: str) -> float | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    # Naive only for "-0000", which RFC 5322 still means UTC; and datetime.timestamp() would assume local time.
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC).timestamp()
-    return parsed.timestamp()
 
 
 @dataclass(frozen=True)

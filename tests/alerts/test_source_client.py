@@ -20,12 +20,12 @@ from aiohttp.test_utils import TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from alerts.backoff import retry_after_seconds
 from alerts.market.breaker import CircuitBreaker
 from alerts.market.errors import SourceUnavailable, UpstreamError
 from alerts.market.source_client import (
     RetryPolicy,
     SourceClient,
-    retry_after_seconds,
     strip_queries,
     without_query,
 )
