@@ -37,8 +37,8 @@ async def _prepare(database: Database, settings) -> None:
     await seed_if_empty(database, NOW)
     await seed_fomc_if_empty(database, NOW)
 
-    async def publish(events, states=()):
-        return await database.run(outbox.commit_evaluation, list(states), events, NOW)
+    async def publish(alerts, states=(), also=None):
+        return await database.run(outbox.commit, list(alerts), NOW, list(states), also)
 
     await AlertJobs(database=database, rules=configured_rules(settings), sessions=SessionBook(), publish=publish,
                     clock=lambda: NOW).judge_sessions()

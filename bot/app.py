@@ -39,11 +39,12 @@ from bot.metrics import database_bytes, standard
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.wiring import build_fomc_jobs, build_market_jobs, configured_rules
 from bot.schedule import quiet_on_shutdown, schedule_fomc_jobs, schedule_market_jobs, schedule_server_jobs
-from bot.transports.base import Notification, Transport
+from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.discord import DiscordTransport
 from bot.transports.webhook import WebhookTransport
 from alerts.market.health import Notice
+from alerts.payloads import NoticeAlert, Operator
 from alerts.market.sessions import SessionBook
 from storage import outbox, prices
 from storage.database import Database
@@ -166,11 +167,13 @@ class App:
             stack.push_async_callback(_bounded_close, transport)
 
         # Alerts queued before a crash or while a transport was down go out first, then whatever the jobs queue.
-        self.dispatcher = Dispatcher(self.database, self.transports, self._clock, ZoneInfo(settings.display.timezone))
+        self.metrics = standard()
+        self.dispatcher = Dispatcher(self.database, self.transports, self._clock, ZoneInfo(settings.display.timezone),
+                                     give_up_after=timedelta(hours=settings.delivery.give_up_hours),
+                                     metrics=self.metrics)
         await self.dispatcher.recover()
         delivering = asyncio.create_task(self.dispatcher.run_forever(), name="dispatcher")
         stack.push_async_callback(_cancel, delivering)
-        self.metrics = standard()
         self.market_jobs.metrics = self.metrics
         self.publish = make_publisher(self.database, self.dispatcher, self._clock, self.metrics)
         self.fomc_jobs = build_fomc_jobs(settings, self.database, self.session, clock=self._clock,
@@ -247,15 +250,17 @@ class App:
         return self.metrics.render()
 
     async def _notify_operator(self, notice: Notice) -> None:
-        await self._notify_text(f"operator:{notice.source}:{notice.kind}", notice.text)
+        now = self._clock()
+        await self._notify(f"{notice.source}|{notice.kind}|{now:%Y-%m-%dT%H:%M}", notice.source, notice.text)
 
     async def _notify_text(self, key: str, text: str) -> None:
-        """An operator notice: shown on every transport now, not queued (it is about now, not an alert)."""
-        for transport in self.transports:
-            try:
-                await transport.send(Notification(key, text, route={"operator": True}))
-            except Exception:  # one broken transport must not keep the notice from the others
-                log.exception("%s could not show an operator notice", transport.name)
+        await self._notify(f"{key}|{self._clock():%Y-%m-%d}", key, text)
+
+    async def _notify(self, key: str, topic: str, text: str) -> None:
+        """An operator notice goes through the outbox like any alert: to the operator's channel, the console and
+        the webhook, each once, retried when one is down."""
+        await self.publish([NoticeAlert(key=f"operator|{key}", topic=topic, message=text, route=Operator(),
+                                        occurred_at=self._clock())])
 
     async def answer(self, text: str) -> Reply:
         """Every transport's commands end here, so the console and Discord never disagree."""

@@ -1,9 +1,12 @@
-"""The dispatcher: sends what the outbox holds to every transport, and records a delivery only once it succeeded.
+"""The dispatcher: takes what the outbox owes to every transport and every target, each on its own.
 
-Check the log before sending, write it after (Alertmanager's rule). Each (event, transport) pair is tried on its
-own, so a broken webhook never holds back the console or Discord. A failed send is retried with backoff. A send
-that began but was never confirmed, because the process died mid-send or right after, is sent once more at the
-next start and marked "possibly repeated": that is the only way an alert can reach a reader twice.
+Check the log before sending, write it after (Alertmanager's rule). Each transport first says where an alert
+goes (its targets, logged once); then each target is tried by itself: one refusing server never hides behind two
+that took the alert, a target that has it is never sent it again, and a rate-limited Discord fan-out never holds
+back the console or the webhook (each transport drains in a loop of its own, each target in a task of its own).
+A failed try is retried with backoff and given up on in the end (alerts/delivery.py says when), with one notice.
+A send that began but was never confirmed, because the process died mid-send or right after, is sent once more at
+the next start and marked "possibly repeated": that is the only way an alert can reach a reader twice.
 """
 
 from __future__ import annotations
@@ -15,15 +18,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts.delivery import (GIVE_UP_AFTER, DeliveryFailed, NotReady, NotWanted, Target, retry_delay,
+                             should_give_up)
+from alerts.payloads import NoticeAlert, Operator
+from alerts.timefmt import age_text
 from bot.transports.base import Notification, Transport
-from storage import outbox
+from storage import deliveries
 from storage.database import Database
+from storage.deliveries import FAILED, GAVE_UP, NOT_WANTED, SENT, WAITING, Due, Outcome
 
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(hours=1)  # later than this says so; the close job itself runs 20 minutes after the close
 IDLE_WAIT = 5.0  # seconds between looks at the outbox when nobody rang
-
+BATCH = 500  # deliveries read per look
+MAX_TARGETS_IN_FLIGHT = 200  # per transport: sends wait in the transport's own queue (Discord's rate limiter)
+NOT_READY_WAIT = timedelta(seconds=5)
 
 _URL = re.compile(r"https?://([^/\s:]+)[^\s'\"]*")
 
@@ -33,32 +43,18 @@ def scrub_urls(text: str) -> str:
     return _URL.sub(lambda m: f"<{m.group(1)}>", text)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s ... capped at 10 minutes."""
-    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
-
-
-def notification_for(delivery: outbox.Delivery, now: datetime, display_zone: ZoneInfo) -> Notification:
-    payload = delivery.event.payload
+def notification_for(due: Due, now: datetime, display_zone: ZoneInfo) -> Notification:
+    alert = due.event.alert
     notes = []
-    occurred = payload.get("occurred_at")
-    if occurred:
-        when = datetime.fromisoformat(occurred)
-        if now - when > LATE_AFTER:
-            notes.append(f"late: this happened {when.astimezone(display_zone):%a %d %b %H:%M %Z}")
-    if delivery.possibly_repeated:
+    if now - alert.occurred_at > LATE_AFTER:
+        notes.append(f"late: this happened {alert.occurred_at.astimezone(display_zone):%a %d %b %H:%M %Z}")
+    if due.possibly_repeated:
         notes.append("possibly repeated: an earlier send was not confirmed")
-    body = payload.get("body", "")
+    body = alert.body
     if notes:
         body = (body + "\n" if body else "") + "(" + "; ".join(notes) + ")"
-    route = {k: payload[k] for k in ("guild_id", "user_id", "channel_id", "exclude_guilds") if k in payload}
-    return Notification(
-        key=delivery.event.event_key,
-        title=payload.get("message", delivery.event.kind),
-        body=body,
-        route=route,
-        occurred_at=datetime.fromisoformat(occurred) if occurred else None,
-    )
+    return Notification(key=due.event.key, title=alert.message, body=body, route=alert.route,
+                        occurred_at=alert.occurred_at)
 
 
 class Dispatcher:
@@ -68,60 +64,178 @@ class Dispatcher:
         transports: list[Transport],
         clock: Callable[[], datetime],
         display_zone: ZoneInfo,
+        *,
+        give_up_after: timedelta = GIVE_UP_AFTER,
+        metrics=None,
     ) -> None:
         self._db = database
         self._transports = {t.name: t for t in transports}
         self._clock = clock
         self._zone = display_zone
-        self.wake = asyncio.Event()  # set by whoever queues an event, so it goes out at once
+        self._give_up_after = give_up_after
+        self._metrics = metrics
+        self._rang = {name: asyncio.Event() for name in self._transports}
+        self._busy: dict[str, dict[str, asyncio.Task]] = {name: {} for name in self._transports}
+
+    def wake(self) -> None:
+        """Something was queued: every transport looks at once."""
+        for event in self._rang.values():
+            event.set()
 
     async def recover(self) -> int:
         """Call once at start, before the first send."""
-        unconfirmed = await self._db.run(outbox.recover_unconfirmed)
+        unconfirmed = await self._db.run(deliveries.recover_unconfirmed)
         if unconfirmed:
             log.warning("%d alert sends were not confirmed before the last stop; they go out again, marked", unconfirmed)
+        await self._db.run(deliveries.settle_finished, list(self._transports), self._clock())
         return unconfirmed
 
     async def run_once(self) -> int:
-        """Send everything due now; returns how many sends succeeded."""
-        names = list(self._transports)
-        sent = 0
+        """Everything due now, every transport, awaited to the end (the demo's and the tests' simulated clocks);
+        returns how many tries were made."""
+        tries = 0
         while True:
-            due = await self._db.run(outbox.deliveries_due, names, self._clock())
-            if not due:
-                return sent
-            # Concurrently: a transport that groups simultaneous alerts (Discord) sees them together, and one slow
-            # transport does not hold back the others. Each delivery still starts in order.
-            results = await asyncio.gather(*(self._deliver(d, names) for d in due), return_exceptions=True)
-            failed = next((r for r in results if isinstance(r, BaseException)), None)
-            if failed is not None:
-                raise failed
-            sent += sum(results)
+            made = await asyncio.gather(*(self._look(name, wait=True) for name in self._transports))
+            if not any(made):
+                return tries
+            tries += sum(made)
 
     async def run_forever(self) -> None:
+        loops = [asyncio.create_task(self._drain(name), name=f"deliver-{name}") for name in self._transports]
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            for busy in self._busy.values():
+                for task in busy.values():
+                    task.cancel()
+                await asyncio.gather(*busy.values(), return_exceptions=True)
+
+    async def _drain(self, name: str) -> None:
+        rang = self._rang[name]
         while True:
             try:
-                await self.run_once()
+                await self._look(name, wait=False)
+                wait = await self._until_next(name)
             except Exception:  # a database hiccup must not end delivery for good
-                log.exception("dispatcher pass failed; trying again shortly")
+                log.exception("delivery to %s failed; trying again shortly", name)
+                wait = IDLE_WAIT
             try:
-                await asyncio.wait_for(self.wake.wait(), IDLE_WAIT)
+                await asyncio.wait_for(rang.wait(), wait)
             except asyncio.TimeoutError:
                 pass
-            self.wake.clear()
+            rang.clear()
 
-    async def _deliver(self, delivery: outbox.Delivery, names: list[str]) -> int:
-        event, transport = delivery.event, self._transports[delivery.transport]
-        now = self._clock()
-        await self._db.run(outbox.mark_sending, event.id, delivery.transport, now)
-        try:
-            await transport.send(notification_for(delivery, now, self._zone))
-        except Exception as exc:  # noqa: BLE001 - any transport failure is retried, never fatal to the others
-            retry_at = self._clock() + retry_delay(delivery.attempts + 1)
-            reason = scrub_urls(f"{type(exc).__name__}: {exc}")
-            log.warning("%s could not deliver %s (%s); retrying at %s", delivery.transport, event.event_key, reason,
-                        retry_at.astimezone(self._zone).strftime("%H:%M:%S"))
-            await self._db.run(outbox.mark_send_failed, event.id, delivery.transport, reason, retry_at)
+    async def _until_next(self, name: str) -> float:
+        at = await self._db.run(deliveries.next_try, name)
+        if at is None:
+            return IDLE_WAIT
+        return min(IDLE_WAIT, max(0.05, (at - self._clock()).total_seconds()))
+
+    async def _look(self, name: str, *, wait: bool) -> int:
+        """Resolve new alerts to targets, then start a send for every target with a due delivery that has none
+        going. Returns how many deliveries were tried (or started)."""
+        transport = self._transports[name]
+        if not transport.ready():
             return 0
-        await self._db.run(outbox.mark_sent, event.id, delivery.transport, self._clock(), names)
-        return 1
+        await self._resolve(name, transport)
+        busy = self._busy[name]
+        room = MAX_TARGETS_IN_FLIGHT - len(busy)
+        if room <= 0:
+            return 0
+        due = await self._db.run(deliveries.due, name, self._clock(), BATCH, list(busy))
+        by_target: dict[str, list[Due]] = {}
+        for item in due:
+            by_target.setdefault(item.target.key, []).append(item)
+        started = []
+        for key, items in list(by_target.items())[:room]:
+            task = asyncio.create_task(self._send(name, transport, items[0].target, items), name=f"deliver-{name}-{key}")
+            busy[key] = task
+            task.add_done_callback(lambda done, key=key: self._finished(name, key, done))
+            started.append(task)
+        if wait and started:
+            await asyncio.gather(*started, return_exceptions=True)
+        return sum(len(items) for items in list(by_target.values())[:room])
+
+    def _finished(self, name: str, key: str, task: asyncio.Task) -> None:
+        if self._busy[name].get(key) is task:
+            del self._busy[name][key]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery to %s %s failed", name, key, exc_info=task.exception())
+        self._rang[name].set()  # its target may have more waiting
+
+    async def _resolve(self, name: str, transport: Transport) -> None:
+        names = list(self._transports)
+        while True:
+            pending = await self._db.run(deliveries.unresolved, name, BATCH)
+            for event in pending:
+                targets = await transport.targets(event.alert)
+                await self._db.run(deliveries.resolve, event.id, name, targets, self._clock(), names)
+            if len(pending) < BATCH:
+                return
+
+    async def _send(self, name: str, transport: Transport, target: Target, items: list[Due]) -> None:
+        """One target's due deliveries, sent together so a transport can group them into one message."""
+        now = self._clock()
+        await self._db.run(deliveries.mark_sending, name, [(d.event.id, target.key) for d in items], now)
+        results = await asyncio.gather(
+            *(transport.send(target, notification_for(d, now, self._zone)) for d in items), return_exceptions=True
+        )
+        now = self._clock()
+        outcomes = [self._outcome(name, d, result, now) for d, result in zip(items, results)]
+        kept = [o for o in outcomes if o is not None]
+        notices = await self._db.run(deliveries.record, name, kept, now, list(self._transports))
+        if notices:
+            self.wake()
+        if self._metrics is not None:
+            for outcome in kept:
+                self._metrics.inc("rotobot_deliveries_total", transport=name, outcome=outcome.result.replace(" ", "_"))
+
+    def _outcome(self, name: str, due: Due, result: object, now: datetime) -> Outcome | None:
+        event_id, key = due.event.id, due.target.key
+        if result is None:
+            return Outcome(event_id, key, SENT)
+        if isinstance(result, asyncio.CancelledError):
+            return None  # shutting down mid-send: still marked sending, so the next start sends it again, marked
+        if isinstance(result, NotWanted):
+            return Outcome(event_id, key, NOT_WANTED, error=str(result))
+        if isinstance(result, NotReady):
+            return Outcome(event_id, key, WAITING, retry_at=now + NOT_READY_WAIT)
+        if isinstance(result, DeliveryFailed):
+            reason, permanent = scrub_urls(result.reason), result.permanent
+        else:  # anything unforeseen is retried, never fatal to the other targets
+            reason, permanent = scrub_urls(f"{type(result).__name__}: {result}"), False
+        since = due.failing_since or now
+        if should_give_up(failing_since=since, now=now, permanent=permanent, given_up_before=due.given_up_before,
+                          give_up_after=self._give_up_after):
+            log.error("%s gave up on %s to %s after %s: %s", name, due.event.key, due.target.label,
+                      age_text((now - since).total_seconds()), reason)
+            notice = None if isinstance(due.event.alert, NoticeAlert) or due.given_up_before else \
+                self._give_up_notice(name, due, reason, since, now)
+            return Outcome(event_id, key, GAVE_UP, error=reason, permanent=permanent, notice=notice)
+        retry_at = now + retry_delay(due.attempts + 1, permanent)
+        log.warning("%s could not deliver %s to %s (%s); retrying at %s", name, due.event.key, due.target.label,
+                    reason, retry_at.astimezone(self._zone).strftime("%H:%M:%S"))
+        return Outcome(event_id, key, FAILED, error=reason, permanent=permanent, retry_at=retry_at)
+
+    def _give_up_notice(self, name: str, due: Due, reason: str, since: datetime, now: datetime) -> NoticeAlert:
+        """One notice per run of failures of a target: to its server's alert channel, or to the operator when
+        that channel is the target that fails (or when the target is not in a server)."""
+        target = due.target
+        concerns = target.guild_id if target.place in ("dm", "channel") else None
+        hint = {
+            "server": "Give the bot Send Messages there, or choose another channel with !set channel.",
+            "channel": "Give the bot Send Messages there, or subscribe again elsewhere.",
+            "dm": "They can allow direct messages from the bot, or subscribe with `here` in a channel.",
+            "webhook": "Set ROTOBOT_WEBHOOK_URL to a current webhook.",
+        }.get(target.place, "")
+        return NoticeAlert(
+            key=f"gave_up|{name}|{target.key}|{since.isoformat()}",
+            topic="gave_up",
+            route=Operator(guild_id=concerns),
+            occurred_at=now,
+            message=f"rotobot gave up delivering to {target.label} after {age_text((now - since).total_seconds())}",
+            body=(f"{reason}. Alerts to it are given up after one try until a send succeeds again. {hint}").strip(),
+        )

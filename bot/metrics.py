@@ -158,6 +158,12 @@ STANDARD: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("rotobot_polls_total", "counter", "Answers and failures of each data source, as the jobs saw them.", ("source",)),
     ("rotobot_poll_failures_total", "counter", "Failed calls to each data source, after retries.", ("source",)),
     ("rotobot_alerts_total", "counter", "Alerts queued for delivery, by rule.", ("rule",)),
+    (
+        "rotobot_deliveries_total",
+        "counter",
+        "Tries to deliver an alert to one target, by transport and outcome (sent, failed, gave_up, not_wanted).",
+        ("transport", "outcome"),
+    ),
     ("rotobot_outbox_backlog", "gauge", "Alerts queued and not yet delivered to every transport.", ()),
     ("rotobot_oldest_undelivered_alert_seconds", "gauge", "Age of the oldest undelivered alert, 0 when none.", ()),
     ("rotobot_event_loop_lag_seconds", "gauge", "Worst event loop lag since the previous scrape.", ()),

@@ -167,6 +167,16 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    give_up_hours: float = setting(
+        24.0, "a target that keeps refusing alerts (deleted channel, no permission) is given up on after this long",
+        _between(1.0, 24.0 * 30, "hours"),
+    )
+    keep_days: int = setting(90, "delivered alerts are kept this long for !alerts, then pruned daily",
+                             _between(1, 3650, "days"))
+
+
+@dataclass(frozen=True)
 class DisplaySettings:
     timezone: str = setting("America/New_York", "time zone of times shown on the console and CLI", _timezone)
 
@@ -190,6 +200,7 @@ SECTIONS: dict[str, type] = {
     "rotation": RotationSettings,
     "fomc": FomcSettings,
     "alerts": AlertSettings,
+    "delivery": DeliverySettings,
     "display": DisplaySettings,
     "health": HealthSettings,
     "log": LogSettings,
@@ -204,6 +215,7 @@ class Settings:
     rotation: RotationSettings = RotationSettings()
     fomc: FomcSettings = FomcSettings()
     alerts: AlertSettings = AlertSettings()
+    delivery: DeliverySettings = DeliverySettings()
     display: DisplaySettings = DisplaySettings()
     health: HealthSettings = HealthSettings()
     log: LogSettings = LogSettings()

@@ -33,6 +33,17 @@ def all_for(db: sqlite_utils.Database, guild_id: int) -> dict[str, Any]:
     return {row["key"]: json.loads(row["value"]) for row in rows}
 
 
+def all_for_many(db: sqlite_utils.Database, guild_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The settings of many servers in a few queries: one alert may go to every server the bot is in."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(guild_ids), 500):
+        chunk = guild_ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in db.query(f"SELECT guild_id, key, value FROM guild_settings WHERE guild_id IN ({marks})", chunk):
+            found.setdefault(row["guild_id"], {})[row["key"]] = json.loads(row["value"])
+    return found
+
+
 def guilds_where(db: sqlite_utils.Database, key: str, value: Any) -> list[int]:
     """Servers whose `key` is set to `value`, e.g. every server that opted into the daily wrap."""
     rows = db.query("SELECT guild_id FROM guild_settings WHERE key = ? AND value = ? ORDER BY guild_id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
 from bot.commands import parsing
 from bot.commands.context import CommandContext
@@ -44,8 +44,9 @@ async def set_command(ctx: CommandContext, caller: Caller, args: list[str]) -> R
             chosen = caller.channel_id
         else:
             chosen = parsing.channel_id(value) if key == "channel" else parsing.role_id(value)
+        notes = _check_in_server(caller, key, chosen)
         await ctx.database.run(guild_settings.set_value, guild, store, chosen, now)
-        return Reply(f"Alert {key} set", (f"<#{chosen}>" if key == "channel" else f"<@&{chosen}>",))
+        return Reply(f"Alert {key} set", (f"<#{chosen}>" if key == "channel" else f"<@&{chosen}>", *notes))
     if key in THRESHOLDS:
         what, low, high = THRESHOLDS[key]
         number = parsing.number(value, f"{key} ({what})", low, high)
@@ -66,6 +67,20 @@ async def set_command(ctx: CommandContext, caller: Caller, args: list[str]) -> R
     raise CommandError(f"'{parsing.shown(key)}' is not a setting: use channel, role, upper, lower, hysteresis or wrap")
 
 
+def _check_in_server(caller: Caller, key: str, chosen: int | None) -> tuple[str, ...]:
+    """A channel or role must be this server's own, and the bot must be able to post in the channel: one server's
+    alerts (and its role mention) must never land in another server, which could not even undo it."""
+    server = caller.server
+    if chosen is None or server is None:
+        raise CommandError("rotobot cannot see this server's channels and roles right now, so it cannot check that "
+                           f"one; try !set {key} again in a minute")
+    problem = server.channel_problem(chosen) if key == "channel" else server.role_problem(chosen)
+    if problem:
+        raise CommandError(problem)
+    note = server.role_note(chosen) if key == "role" else None
+    return (note,) if note else ()
+
+
 async def mute_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     guild = _server(caller)
     if len(args) != 1:
@@ -82,8 +97,3 @@ async def unmute_command(ctx: CommandContext, caller: Caller, args: list[str]) -
         raise CommandError("!unmute takes no arguments")
     was = await ctx.database.run(guild_settings.reset, guild, "muted_until")
     return Reply("Channel alerts back on" if was else "Channel alerts were not muted")
-
-
-def muted(settings: dict, now: datetime) -> bool:
-    until = settings.get("muted_until")
-    return bool(until) and datetime.fromisoformat(until) > now

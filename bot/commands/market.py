@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alerts.market.freshness import bars_freshness, quote_freshness
+from alerts.payloads import Everyone, seen_in_server
 from bot.commands import parsing
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
@@ -47,22 +48,22 @@ async def alerts_command(ctx: CommandContext, caller: Caller, args: list[str]) -
     count = int(parsing.number(args[0], "!alerts", 1, 25)) if args else 10
     recent = await ctx.database.run(outbox.recent, 200)
     now = ctx.now()
-    mine = [e for e in recent if _for_this_server(e.payload, caller)][:count]
+    mine = [q for q in recent if _for_this_server(q.alert, caller)][:count]
     if not mine:
         return Reply("No alerts yet", ("They appear here as they fire.",))
     lines = tuple(
-        f"{e.payload.get('message', e.kind)} — {age(e.created_at, now)} ago"
-        + ("" if e.delivered_at else " (not delivered yet)")
-        for e in mine
+        f"{q.alert.message} — {age(q.created_at, now)} ago" + ("" if q.delivered_at else " (not delivered yet)")
+        for q in mine
     )
     return Reply(f"Last {len(mine)} alerts", lines)
 
 
-def _for_this_server(payload: dict, caller: Caller) -> bool:
-    """Server-wide alerts, and this server's subscription alerts (never another server's or someone's DM)."""
-    if "user_id" not in payload:
-        return "guild_id" not in payload or payload["guild_id"] == caller.guild_id  # a server's own wrap
-    return payload.get("guild_id") == caller.guild_id and payload.get("channel_id") is not None
+def _for_this_server(alert, caller: Caller) -> bool:
+    """What this server's channels showed (never another server's, nor anyone's DM); on the console, every
+    server-wide alert."""
+    if not caller.guild_id:
+        return isinstance(alert.route, Everyone)
+    return seen_in_server(alert.route, caller.guild_id)
 
 
 def _price_facts(db, symbol: str):

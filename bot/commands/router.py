@@ -8,6 +8,7 @@ import shlex
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.commands.reply import CommandError, Reply
 
@@ -16,6 +17,22 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[Reply]]  # (context, caller, args: list[str]) -> Reply
 
 COMMANDS_PER_WINDOW, WINDOW_SECONDS = 5, 10.0  # per user: a burst of five, then one every two seconds
+
+
+class ServerView(Protocol):
+    """What the transport can tell a command about the server it was typed in (admins' `!set` asks)."""
+
+    def channel_problem(self, channel_id: int) -> str | None:
+        """Why alerts could not go to this channel (not this server's, or the bot may not post there), or None."""
+        ...
+
+    def role_problem(self, role_id: int) -> str | None:
+        """Why this role cannot be the alert role (not this server's, or @everyone), or None."""
+        ...
+
+    def role_note(self, role_id: int) -> str | None:
+        """Something the admin should know about the role that does not stop it being set, or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,7 @@ class Caller:
     channel_id: int | None = None
     is_admin: bool = True  # Manage Server in Discord
     name: str = "console"
+    server: ServerView | None = None  # the server it was typed in, as the transport sees it
 
 
 CONSOLE = Caller()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from alerts.market.models import Quote
+from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
@@ -45,27 +46,33 @@ def subscription_rule(sub: subscriptions.Subscription) -> Rule:
     return Low52w(rule_id, sub.symbol)
 
 
-def payload(event: Event, route: dict | None = None) -> dict:
-    return {
-        "message": event.message,
-        "occurred_at": event.occurred_at.isoformat(),
-        "kind": event.kind,
-        "rule_id": event.rule_id,
-        "symbol": event.symbol,
-        "trigger": event.trigger,
-        "direction": event.direction,
-        "value": event.value,
-        "threshold": event.threshold,
-        "details": event.details,
-        **(route or {}),
-    }
+def alert_for(event: Event, route: Route) -> Alert:
+    """The engine's event as the alert a reader gets, with where it goes."""
+    common = dict(key=event.key, message=event.message, occurred_at=event.occurred_at, route=route)
+    details = event.details
+    if event.kind == "new_high":
+        intraday = "previous_date" in details
+        return RecordAlert(**common, rule_id=event.rule_id, symbol=event.symbol,
+                           session=date.fromisoformat(details["session"]), price=event.value,
+                           previous_record=event.threshold,
+                           previous_record_date=date.fromisoformat(details["previous_date" if intraday
+                                                                           else "previous_record_date"]),
+                           intraday=intraday)
+    if event.kind == "rotation_spread":
+        return SpreadAlert(**common, rule_id=event.rule_id, pair=event.symbol, session=date.fromisoformat(details["session"]),
+                           direction=event.direction, spread=event.value, line=event.threshold,
+                           window=details["window"], small_close=details["small_close"],
+                           large_close=details["large_close"])
+    return SubscriptionAlert(**common, rule_kind=event.kind, rule_id=event.rule_id, symbol=event.symbol,
+                             trigger=event.trigger, direction=event.direction, value=event.value,
+                             threshold=event.threshold)
 
 
 @dataclass
 class _SubscriptionIndex:
     fingerprint: tuple
     rules: RuleSet
-    routes: dict[str, dict]
+    routes: dict[str, Route]
     states: dict[str, dict]
 
 
@@ -111,13 +118,13 @@ class AlertJobs:
         # Servers that set their own spread lines (!set upper/lower/hysteresis) get their own rule and its alerts;
         # the shared rule's alerts skip them, so nobody hears both.
         overrides = await self._db.run(_spread_overrides)
-        routes: dict[str, dict] = {}
+        routes: dict[str, Route] = {}
         for rule in [r for r in rules if r.kind == "rotation_spread"]:
             own = [replace(rule, id=f"{rule.id}@{guild}", **values) for guild, values in overrides.items()]
             own = [r for r in own if r.lower < r.upper and r.hysteresis < r.upper - r.lower]
-            routes.update({r.id: {"guild_id": int(r.id.rsplit("@", 1)[1])} for r in own})
+            routes.update({r.id: Server(int(r.id.rsplit("@", 1)[1])) for r in own})
             if own:
-                routes[rule.id] = {"exclude_guilds": sorted(int(r.id.rsplit("@", 1)[1]) for r in own)}
+                routes[rule.id] = Everyone(tuple(sorted(int(r.id.rsplit("@", 1)[1]) for r in own)))
             rules += own
         now = self._clock()
         calendar = self._sessions.around(now)
@@ -145,7 +152,7 @@ class AlertJobs:
                 log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
                          announce_from)
             events += [e for e in fired if e not in skipped]
-        queued = await self._publish([(e.key, e.kind, payload(e, routes.get(e.rule_id))) for e in events], new_states)
+        queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone())) for e in events], new_states)
         return len(queued)
 
     async def judge_quotes(self, quotes: list[Quote]) -> int:
@@ -169,7 +176,7 @@ class AlertJobs:
         }
         changed, events = evaluate_ticks(index.rules, index.states, ticks, history)
         queued = await self._publish(
-            [(e.key, e.kind, payload(e, index.routes.get(e.rule_id))) for e in events],
+            [alert_for(e, index.routes.get(e.rule_id, Everyone())) for e in events],
             [(rule_id, STATE_KEY, state) for rule_id, state in changed.items()],
         )
         index.states.update(changed)
@@ -181,8 +188,7 @@ class AlertJobs:
             subs = await self._db.run(subscriptions.active)
             rules = [subscription_rule(s) for s in subs]
             rules += [r for r in self.rules if r.kind == "new_high" and r.basis == "intraday"]
-            routes = {subscriptions.rule_id(s.id): {"guild_id": s.guild_id, "user_id": s.user_id, "channel_id": s.channel_id}
-                      for s in subs}
+            routes = {subscriptions.rule_id(s.id): Subscriber(s.guild_id, s.user_id, s.channel_id) for s in subs}
             states = await self._db.run(alert_state.load_states, [r.id for r in rules], STATE_KEY)
             self._subs = _SubscriptionIndex(fingerprint, RuleSet(rules), routes, states)
         return self._subs

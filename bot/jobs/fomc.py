@@ -25,6 +25,7 @@ from alerts.fomc.models import Decision, Meeting
 from alerts.fomc.statement import StatementUnreadable, read_statement
 from alerts.market.errors import UpstreamError
 from alerts.market.source_client import SourceClient
+from alerts.payloads import FomcDecisionAlert, FomcReminderAlert
 from storage import fomc
 from storage.database import Database
 
@@ -145,7 +146,7 @@ class FomcJobs:
         store = partial(fomc.upsert_decision, decision=decision, now=self._clock())
         return len(await self._publish(events, also=store))
 
-    async def _announcement(self, decision: Decision, released: datetime) -> tuple[str, str, dict]:
+    async def _announcement(self, decision: Decision, released: datetime) -> FomcDecisionAlert:
         earlier = [d for d in await self._db.run(fomc.decisions) if d.date < decision.date and d.action != "unknown"]
         upcoming = [m for m in await self._db.run(fomc.meetings, decision.date + timedelta(days=1))
                     if not m.notation_vote and not m.unscheduled]
@@ -153,10 +154,10 @@ class FomcJobs:
         body = dissent_line(decision.votes)
         if decision.statement_url:
             body = (body + "\n" if body else "") + decision.statement_url
-        payload = {"message": message, "body": body, "occurred_at": released.isoformat(), "kind": "fomc_decision",
-                   "date": decision.date.isoformat(), "action": decision.action, "lower": decision.lower,
-                   "upper": decision.upper, "change_bp": decision.change_bp}
-        return f"fomc_decision|{decision.date}", "fomc_decision", payload
+        return FomcDecisionAlert(key=f"fomc_decision|{decision.date}", message=message, body=body, occurred_at=released,
+                                 date=decision.date, action=decision.action, lower=decision.lower,
+                                 upper=decision.upper, change_bp=decision.change_bp,
+                                 statement_url=decision.statement_url)
 
     # --- reminders ------------------------------------------------------------------------------------------------
 
@@ -167,9 +168,9 @@ class FomcJobs:
         events = []
         for meeting, hours in due_reminders(meetings, self._remind_hours, now):
             reminded_at = decision_time(meeting) - timedelta(hours=hours)
-            payload = {"message": reminder_message(meeting, hours), "occurred_at": reminded_at.isoformat(),
-                       "kind": "fomc_reminder", "date": meeting.end.isoformat(), "hours_before": hours}
-            events.append((f"fomc_reminder|{meeting.end}|{hours:g}h", "fomc_reminder", payload))
+            events.append(FomcReminderAlert(key=f"fomc_reminder|{meeting.end}|{hours:g}h",
+                                            message=reminder_message(meeting, hours), occurred_at=reminded_at,
+                                            date=meeting.end, hours_before=hours))
         return len(await self._publish(events)) if events else 0
 
     # --- FRED -----------------------------------------------------------------------------------------------------

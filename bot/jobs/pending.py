@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 
+from alerts.payloads import Subscriber, TickerLookupAlert
 from bot.jobs.market import MarketJobs
 from storage import subscriptions
 from storage.database import Database
@@ -42,10 +43,10 @@ async def confirm_pending(
             seen.add((sub.guild_id, sub.user_id))
             message = (f"{symbol} found: your alerts on it are active" if found else
                        f"{symbol} is not a ticker rotobot's sources know: that subscription was removed")
-            payload = {"message": message, "occurred_at": now.isoformat(), "kind": "subscription_status",
-                       "guild_id": sub.guild_id, "user_id": sub.user_id, "channel_id": sub.channel_id}
-            events.append((f"pending|{symbol}|{sub.guild_id}|{sub.user_id}|{sub.created_at.isoformat()}",
-                           "subscription_status", payload))
+            events.append(TickerLookupAlert(
+                key=f"pending|{symbol}|{sub.guild_id}|{sub.user_id}|{sub.created_at.isoformat()}", message=message,
+                occurred_at=now, route=Subscriber(sub.guild_id, sub.user_id, sub.channel_id), symbol=symbol,
+                found=found))
         settle = partial(subscriptions.settle, ids=[s.id for s in subs], found=found)
         told += len(await publish(events, also=settle))
     return told

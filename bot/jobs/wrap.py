@@ -5,9 +5,10 @@ so it goes out once even if the job runs twice."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, time
 
 from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.payloads import NoticeAlert, Server, WrapAlert, seen_in_server
 from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
 from bot.rotation_reply import rotation_reply
@@ -31,15 +32,14 @@ async def daily_wrap(
     if not guilds:
         return 0
     summary = as_text(await rotation_reply(ctx))
-    fired = [e for e in await ctx.database.run(outbox.recent, 200)
-             if e.created_at.astimezone(NEW_YORK).date() == today and "user_id" not in e.payload
-             and e.kind != "daily_wrap"]
-    today_line = ("Fired today: " + "; ".join(e.payload.get("message", e.kind) for e in reversed(fired))
-                  if fired else "Nothing fired today.")
-    events = [
-        (f"daily_wrap|{guild}|{today}", "daily_wrap",
-         {"message": f"Daily wrap, {today:%a %d %b %Y}", "body": f"{today_line}\n{summary}",
-          "occurred_at": now.isoformat(), "kind": "daily_wrap", "guild_id": guild})
-        for guild in guilds
-    ]
-    return len(await publish(events))
+    midnight = datetime.combine(today, time(0, 0), tzinfo=NEW_YORK)
+    queued = [q for q in await ctx.database.run(outbox.since, midnight)
+              if not isinstance(q.alert, (WrapAlert, NoticeAlert))]
+    wraps = []
+    for guild in guilds:
+        # What this server's members saw today: never another server's own alerts, nor anyone's DMs.
+        fired = [q.alert.message for q in queued if seen_in_server(q.alert.route, guild)]
+        today_line = ("Fired today: " + "; ".join(fired)) if fired else "Nothing fired today."
+        wraps.append(WrapAlert(key=f"daily_wrap|{guild}|{today}", message=f"Daily wrap, {today:%a %d %b %Y}",
+                               body=f"{today_line}\n{summary}", occurred_at=now, route=Server(guild), date=today))
+    return len(await publish(wraps))

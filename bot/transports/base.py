@@ -1,21 +1,29 @@
-"""What every transport (console, Discord, webhook) offers the application."""
+"""What every transport (console, Discord, webhook) offers the dispatcher: targets for an alert, and one send.
+
+A transport says where an alert goes on it (`targets`, asked once per alert and logged), then takes it to one
+target at a time (`send`), raising alerts.delivery.DeliveryFailed when that target refused it (permanent or not),
+NotWanted when the target no longer wants it, NotReady when the transport cannot send at all yet. The dispatcher
+keeps the log per target, so one refusing target never hides behind the others.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from alerts.delivery import Target
+from alerts.payloads import Alert, Everyone, Route
 
 
 @dataclass(frozen=True)
 class Notification:
-    """An alert ready to show: a stable key, a headline and its details, and where it should go."""
+    """An alert ready to show: its key, headline, details (with any lateness note), route and instant."""
 
     key: str
     title: str
     body: str = ""
-    # Empty for a server-wide alert; a subscription's {"guild_id", "user_id", "channel_id"} (channel None = by DM).
-    route: dict = field(default_factory=dict)
+    route: Route = Everyone()
     occurred_at: datetime | None = None
 
 
@@ -24,8 +32,16 @@ class Transport(Protocol):
 
     async def start(self) -> None: ...
 
-    async def send(self, notification: Notification) -> None:
-        """Deliver or raise; the caller records success only when this returns."""
+    def ready(self) -> bool:
+        """Can it send now? While not, nothing is resolved or tried, and nothing counts as a failure."""
+        ...
+
+    async def targets(self, alert: Alert) -> list[Target]:
+        """Where `alert` goes on this transport, right now; [] for nowhere (muted, no channel, not its kind)."""
+        ...
+
+    async def send(self, target: Target, notification: Notification) -> None:
+        """Deliver to one target or raise; the caller records success only when this returns."""
         ...
 
     async def close(self) -> None: ...

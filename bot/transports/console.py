@@ -13,12 +13,15 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from alerts.delivery import Target
+from alerts.payloads import Alert
 from bot.commands.reply import Reply, as_text
 from bot.transports.base import Notification
 
 log = logging.getLogger(__name__)
 
 PROMPT = "rotobot> "
+CONSOLE = Target("console", "console", "the console")
 
 
 class ConsoleTransport:
@@ -50,7 +53,14 @@ class ConsoleTransport:
         self._prompt()
         self._task = asyncio.create_task(self._serve(), name="console")
 
-    async def send(self, notification: Notification) -> None:
+    def ready(self) -> bool:
+        return True
+
+    async def targets(self, alert: Alert) -> list[Target]:
+        """Every alert: whoever runs rotobot on a console is its only reader, and its operator."""
+        return [CONSOLE]
+
+    async def send(self, target: Target, notification: Notification) -> None:
         when = ""
         if notification.occurred_at is not None:
             when = f"[{notification.occurred_at.astimezone(self._zone):%a %d %b %Y %H:%M %Z}] "

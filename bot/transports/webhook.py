@@ -4,8 +4,9 @@ It uses the application's shared aiohttp session. The webhook URL carries its ow
 a Secret: no log line or exception here ever shows it, only "the webhook" and the HTTP status.
 
 A 2xx is a delivery (`?wait=true` makes Discord answer only once the message exists). A 429 is honoured once when
-Discord asks for a short wait; a longer wait, a 5xx or a network error is raised for the dispatcher to retry with
-its own backoff. Any other 4xx means the webhook is wrong or was deleted, and the error says so.
+Discord asks for a short wait; a longer wait, a 5xx or a network error is a transient failure the dispatcher
+retries with its own backoff. A 401, 403 or 404 means the webhook was deleted or its URL is wrong: a permanent
+failure, retried patiently and given up on after a day, with a notice to the operator.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+import time
+
 import aiohttp
 
+from alerts.backoff import retry_after_seconds
+from alerts.delivery import DeliveryFailed, Target
+from alerts.payloads import Alert, Everyone, Operator
 from bot.secret import Secret
 from bot.transports.base import Notification
 from bot.transports.discord.render import CONTENT_MAX, alert_text, clip
@@ -25,8 +31,11 @@ log = logging.getLogger(__name__)
 MAX_RETRY_AFTER = 10.0  # seconds: a longer rate limit is left to the dispatcher's backoff
 
 
-class WebhookError(RuntimeError):
-    """The webhook did not take the alert. The message never holds the URL."""
+WEBHOOK = Target("webhook", "webhook", "the webhook")
+
+
+class WebhookError(DeliveryFailed):
+    """The webhook did not take the alert. The reason never holds the URL."""
 
 
 class WebhookTransport:
@@ -51,11 +60,15 @@ class WebhookTransport:
     async def close(self) -> None:
         """Nothing to close: the session belongs to the application."""
 
-    async def send(self, notification: Notification) -> None:
-        if notification.route.get("user_id") or notification.route.get("guild_id"):
-            # A subscriber's alert, or one server's own (its wrap, its own spread lines), never goes to a shared
-            # webhook: the Discord transport takes those to their people.
-            return
+    def ready(self) -> bool:
+        return True
+
+    async def targets(self, alert: Alert) -> list[Target]:
+        """Server-wide alerts and the operator's notices. A subscriber's alert, or one server's own (its wrap, its
+        own spread lines), never goes to a shared webhook: the Discord transport takes those to their people."""
+        return [WEBHOOK] if isinstance(alert.route, (Everyone, Operator)) else []
+
+    async def send(self, target: Target, notification: Notification) -> None:
         payload = {"content": clip(alert_text(notification), CONTENT_MAX), "allowed_mentions": {"parse": []}}
         status, wait = await self._post(payload)
         if status == 429:
@@ -88,7 +101,7 @@ class WebhookTransport:
             raise WebhookError(f"the webhook failed on Discord's side (HTTP {status})")
         if status in (401, 403, 404):
             raise WebhookError(f"the webhook was refused (HTTP {status}): it was deleted or its URL is wrong; "
-                               "set ROTOBOT_WEBHOOK_URL to a current one")
+                               "set ROTOBOT_WEBHOOK_URL to a current one", permanent=True)
         raise WebhookError(f"the webhook refused the alert (HTTP {status})")
 
 
@@ -101,8 +114,5 @@ async def _retry_after(response: aiohttp.ClientResponse) -> float | None:
             return max(0.0, float(value))
     except (ValueError, TypeError, aiohttp.ClientError):
         pass
-    header = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(header)) if header is not None else None
-    except ValueError:
-        return None
+    return retry_after_seconds(response.headers.get("Retry-After"), server_date=response.headers.get("Date"),
+                               now=time.time())

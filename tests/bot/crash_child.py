@@ -16,6 +16,8 @@ import sys
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from alerts.delivery import Target
+from alerts.payloads import RecordAlert, SpreadAlert
 from bot.dispatch import Dispatcher
 from bot.transports.base import Notification
 from storage import outbox
@@ -34,7 +36,13 @@ class FileTransport:
 
     async def close(self) -> None: ...
 
-    async def send(self, notification: Notification) -> None:
+    def ready(self) -> bool:
+        return True
+
+    async def targets(self, alert) -> list[Target]:
+        return [Target("file", "console", "the log file")]
+
+    async def send(self, target: Target, notification: Notification) -> None:
         if self.mode == "mid-send":
             os._exit(9)
         with open(self.path, "a", encoding="utf-8") as log:
@@ -48,13 +56,15 @@ class FileTransport:
 async def main(db_path: str, log_path: str, mode: str) -> None:
     database = Database.open(db_path)
     if mode == "queue":
-        events = [
-            ("new_high|^RUT|2025-12-11", "new_high", {"message": "Russell 2000 closes at a record 2,590.61",
-                                                     "occurred_at": NOW.isoformat()}),
-            ("rotation|^RUT/^NDX|2025-12-11", "rotation_spread", {"message": "Rotation into small caps",
-                                                                 "occurred_at": NOW.isoformat()}),
+        alerts = [
+            RecordAlert(key="new_high|^RUT|2025-12-11", message="Russell 2000 closes at a record 2,590.61",
+                        occurred_at=NOW, rule_id="new_high:^RUT:close", symbol="^RUT", session=NOW.date(),
+                        price=2590.61, previous_record=2559.61, previous_record_date=NOW.date()),
+            SpreadAlert(key="rotation|^RUT/^NDX|2025-12-11", message="Rotation into small caps", occurred_at=NOW,
+                        rule_id="rotation", pair="^RUT/^NDX", session=NOW.date(), direction="small", spread=5.01,
+                        line=5.0, window=20, small_close=2590.61, large_close=25000.0),
         ]
-        database.call(outbox.commit_evaluation, [("new_high:^RUT", "^RUT", {"record": 2590.61})], events, NOW)
+        database.call(outbox.commit, alerts, NOW, [("new_high:^RUT", "^RUT", {"record": 2590.61})])
         os._exit(9)  # killed between the state change and any send
     dispatcher = Dispatcher(database, [FileTransport(log_path, mode)], lambda: NOW, ZoneInfo("America/New_York"))
     await dispatcher.recover()

@@ -13,7 +13,8 @@ from bot.jobs.alerts import AlertJobs
 from storage import outbox, prices, subscriptions
 from storage.database import Database
 from tests.upstream import NDX, RUT, between, history
-from tests.conftest import Clock
+from tests.conftest import Clock, publisher
+from alerts.payloads import Everyone, Server, Subscriber
 
 RUT_BARS, NDX_BARS = history(RUT), history(NDX)
 SESSIONS = SessionBook()
@@ -35,8 +36,7 @@ def world(tmp_path):
     database = Database.open(tmp_path / "rotobot.db")
     clock = Clock(ny(2025, 12, 4, 17, 0))
 
-    async def publish(events, states=()):
-        return await database.run(outbox.commit_evaluation, list(states), events, clock())
+    publish = publisher(database, clock)
 
     def jobs():  # a fresh instance is what a restart gives
         return AlertJobs(database=database, rules=default_rules(), sessions=SESSIONS, publish=publish, clock=clock)
@@ -46,7 +46,7 @@ def world(tmp_path):
 
 
 def queued(db) -> list[str]:
-    return [e.event_key for e in reversed(db.call(outbox.recent, 100))]
+    return [e.key for e in reversed(db.call(outbox.recent, 100))]
 
 
 async def test_after_downtime_missed_records_are_judged_in_order_and_announced_once(world):
@@ -83,8 +83,8 @@ async def test_a_subscription_fires_on_the_crossing_and_is_routed_to_its_subscri
     assert await alert.judge_quotes([crossed]) == 1
     assert await jobs().judge_quotes([still]) == 0  # still above, after a restart too: no repeat
     (event,) = db.call(outbox.recent, 10)
-    assert event.payload["user_id"] == 42 and event.payload["guild_id"] == 7 and event.payload["channel_id"] is None
-    assert "CFG" in event.payload["message"]
+    assert event.alert.route == Subscriber(guild_id=7, user_id=42, channel_id=None)
+    assert "CFG" in event.alert.message and event.alert.value == 58.3 and event.alert.threshold == 58.0
 
 
 async def test_a_server_with_its_own_spread_lines_gets_its_own_alert_and_not_the_shared_one(world):
@@ -101,10 +101,10 @@ async def test_a_server_with_its_own_spread_lines_gets_its_own_alert_and_not_the
     clock.now = ny(2025, 12, 12, 3, 10)
     await jobs().judge_sessions()
     spread = [e for e in db.call(outbox.recent, 20) if e.kind == "rotation_spread"]
-    shared = [e for e in spread if "@" not in e.payload["rule_id"]]
-    own = [e for e in spread if e.payload["rule_id"].endswith("@77")]
-    assert [e.payload["exclude_guilds"] for e in shared] == [[77]]  # the shared +5% alert skips server 77
-    assert own and all(e.payload["guild_id"] == 77 and e.payload["threshold"] == 4.0 for e in own)
+    shared = [e.alert for e in spread if "@" not in e.alert.rule_id]
+    own = [e.alert for e in spread if e.alert.rule_id.endswith("@77")]
+    assert [a.route for a in shared] == [Everyone((77,))]  # the shared +5% alert skips server 77
+    assert own and all(a.route == Server(77) and a.line == 4.0 for a in own)
 
 
 async def test_a_subscription_added_between_polls_is_judged_from_the_next_poll(world):

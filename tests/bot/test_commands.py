@@ -18,9 +18,24 @@ from bot.settings import load_settings
 from storage import guild_settings, subscriptions
 from storage.database import Database
 
+class OneServer:
+    """The server these commands are typed in, as a transport would describe it: channel 123456789012 and role 777
+    are its own, and rotobot may post in the channel. (The Discord transport's own answers are tested with dpytest
+    in tests/discord/test_discord_cross_server.py.)"""
+
+    def channel_problem(self, channel_id: int) -> str | None:
+        return None if channel_id in (123456789012, 555) else f"<#{channel_id}> is not a channel of this server"
+
+    def role_problem(self, role_id: int) -> str | None:
+        return None if role_id == 777777 else f"<@&{role_id}> is not a role of this server"
+
+    def role_note(self, role_id: int) -> str | None:
+        return None
+
+
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
-TRADER = Caller(user_id=11, guild_id=99, channel_id=555, is_admin=False, name="trader")
-ADMIN = Caller(user_id=12, guild_id=99, channel_id=555, is_admin=True, name="admin")
+TRADER = Caller(user_id=11, guild_id=99, channel_id=555, is_admin=False, name="trader", server=OneServer())
+ADMIN = Caller(user_id=12, guild_id=99, channel_id=555, is_admin=True, name="admin", server=OneServer())
 
 
 class Clock:
@@ -117,11 +132,14 @@ async def test_admin_commands_are_refused_to_members_and_work_for_admins(ask):
     refused = await ask("!set channel 123456789012", TRADER)
     assert refused.error and "Manage Server" in refused.lines[0]
     assert not (await ask("!set channel <#123456789012>", ADMIN)).error
+    assert "not a channel of this server" in (await ask("!set channel 424242424242", ADMIN)).title
+    assert not (await ask("!set role <@&777777>", ADMIN)).error
     assert not (await ask("!set upper 6", ADMIN)).error
     assert (await ask("!set lower 7", ADMIN)).error  # lower must stay below upper
     assert not (await ask("!mute 2h", ADMIN)).error
     stored = ask.database.call(guild_settings.all_for, 99)
     assert stored["alert_channel"] == 123456789012 and stored["upper"] == 6.0 and "muted_until" in stored
+    assert stored["alert_role"] == 777777
     assert not (await ask("!unmute", ADMIN)).error
     assert "muted_until" not in ask.database.call(guild_settings.all_for, 99)
 
@@ -155,8 +173,9 @@ async def test_the_daily_wrap_goes_once_to_servers_that_opted_in_and_not_on_holi
     context = CommandContext(settings=load_settings(environ={}), database=ask.database, now=ask.clock,
                              started_at=NOW, sessions=SessionBook(), transports=("console",))
 
-    async def publish(events, states=()):
-        return await ask.database.run(outbox.commit_evaluation, list(states), events, ask.clock())
+    from tests.conftest import publisher
+
+    publish = publisher(ask.database, ask.clock)
 
     ask.clock.now = datetime(2025, 12, 25, 16, 30, tzinfo=NEW_YORK)
     assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 0  # Christmas: no wrap
@@ -164,8 +183,8 @@ async def test_the_daily_wrap_goes_once_to_servers_that_opted_in_and_not_on_holi
     assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 1
     assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 0  # once per server and day
     (wrap,) = ask.database.call(outbox.recent, 5)
-    assert wrap.payload["guild_id"] == 99 and wrap.payload["message"] == "Daily wrap, Thu 11 Dec 2025"
-    assert "Rotation: small caps vs mega caps" in wrap.payload["body"]
+    assert wrap.alert.route.guild_id == 99 and wrap.alert.message == "Daily wrap, Thu 11 Dec 2025"
+    assert "Rotation: small caps vs mega caps" in wrap.alert.body
     assert "Daily wrap" not in " ".join((await ask("!alerts", Caller(user_id=5, guild_id=7))).lines)  # not theirs
 
 

@@ -206,7 +206,7 @@ async def test_a_pending_ticker_is_confirmed_or_refused_and_the_subscriber_told(
     assert await confirm_pending(world.db, world.jobs, publish, world.clock) == 2
     (road,) = world.db.call(subscriptions.for_user, 1, 42)
     assert road.symbol == "ROAD" and road.status == "active"
-    messages = sorted(e.payload["message"] for e in world.db.call(outbox.recent, 10))
+    messages = sorted(e.alert.message for e in world.db.call(outbox.recent, 10))
     assert messages == ["NOPE is not a ticker rotobot's sources know: that subscription was removed",
                         "ROAD found: your alerts on it are active"]
     assert await confirm_pending(world.db, world.jobs, publish, world.clock) == 0  # nothing pending any more

@@ -7,6 +7,7 @@ two writes would, and the test checks that nothing was half done: the next run s
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import RetryPolicy, SourceClient
+from alerts.payloads import Subscriber, SubscriptionAlert
 from alerts.rules.loader import default_rules
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.fomc import FomcJobs
@@ -111,7 +113,7 @@ async def test_a_decision_whose_alert_could_not_be_queued_is_announced_by_the_ne
     clock.now += timedelta(seconds=30)
     assert await jobs.poll_window() == 1
     (event,) = database.call(outbox.recent, 10)
-    assert event.event_key == "fomc_decision|2025-12-10"
+    assert event.key == "fomc_decision|2025-12-10"
     assert database.call(fomc.decisions, 1)[0].date == date(2025, 12, 10)
 
 
@@ -151,7 +153,7 @@ async def test_pending_subscribers_are_told_even_when_the_first_try_to_queue_fai
                                                                          date(2025, 12, 11)))))
     assert await confirm_pending(database, jobs, publish, clock) == 1
     (event,) = database.call(outbox.recent, 10)
-    assert "ROAD found" in event.payload["message"] and event.payload["user_id"] == 42
+    assert "ROAD found" in event.alert.message and event.alert.route.user_id == 42
 
 
 # --- item 2: subscription ids are never reused, and a colliding key is never silently dropped ----------------------
@@ -185,7 +187,7 @@ async def test_a_new_subscriber_never_inherits_an_old_subscription_id_or_its_sta
     assert await jobs.judge_quotes([quote(57.4, 2)]) == 0  # user 42's first look only learns the side
     assert await jobs.judge_quotes([quote(58.4, 3)]) == 1  # and 42 hears of the same day's next crossing
     latest = database.call(outbox.recent, 1)[0]
-    assert latest.payload["user_id"] == 42
+    assert latest.alert.route.user_id == 42
 
 
 async def test_ids_are_not_reused_even_after_the_newest_subscription_is_removed(engine):
@@ -200,18 +202,19 @@ async def test_ids_are_not_reused_even_after_the_newest_subscription_is_removed(
 def test_a_key_that_collides_with_a_different_alert_is_an_error_and_not_dropped(tmp_path, caplog):
     database = Database.open(tmp_path / "rotobot.db")
     now = datetime(2025, 12, 11, 16, 5, tzinfo=timezone.utc)
-    mine = {"message": "CFG at 58.30", "occurred_at": now.isoformat(), "user_id": 41, "guild_id": 7,
-            "channel_id": None}
-    theirs = {**mine, "user_id": 42}
-    assert database.call(outbox.commit_evaluation, [], [("sub:1|CFG|2025-12-11:above:58", "above", mine)], now)
+    mine = SubscriptionAlert(key="sub:1|CFG|2025-12-11:above:58", message="CFG at 58.30", occurred_at=now,
+                             route=Subscriber(7, 41), rule_kind="above", rule_id="sub:1", symbol="CFG",
+                             trigger="2025-12-11:above:58", direction="above", value=58.3, threshold=58.0)
+    theirs = replace(mine, route=Subscriber(7, 42))
+    assert database.call(outbox.commit, [mine], now)
     with caplog.at_level(logging.ERROR):
-        database.call(outbox.commit_evaluation, [], [("sub:1|CFG|2025-12-11:above:58", "above", theirs)], now)
+        database.call(outbox.commit, [theirs], now)
     assert any("sub:1|CFG|2025-12-11:above:58" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
-    routed = sorted(e.payload.get("user_id") for e in database.call(outbox.recent, 10))
+    routed = sorted(e.alert.route.user_id for e in database.call(outbox.recent, 10))
     assert routed == [41, 42]  # both alerts are owed: the second was queued under a key of its own
     # The very same alert again is a repeat, not a collision: nothing new, no error.
     caplog.clear()
     with caplog.at_level(logging.ERROR):
-        database.call(outbox.commit_evaluation, [], [("sub:1|CFG|2025-12-11:above:58", "above", mine)], now)
+        database.call(outbox.commit, [replace(mine, message="CFG at 58.31", value=58.31)], now)
     assert len(database.call(outbox.recent, 10)) == 2 and not [r for r in caplog.records if r.levelno >= logging.ERROR]
     database.close()

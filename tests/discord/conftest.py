@@ -11,7 +11,8 @@ import asyncio
 import json
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import discord
 import discord.abc
@@ -20,13 +21,16 @@ import discord.ext.test.backend as dpytest_backend
 import pytest
 
 from alerts.market.sessions import SessionBook
+from alerts.payloads import Everyone, NoticeAlert, Operator, RecordAlert, SpreadAlert, SubscriptionAlert
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.router import Router
+from bot.dispatch import Dispatcher
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.secret import Secret
 from bot.settings import Settings, load_settings
 from bot.transports.discord import DiscordTransport
+from storage import outbox
 from storage.database import Database
 
 # A Wednesday, 10:00 in New York: the market is open, and the bundled history (to mid-2026) is months old.
@@ -88,6 +92,44 @@ def sent_payloads(monkeypatch):
 
     monkeypatch.setattr(discord.abc, "handle_message_parameters", recording)
     return payloads
+
+
+def sample_alert(kind: str, *, key: str | None = None, route=None, at: datetime | None = None, message=None,
+                 body: str = ""):
+    """A typed alert of a kind rotobot sends, with real wording: "record", "spread", "move" (a subscription) or
+    "notice" (for the operator)."""
+    at = at or NOW - timedelta(minutes=2)
+    if kind == "record":
+        return RecordAlert(key=key or "new_high|^RUT|2026-11-24", route=route or Everyone(), occurred_at=at, body=body,
+                           message=message or "Russell 2000 closes at a record 2,712.40",
+                           rule_id="new_high:^RUT:close", symbol="^RUT", session=date(2026, 11, 24), price=2712.4,
+                           previous_record=2690.1, previous_record_date=date(2026, 11, 20))
+    if kind == "spread":
+        return SpreadAlert(key=key or "rotation_spread|^RUT/^NDX|2026-11-24", route=route or Everyone(), body=body,
+                           occurred_at=at, message=message or "Rotation into small caps: spread +5.2%",
+                           rule_id="rotation_spread:^RUT/^NDX:20", pair="^RUT/^NDX", session=date(2026, 11, 24),
+                           direction="small", spread=5.2, line=5.0, window=20, small_close=2712.4,
+                           large_close=25100.0)
+    if kind == "move":
+        return SubscriptionAlert(key=key or "sub:1|CFG|2026-11-25:up:3", route=route, occurred_at=at, body=body,
+                                 message=message or "CFG is up 3.40% on the day at 61.20", rule_kind="move",
+                                 rule_id="sub:1", symbol="CFG", trigger="2026-11-25:up:3", direction="up",
+                                 value=3.4, threshold=3.0)
+    if kind == "notice":
+        return NoticeAlert(key=key or "operator|yahoo|down", topic="yahoo", route=route or Operator(), occurred_at=at,
+                           body=body, message=message or "Data source yahoo has been failing for 10 min")
+    raise ValueError(kind)
+
+
+async def deliver(harness, *alerts, dispatcher=None):
+    """Queue `alerts` through the real publisher and let the real dispatcher take them to the Discord transport, to
+    the end of what is due now; returns the dispatcher, for later passes."""
+    dispatcher = dispatcher or Dispatcher(harness.database, [harness.transport], harness.clock,
+                                          ZoneInfo("America/New_York"))
+    if alerts:
+        harness.database.call(outbox.commit, list(alerts), harness.clock())
+    await dispatcher.run_once()
+    return dispatcher
 
 
 @dataclass

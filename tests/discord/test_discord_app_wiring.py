@@ -1,4 +1,4 @@
-"""The application wired with the Discord and webhook transports (skipped until bot/app.py builds them).
+"""The application wired with the Discord and webhook transports.
 
 Everything runs in-process against loopback servers: discord.http.Route.BASE points at a local stand-in for
 Discord's REST API, and the webhook URL at another.
@@ -15,16 +15,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-import bot.app
 from bot.app import App
 from bot.settings import load_settings
 from storage import outbox
 from storage.database import Database
-from tests.discord.conftest import NOW
-
-if bot.app.DiscordTransport.__module__ != "bot.transports.discord.transport":
-    pytest.skip("bot/app.py still builds the old bot/transports/discord_client.py transport",
-                allow_module_level=True)
+from tests.discord.conftest import NOW, sample_alert
 
 TOKEN = "MTIz.wiring-test-token"
 HOOK_SECRET = "wiring-hook-SECRET"
@@ -83,8 +78,7 @@ async def test_with_discord_unreachable_the_webhook_still_delivers(tmp_path, dis
     hook = str(loopback.make_url(f"/api/webhooks/1/{HOOK_SECRET}"))
     chosen = settings(tmp_path, discord_seeded_template, DISCORD_TOKEN=TOKEN, ROTOBOT_WEBHOOK_URL=hook)
     database = Database.open(chosen.storage.database)
-    database.call(outbox.enqueue, "new_high|^RUT|2026-11-24", "new_high",
-                  {"message": "Russell 2000 closes at a record", "occurred_at": NOW.isoformat()}, NOW)
+    database.call(outbox.enqueue, sample_alert("record", message="Russell 2000 closes at a record"), NOW)
     database.close()
     app = App(chosen, stdin=io.StringIO(""), stdout=io.StringIO(), handle_signals=False, probe_network=False,
               fetch=False)

@@ -1,5 +1,5 @@
 """The trader and admin commands (subscribe, unsubscribe, subscriptions, price, alerts, set, mute, unmute) as typed
-in Discord, through the real bot and router (dpytest). A command the router does not have yet is skipped.
+in Discord, through the real bot and router (dpytest), and the alerts they lead to, through the real dispatcher.
 """
 
 from __future__ import annotations
@@ -10,18 +10,11 @@ from datetime import timedelta
 import discord.ext.test as dpytest
 import pytest
 
-from bot.transports.base import Notification
+from alerts.payloads import Server, Subscriber
 from storage import guild_settings, outbox, subscriptions
 from storage.subscriptions import Subscription
-from tests.discord.conftest import NOW
+from tests.discord.conftest import NOW, deliver, sample_alert
 from tests.discord.test_discord_commands import is_error, text_of
-
-
-def need(harness, *names: str) -> None:
-    have = {c.name for c in harness.router.commands}
-    missing = [n for n in names if n not in have]
-    if missing:
-        pytest.skip(f"not built yet: {', '.join('!' + n for n in missing)}")
 
 
 def subs_of(harness, member) -> list[Subscription]:
@@ -35,7 +28,6 @@ def settings_of(harness) -> dict:
 # --- !subscribe ---------------------------------------------------------------------------------------------------
 
 async def test_subscribe_defaults_to_a_3_percent_move_and_52_week_extremes_by_dm(harness):
-    need(harness, "subscribe")
     answer = await harness.say("!subscribe cfg")
     assert not is_error(answer), text_of(answer)
     assert "CFG" in text_of(answer)
@@ -44,7 +36,6 @@ async def test_subscribe_defaults_to_a_3_percent_move_and_52_week_extremes_by_dm
 
 
 async def test_subscribe_here_posts_in_this_channel(harness):
-    need(harness, "subscribe")
     answer = await harness.say("!subscribe CFG above 60 here")
     assert not is_error(answer), text_of(answer)
     (sub,) = subs_of(harness, harness.trader)
@@ -62,7 +53,6 @@ async def test_subscribe_here_posts_in_this_channel(harness):
     ],
 )
 async def test_subscribe_refuses_bad_input_saying_what_is_expected(harness, typed, expected):
-    need(harness, "subscribe")
     answer = await harness.say(typed)
     assert is_error(answer)
     assert re.search(expected, text_of(answer)), text_of(answer)
@@ -71,7 +61,6 @@ async def test_subscribe_refuses_bad_input_saying_what_is_expected(harness, type
 
 
 async def test_the_51st_subscription_is_refused_naming_the_limit(harness):
-    need(harness, "subscribe")
     for price in range(1, 51):
         harness.database.call(subscriptions.add, Subscription(harness.guild.id, harness.trader.id, "IWM", "above",
                                                               NOW, float(price)))
@@ -82,7 +71,6 @@ async def test_the_51st_subscription_is_refused_naming_the_limit(harness):
 
 
 async def test_a_ticker_never_seen_is_accepted_as_pending(harness):
-    need(harness, "subscribe")
     answer = await harness.say("!subscribe ZZZQ above 12")
     assert not is_error(answer), text_of(answer)
     assert "next data job" in text_of(answer)
@@ -93,7 +81,6 @@ async def test_a_ticker_never_seen_is_accepted_as_pending(harness):
 # --- !unsubscribe and !subscriptions --------------------------------------------------------------------------------
 
 async def test_subscriptions_lists_them_and_unsubscribe_removes_one_kind_or_all(harness):
-    need(harness, "subscribe", "unsubscribe", "subscriptions")
     await harness.say("!subscribe CFG")
     await harness.say("!subscribe KRE below 50 here")
     listed = text_of(await harness.say("!subscriptions"))
@@ -109,7 +96,6 @@ async def test_subscriptions_lists_them_and_unsubscribe_removes_one_kind_or_all(
 
 
 async def test_subscriptions_are_per_user(harness):
-    need(harness, "subscribe", "subscriptions")
     await harness.say("!subscribe CFG", member=harness.trader)
     answer = await harness.say("!subscriptions", member=harness.admin)
     assert answer.embeds[0].title == "You have no subscriptions here"
@@ -119,7 +105,6 @@ async def test_subscriptions_are_per_user(harness):
 # --- !price and !alerts ---------------------------------------------------------------------------------------------
 
 async def test_price_answers_from_stored_data(harness):
-    need(harness, "price")
     answer = await harness.say("!price IWM")
     text = text_of(answer)
     assert not is_error(answer), text
@@ -128,30 +113,30 @@ async def test_price_answers_from_stored_data(harness):
 
 
 async def test_price_of_an_unknown_ticker_says_so_clearly(harness):
-    need(harness, "price")
     answer = await harness.say("!price ZZZQ")
     assert is_error(answer)
     assert "no data for ZZZQ" in text_of(answer)
 
 
 async def test_alerts_lists_this_servers_recent_alerts(harness):
-    need(harness, "alerts")
     assert "No alerts" in text_of(await harness.say("!alerts"))
     for day in (10, 11, 12):
-        harness.database.call(outbox.enqueue, f"new_high|^RUT|2025-12-{day}", "new_high",
-                              {"message": f"Russell 2000 record on 12-{day}"}, NOW - timedelta(days=20 - day))
-    harness.database.call(outbox.enqueue, "sub|CFG|dm", "subscription",
-                          {"message": "someone's private CFG alert", "guild_id": harness.guild.id,
-                           "user_id": harness.admin.id, "channel_id": None}, NOW)
+        harness.database.call(outbox.enqueue, sample_alert("record", key=f"new_high|^RUT|2025-12-{day}",
+                                                           message=f"Russell 2000 record on 12-{day}"),
+                              NOW - timedelta(days=20 - day))
+    harness.database.call(outbox.enqueue, sample_alert("move", message="someone's private CFG alert",
+                                                       route=Subscriber(harness.guild.id, harness.admin.id)), NOW)
+    harness.database.call(outbox.enqueue, sample_alert("spread", key="theirs", message="another server's own spread",
+                                                       route=Server(harness.guild.id + 1)), NOW)
     text = text_of(await harness.say("!alerts 2"))
     assert text.count("Russell 2000 record") == 2
     assert "private" not in text  # a DM alert is nobody else's business
+    assert "another server" not in text_of(await harness.say("!alerts 25"))
 
 
 # --- admin: !set, !mute, !unmute ------------------------------------------------------------------------------------
 
 async def test_set_is_for_admins_only(harness):
-    need(harness, "set")
     answer = await harness.say(f"!set channel <#{harness.channel.id}>", member=harness.trader)
     assert is_error(answer)
     assert "admin" in text_of(answer) and "Manage Server" in text_of(answer)
@@ -159,7 +144,6 @@ async def test_set_is_for_admins_only(harness):
 
 
 async def test_set_channel_and_role_then_alerts_go_there(harness):
-    need(harness, "set")
     answer = await harness.say(f"!set channel <#{harness.channel.id}>", member=harness.admin)
     assert not is_error(answer), text_of(answer)
     answer = await harness.say(f"!set role <@&{harness.admin_role.id}>", member=harness.admin)
@@ -168,19 +152,18 @@ async def test_set_channel_and_role_then_alerts_go_there(harness):
     assert settings_of(harness)["alert_role"] == harness.admin_role.id
     assert harness.payloads[-1]["allowed_mentions"] == {"parse": []}  # confirming a role does not ping it
 
-    await harness.transport.send(Notification("k1", "Russell 2000 record", occurred_at=NOW))
+    dispatcher = await deliver(harness, sample_alert("record", key="k1", message="Russell 2000 record"))
     alert = dpytest.get_message()
     assert alert.channel.id == harness.channel.id
     assert alert.content.startswith(f"<@&{harness.admin_role.id}>")
 
     await harness.say("!set channel off", member=harness.admin)
     assert "alert_channel" not in settings_of(harness)
-    await harness.transport.send(Notification("k2", "another record", occurred_at=NOW))
+    await deliver(harness, sample_alert("record", key="k2", message="another record"), dispatcher=dispatcher)
     assert dpytest.verify().message().nothing()  # no channel: skipped
 
 
 async def test_set_upper_stores_this_servers_threshold(harness):
-    need(harness, "set")
     answer = await harness.say("!set upper 6", member=harness.admin)
     assert not is_error(answer), text_of(answer)
     assert settings_of(harness)["upper"] == 6.0
@@ -189,7 +172,6 @@ async def test_set_upper_stores_this_servers_threshold(harness):
 
 
 async def test_mute_holds_channel_alerts_until_unmute(harness):
-    need(harness, "set", "mute", "unmute")
     await harness.say(f"!set channel <#{harness.channel.id}>", member=harness.admin)
     refused = await harness.say("!mute 2h", member=harness.trader)
     assert is_error(refused)
@@ -199,18 +181,17 @@ async def test_mute_holds_channel_alerts_until_unmute(harness):
     until = settings_of(harness)["muted_until"]
     assert abs((harness.clock.now + timedelta(hours=2)).timestamp() - _timestamp(until)) < 5
     assert f"<t:{int(_timestamp(until))}" in text_of(answer) or "2" in text_of(answer)
-    await harness.transport.send(Notification("k1", "muted record", occurred_at=NOW))
+    dispatcher = await deliver(harness, sample_alert("record", key="k1", message="muted record"))
     assert dpytest.verify().message().nothing()
 
     answer = await harness.say("!unmute", member=harness.admin)
     assert not is_error(answer), text_of(answer)
     assert "muted_until" not in settings_of(harness)
-    await harness.transport.send(Notification("k2", "unmuted record", occurred_at=NOW))
+    await deliver(harness, sample_alert("record", key="k2", message="unmuted record"), dispatcher=dispatcher)
     assert "unmuted record" in dpytest.get_message().content
 
 
 async def test_mute_with_a_bad_duration_says_what_works(harness):
-    need(harness, "mute")
     answer = await harness.say("!mute forever", member=harness.admin)
     assert is_error(answer)
     assert re.search(r"\d+[mhd]", text_of(answer))

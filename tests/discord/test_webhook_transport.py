@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestServer
 
 from bot.secret import Secret
 from bot.transports.base import Notification
-from bot.transports.webhook import WebhookError, WebhookTransport
+from bot.transports.webhook import WEBHOOK, WebhookError, WebhookTransport
+from tests.discord.conftest import sample_alert
+from alerts.payloads import Everyone, Operator, Server, Subscriber
 
 SECRET_PART = "hook-SECRET-0123456789abcdef"
 WHEN = datetime(2025, 12, 11, 21, 0, tzinfo=timezone.utc)
@@ -55,7 +57,7 @@ def transport(fake, waits: list[float] | None = None) -> WebhookTransport:
 
 
 async def test_an_alert_is_posted_as_content_with_mentions_disabled(fake):
-    await transport(fake).send(ALERT)
+    await transport(fake).send(WEBHOOK, ALERT)
     (request,) = fake.requests
     assert request["query"] == {"wait": "true"}  # Discord confirms only once the message exists
     assert request["json"] == {
@@ -69,7 +71,7 @@ async def test_a_short_rate_limit_is_waited_out_once(fake):
     fake.script = [(429, {"Retry-After": "2"}, '{"message": "You are being rate limited.", "global": false}'),
                    (200, {}, '{"id": "2"}')]
     waits: list[float] = []
-    await transport(fake, waits).send(ALERT)
+    await transport(fake, waits).send(WEBHOOK, ALERT)
     assert waits == [2.0]
     assert len(fake.requests) == 2
 
@@ -77,7 +79,7 @@ async def test_a_short_rate_limit_is_waited_out_once(fake):
 async def test_the_json_retry_after_is_preferred_for_its_precision(fake):
     fake.script = [(429, {"Retry-After": "1"}, '{"retry_after": 0.35, "global": false}'), (204, {}, "")]
     waits: list[float] = []
-    await transport(fake, waits).send(ALERT)
+    await transport(fake, waits).send(WEBHOOK, ALERT)
     assert waits == [0.35]
 
 
@@ -85,32 +87,37 @@ async def test_a_long_rate_limit_is_left_to_the_dispatchers_backoff(fake):
     fake.script = [(429, {"Retry-After": "60"}, '{"retry_after": 60.0}')]
     waits: list[float] = []
     with pytest.raises(WebhookError, match=r"rate limited \(HTTP 429, retry after 60 s\)"):
-        await transport(fake, waits).send(ALERT)
+        await transport(fake, waits).send(WEBHOOK, ALERT)
     assert waits == [] and len(fake.requests) == 1
 
 
 async def test_a_second_429_after_waiting_raises(fake):
     fake.script = [(429, {"Retry-After": "1"}, "{}"), (429, {"Retry-After": "1"}, "{}")]
     with pytest.raises(WebhookError, match="still rate limited"):
-        await transport(fake).send(ALERT)
+        await transport(fake).send(WEBHOOK, ALERT)
 
 
 async def test_a_server_error_raises_for_a_retry(fake):
     fake.script = [(500, {}, '{"message": "oops"}')]
-    with pytest.raises(WebhookError, match=r"failed on Discord's side \(HTTP 500\)"):
-        await transport(fake).send(ALERT)
+    with pytest.raises(WebhookError, match=r"failed on Discord's side \(HTTP 500\)") as caught:
+        await transport(fake).send(WEBHOOK, ALERT)
+    assert not caught.value.permanent  # it may pass: retried soon
 
 
 async def test_a_deleted_webhook_says_so(fake):
     fake.script = [(404, {}, '{"message": "Unknown Webhook", "code": 10015}')]
-    with pytest.raises(WebhookError, match=r"HTTP 404\): it was deleted or its URL is wrong"):
-        await transport(fake).send(ALERT)
+    with pytest.raises(WebhookError, match=r"HTTP 404\): it was deleted or its URL is wrong") as caught:
+        await transport(fake).send(WEBHOOK, ALERT)
+    assert caught.value.permanent  # a person must set a new URL: retried patiently, given up on after a day
 
 
-async def test_a_subscribers_own_alert_never_goes_to_the_shared_webhook(fake):
-    personal = Notification("sub|CFG", "CFG moved 3%", route={"guild_id": 1, "user_id": 2, "channel_id": None})
-    await transport(fake).send(personal)
-    assert fake.requests == []
+async def test_only_server_wide_alerts_and_notices_go_to_the_shared_webhook(fake):
+    webhook = transport(fake)
+    assert await webhook.targets(sample_alert("record", route=Everyone((7,)))) == [WEBHOOK]
+    assert await webhook.targets(sample_alert("notice", route=Operator())) == [WEBHOOK]
+    # A subscriber's alert, or one server's own, goes to its people through Discord, never to a shared channel.
+    assert await webhook.targets(sample_alert("move", route=Subscriber(1, 2, None))) == []
+    assert await webhook.targets(sample_alert("spread", route=Server(7))) == []
 
 
 async def test_the_url_never_appears_in_errors_or_logs(fake, caplog):
@@ -120,16 +127,16 @@ async def test_the_url_never_appears_in_errors_or_logs(fake, caplog):
                    (429, {"Retry-After": "1"}, "{}"), (429, {"Retry-After": "1"}, "{}")]
     for _ in range(4):
         with pytest.raises(WebhookError) as caught:
-            await transport(fake).send(ALERT)
+            await transport(fake).send(WEBHOOK, ALERT)
         errors.append(caught.value)
     async with aiohttp.ClientSession() as session:  # a network error: aiohttp's own message would name the host
         nobody = WebhookTransport(Secret(f"http://127.0.0.1:9/api/webhooks/1/{SECRET_PART}"), session)
         with pytest.raises(WebhookError, match=r"could not be reached \(ClientConnectorError\)") as caught:
-            await nobody.send(ALERT)  # nothing listens on port 9
+            await nobody.send(WEBHOOK, ALERT)  # nothing listens on port 9
         errors.append(caught.value)
     await fake.session.close()  # shutting down: the shared session is already closed
     with pytest.raises(WebhookError, match="could not be reached") as caught:
-        await transport(fake).send(ALERT)
+        await transport(fake).send(WEBHOOK, ALERT)
     errors.append(caught.value)
     for error in errors:
         shown = f"{error!s} {error!r} {error.__cause__!r}"

@@ -19,7 +19,7 @@ from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.seed import seed_fomc_if_empty
 from bot.schedule import fomc_window_trigger
-from storage import fomc, outbox
+from storage import fomc
 from storage.database import Database
 from tests.conftest import Clock, no_sleep, publisher
 
@@ -62,7 +62,7 @@ async def fed_world(tmp_path):
     await seed_fomc_if_empty(database, datetime(2025, 12, 1, tzinfo=timezone.utc))
     fed_site = FakeFed()
     await fed_site.server.start_server()
-    published: list[tuple[str, str, dict]] = []
+    published: list = []  # the alerts queued, in order
     notices: list[str] = []
     clock = Clock(ny(2025, 12, 10, 14, 0, 30))
 
@@ -70,7 +70,7 @@ async def fed_world(tmp_path):
 
     async def publish(events, states=(), also=None):
         new = await real(events, states, also)
-        published.extend(e for e in events if e[0] in new)
+        published.extend(a for a in events if a.key in new)
         return new
 
     async def notify(key, text):
@@ -95,12 +95,13 @@ async def test_the_december_2025_cut_is_announced_once_within_the_window(fed_wor
     fed_world.site.page("/newsevents/pressreleases/monetary20251210a.htm", STATEMENT)
 
     assert await fed_world.jobs.poll_window() == 1
-    (key, kind, payload), = fed_world.published
-    assert key == "fomc_decision|2025-12-10"
-    assert payload["message"] == (
+    (alert,) = fed_world.published
+    assert alert.key == "fomc_decision|2025-12-10"
+    assert alert.message == (
         "FOMC lowers the target range 25 bp to 3.50%–3.75% — third consecutive cut; next meeting 27–28 Jan"
     )
-    assert "Miran" in payload["body"] and payload["body"].endswith("monetary20251210a.htm")
+    assert "Miran" in alert.body and alert.body.endswith("monetary20251210a.htm")
+    assert (alert.action, alert.lower, alert.upper, alert.change_bp) == ("lower", 3.5, 3.75, -25)
     stored = fed_world.db.call(fomc.decisions, 1)[0]
     assert (stored.lower, stored.upper, stored.change_bp, stored.source) == (3.5, 3.75, -25, "statement")
 
@@ -114,7 +115,7 @@ async def test_an_unreadable_statement_goes_out_with_its_link_and_no_number(fed_
     no_range = STATEMENT.replace("lower the target range", "consider the range")  # the sentence is gone
     fed_world.site.page("/newsevents/pressreleases/monetary20251210a.htm", no_range)
     assert await fed_world.jobs.poll_window() == 1
-    message = fed_world.published[0][2]["message"]
+    message = fed_world.published[0].message
     assert "could not read the decision" in message and "monetary20251210a.htm" in message
     assert "%" not in message
 
@@ -146,9 +147,9 @@ async def test_reminders_a_day_and_an_hour_before_each_once(fed_world):
     assert await fed_world.jobs.remind() == 0  # every minute, but queued once
     fed_world.clock.now = ny(2025, 12, 10, 13, 1)
     assert await fed_world.jobs.remind() == 1
-    keys = [key for key, _, _ in fed_world.published]
+    keys = [alert.key for alert in fed_world.published]
     assert keys == ["fomc_reminder|2025-12-10|24h", "fomc_reminder|2025-12-10|1h"]
-    assert fed_world.published[1][2]["message"].startswith("FOMC decision in 1 hour (9–10 Dec meeting")
+    assert fed_world.published[1].message.startswith("FOMC decision in 1 hour (9–10 Dec meeting")
 
 
 async def test_a_calendar_page_that_changed_shape_keeps_the_calendar_and_says_so_once(fed_world):

@@ -22,8 +22,9 @@ from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.rotation_reply import load_rotation_facts, rotation_reply, spread_rule, view_from_facts
 from bot.settings import load_settings
 from bot.wiring import configured_rules
-from storage import outbox, prices, quotes
+from storage import prices, quotes
 from storage.database import Database
+from tests.conftest import publisher
 
 NOW = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)  # noon in New York; the bundled ^RUT ends 23 Feb 2026
 SETTINGS = load_settings(environ={})
@@ -33,8 +34,7 @@ BASKET = SETTINGS.market.basket
 
 async def judge(database: Database) -> None:
     """What the bot does at start: the close-based rules judge the stored history and store their states."""
-    async def publish(events, states=()):
-        return await database.run(outbox.commit_evaluation, list(states), events, NOW)
+    publish = publisher(database, lambda: NOW)
 
     jobs = AlertJobs(database=database, rules=configured_rules(SETTINGS), sessions=SessionBook(), publish=publish,
                      clock=lambda: NOW)

@@ -28,15 +28,21 @@ SAMPLES = {
     "alert_state": {"rule_id": "rotation", "key": "^RUT/^NDX", "state": '{"armed": true}', "updated_at": T},
     "outbox": {
         "id": 7, "event_key": "rotation:2024-03-01", "kind": "rotation", "payload": "{}", "created_at": T,
-        "attempts": 1, "next_attempt_at": T, "delivered_at": None, "last_error": "timeout",
+        "delivered_at": None,
     },
     "subscriptions": {
         "id": 3, "guild_id": 42, "user_id": 9, "channel_id": None, "symbol": "IWM", "kind": "above",
         "threshold": 210.0, "cooldown_seconds": 3600, "created_at": T,
     },
     "deliveries": {
-        "event_id": 7, "transport": "console", "attempts": 1, "next_attempt_at": T, "sending_at": T,
-        "delivered_at": None, "possibly_repeated": 0, "last_error": None,
+        "event_id": 7, "transport": "discord", "target": "server:42", "place": "server", "guild_id": 42,
+        "label": "#alerts in rotobot", "attempts": 1, "next_attempt_at": T, "sending_at": None,
+        "first_failed_at": T, "last_error": "HTTP 503", "possibly_repeated": 0, "done_at": None, "outcome": None,
+    },
+    "fanouts": {"event_id": 7, "transport": "discord", "resolved_at": T, "done_at": None, "possibly_repeated": 0},
+    "failing_targets": {
+        "transport": "discord", "target": "server:42", "since": T, "permanent": 0, "last_error": "HTTP 503",
+        "gave_up_at": None,
     },
     "fomc_meetings": {
         "end_date": "2024-03-20", "start_date": "2024-03-19", "sep": 1, "unscheduled": 0, "notation_vote": 0,
@@ -47,6 +53,24 @@ SAMPLES = {
         "statement_url": "https://www.federalreserve.gov/x.htm", "votes": "{}", "source": "both", "recorded_at": T,
     },
 }
+# Tables whose shape a later migration changed, as the older versions had them, and what each row becomes.
+OLD_SAMPLES = {
+    "outbox": {
+        "id": 7, "event_key": "rotation:2024-03-01", "kind": "rotation", "payload": "{}", "created_at": T,
+        "attempts": 1, "next_attempt_at": T, "delivered_at": None, "last_error": "timeout",
+    },
+    # v4-v6 logged per transport; a send never confirmed becomes a fan-out still to resolve, marked repeated
+    "deliveries": {
+        "event_id": 7, "transport": "console", "attempts": 1, "next_attempt_at": T, "sending_at": T,
+        "delivered_at": None, "possibly_repeated": 0, "last_error": None,
+    },
+}
+BECOMES = {
+    "outbox": [SAMPLES["outbox"]],
+    "deliveries": [],
+    "fanouts": [{"event_id": 7, "transport": "console", "resolved_at": None, "done_at": None, "possibly_repeated": 1}],
+}
+RESHAPED_AT = 7
 
 
 def test_versions_are_consecutive_from_one():
@@ -72,20 +96,26 @@ def test_database_at_an_older_version_migrates_to_latest_keeping_every_row(tmp_p
     assert [m.version for m in migrate(raw, target=version)] == list(range(1, version + 1))
     assert schema_version(raw) == version
     present = sorted(name for name in raw.table_names() if name in SAMPLES)
+    old = OLD_SAMPLES if version < RESHAPED_AT else {}
     for name in present:
-        raw[name].insert(SAMPLES[name])
+        raw[name].insert(old.get(name, SAMPLES[name]))
     raw.close()
 
     db = Database.open(path)
     try:
-        rows = {name: db.call(lambda d, n=name: list(d[n].rows)) for name in present}
+        rows = {name: db.call(lambda d, n=name: list(d[n].rows)) for name in SAMPLES}
         assert db.call(schema_version) == LATEST
         assert db.call(tables) == set(SAMPLES)
     finally:
         db.close()
-    # Every value survives; columns a later migration added hold their defaults.
-    kept = {name: [{k: row[k] for k in SAMPLES[name]} for row in rows[name]] for name in present}
-    assert kept == {name: [SAMPLES[name]] for name in present}
+    # Every value survives; columns a later migration added hold their defaults; reshaped rows become BECOMES.
+    expected = {name: [SAMPLES[name]] for name in present}
+    if old:
+        expected.update({name: rows for name, rows in BECOMES.items() if name in present or name == "fanouts"})
+        if "deliveries" not in present:
+            expected["fanouts"] = []
+    kept = {name: [{k: row[k] for k in SAMPLES[name]} for row in rows[name]] for name in expected}
+    assert kept == expected
     if "subscriptions" in present:
         assert rows["subscriptions"][0]["status"] == "active"  # v5: subscriptions made before it were active
 
@@ -134,7 +164,7 @@ def test_v6_starts_subscription_ids_above_every_id_a_state_or_alert_still_names(
         {"rule_id": "sub:9", "key": "*", "state": '{"armed": false}', "updated_at": T},  # removed long ago
         {"rule_id": "rotation", "key": "*", "state": "{}", "updated_at": T},
     ])
-    raw["outbox"].insert({**SAMPLES["outbox"], "event_key": "sub:12|IWM|2024-03-01:above:210"})
+    raw["outbox"].insert({**OLD_SAMPLES["outbox"], "event_key": "sub:12|IWM|2024-03-01:above:210"})
     raw.close()
 
     db = Database.open(path)

@@ -22,6 +22,7 @@ from bot.commands.context import CommandContext
 from bot.commands.reply import Reply
 from bot.commands.router import Caller, Command, Router
 from bot.transports.discord.render import NO_MENTIONS, clip, message_parts
+from bot.transports.discord.server_view import DiscordServerView
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def caller_from(ctx: commands.Context) -> Caller:
         channel_id=channel.id if channel is not None else None,
         is_admin=bool(is_admin),
         name=author.display_name,
+        server=DiscordServerView(ctx.guild) if ctx.guild else None,
     )
 
 

@@ -3,13 +3,17 @@
 Login is retried with backoff while Discord cannot be reached (no network must not crash the bot), but a token
 Discord rejects stops the application: retrying a bad token only gets the bot rate-limited.
 
-Where an alert goes:
-- a server-wide alert (empty route) goes to every server the bot is in: to the channel the server's admins set
-  (`!set channel`), else to `discord.alert_channel_id` when that channel is in this server, mentioning the server's
-  alert role if one is set; a muted server (`!mute`) and a server with no alert channel are skipped;
+Where an alert goes (`targets`, asked once per alert; the dispatcher logs each target on its own):
+- a server-wide alert goes to every server the bot is in, to the channel the server's admins set (`!set
+  channel`), else to `discord.alert_channel_id` when that channel is in this server, mentioning the server's alert
+  role if one is set; a muted server (`!mute`), a server with no alert channel and a server with a rule of its own
+  for it are left out; a server's own alert (its wrap, its spread lines) goes to that server alone;
 - a subscription alert goes to the subscriber by DM, or to the channel they subscribed in, mentioning only them
-  (muted with the server's channel alerts).
-Simultaneous alerts to one destination are grouped into one message (see grouping.py).
+  (muted with the server's channel alerts);
+- a notice for the operator goes to `discord.alert_channel_id`, or to the alert channel of the server it concerns.
+A server's channel is looked up again at every send, and must belong to that server: a setting that names
+another server's channel (stored before !set checked it) is refused there, never posted to. Alerts that go to
+one channel at the same moment are grouped into one message (see grouping.py).
 """
 
 from __future__ import annotations
@@ -17,15 +21,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import aiohttp
 import discord
 
+from alerts.backoff import doubling
+from alerts.delivery import DeliveryFailed, NotReady, NotWanted, Target
+from alerts.payloads import Alert, Everyone, Operator, Server, Subscriber
 from bot.commands.context import CommandContext
 from bot.commands.router import Router
 from bot.secret import Secret
+from bot.server_settings import muted
 from bot.transports.base import Notification
 from bot.transports.discord.client import RotoBot
 from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
@@ -36,43 +43,17 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 _RETRY_FIRST, _RETRY_MAX = 5.0, 300.0
-# Seconds a send waits for the gateway before handing the alert back to the dispatcher (which retries in 5 s).
-# 0 by default: while Discord is down every queued alert would wait this long, holding up the dispatcher.
-READY_TIMEOUT = 0.0
-CANNOT_DM = 50007  # Discord's code for "Cannot send messages to this user" (DMs closed, or the bot is blocked)
+
+# Discord's JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json).
+UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS = 10003, 10013, 50001, 50007, 50013
 
 
-class DeliveryError(RuntimeError):
-    """An alert reached none of its destinations; the dispatcher retries it."""
+class DeliveryError(DeliveryFailed):
+    """An alert did not reach one Discord target; the dispatcher retries it, or gives up on it in the end."""
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Target:
-    key: tuple[str, int]  # ("channel", channel id) or ("dm", user id)
-    roles: frozenset[int] = frozenset()
-    users: frozenset[int] = frozenset()
-
-
-def muted(settings: dict, now: datetime) -> bool:
-    until = settings.get("muted_until")
-    if not until:
-        return False
-    try:
-        when = datetime.fromisoformat(until)
-    except (TypeError, ValueError):
-        log.warning("ignoring an unreadable muted_until %r", until)
-        return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when > now
-
-
-def _settings_of(db, guild_ids: list[int]) -> dict[int, dict]:
-    return {guild_id: guild_settings.all_for(db, guild_id) for guild_id in guild_ids}
 
 
 class DiscordTransport:
@@ -90,7 +71,6 @@ class DiscordTransport:
         clock: Callable[[], datetime] = utc_now,
         group_window: float = GROUP_WINDOW,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        ready_timeout: float = READY_TIMEOUT,
         sync_commands: bool = True,
     ) -> None:
         self._token = token  # revealed only in the login call
@@ -99,7 +79,6 @@ class DiscordTransport:
         self._alert_channel_id = alert_channel_id
         self._clock = clock
         self._sleep = sleep
-        self._ready_timeout = ready_timeout
         self.bot = RotoBot(router, context, sync_commands=sync_commands)
         self._grouper = Grouper(self._deliver, group_window)
         self._task: asyncio.Task | None = None
@@ -121,7 +100,7 @@ class DiscordTransport:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        delay = _RETRY_FIRST
+        attempt = 0
         while True:
             try:
                 await self.bot.login(self._token.reveal())
@@ -133,6 +112,8 @@ class DiscordTransport:
                 )
                 return
             except (aiohttp.ClientError, OSError, asyncio.TimeoutError, discord.HTTPException) as exc:
+                delay = doubling(attempt, _RETRY_FIRST, _RETRY_MAX)
+                attempt += 1
                 log.warning(
                     "Cannot reach Discord (%s); trying again in %.0f s. rotobot keeps running on stored data.",
                     type(exc).__name__,
@@ -140,7 +121,6 @@ class DiscordTransport:
                 )
                 await self.bot.http.close()  # the failed attempt's HTTP session; the next login opens a new one
                 await self._sleep(delay)
-                delay = min(delay * 2, _RETRY_MAX)
         log.info("Logged in to Discord as %s", self.bot.user)
         try:
             await self.bot.connect(reconnect=True)
@@ -158,74 +138,106 @@ class DiscordTransport:
 
     # --- alerts -------------------------------------------------------------------------------------------------
 
-    async def send(self, notification: Notification) -> None:
-        """Deliver to every destination of the alert; raises only when none could be reached."""
-        await self._wait_ready()
-        route = notification.route or {}
-        if route.get("operator"):
-            # About the bot itself (a source down, a page changed): for its operator's channel, not every server.
-            channel = self._alert_channel_id and self.bot.get_channel(self._alert_channel_id)
-            targets = [Target(("channel", int(self._alert_channel_id)))] if channel else []
-        elif route.get("user_id"):
-            targets = await self._subscription_targets(route)
-        else:  # a server-wide alert, or one for a single server (its daily wrap)
-            targets = await self._server_targets(only=route.get("guild_id"), skip=route.get("exclude_guilds", ()))
-        if not targets:
-            log.info("Alert %s has no Discord destination (no alert channel, or muted)", notification.key)
-            return
-        text = alert_text(notification)
-        outcomes = await asyncio.gather(
-            *(self._grouper.add(t.key, text, t.roles, t.users) for t in targets), return_exceptions=True
-        )
-        failed = [(t, o) for t, o in zip(targets, outcomes) if isinstance(o, BaseException)]
-        for target, error in failed:
-            log.warning("Alert %s did not reach Discord %s %s: %s", notification.key, *target.key, error)
-        if failed and len(failed) == len(targets):
-            first = failed[0][1]
-            raise DeliveryError(f"no Discord destination took the alert ({type(first).__name__}: {first})")
+    def ready(self) -> bool:
+        return self.bot.is_ready()
 
-    async def _wait_ready(self) -> None:
-        if self.bot.is_ready():
-            return
-        if self._ready_timeout <= 0:
-            raise DeliveryError("not connected to Discord yet")
-        try:
-            await asyncio.wait_for(self.bot.wait_until_ready(), self._ready_timeout)
-        except (RuntimeError, asyncio.TimeoutError):  # RuntimeError: login has not even begun
-            raise DeliveryError("not connected to Discord yet") from None
+    async def targets(self, alert: Alert) -> list[Target]:
+        route = alert.route
+        if isinstance(route, Subscriber):
+            if route.channel_id is None:
+                return [Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>", route.guild_id)]
+            if route.guild_id and muted(await self._settings_of(route.guild_id), self._clock()):
+                return []
+            return [Target(f"channel:{route.channel_id}", "channel", f"<#{route.channel_id}>", route.guild_id)]
+        if isinstance(route, Operator):
+            if route.guild_id is not None:
+                found = await self._server_targets(only=route.guild_id)
+                if found:
+                    return found
+            if self._alert_channel_id and self.bot.get_channel(self._alert_channel_id) is not None:
+                return [Target("operator", "operator", f"the operator's channel <#{self._alert_channel_id}>")]
+            return []
+        if isinstance(route, Server):
+            return await self._server_targets(only=route.guild_id)
+        return await self._server_targets(skip=route.exclude_guilds if isinstance(route, Everyone) else ())
+
+    async def send(self, target: Target, notification: Notification) -> None:
+        """Deliver to one target, or raise DeliveryError (permanent when a person must change something)."""
+        if not self.bot.is_ready():
+            raise NotReady("not connected to Discord (the gateway reconnects by itself)")
+        kind, _, ident = target.key.partition(":")
+        roles: frozenset[int] = frozenset()
+        users: frozenset[int] = frozenset()
+        if kind == "server":
+            channel_id, roles = await self._server_channel(int(ident))
+            destination = ("channel", channel_id, int(ident))
+        elif kind == "channel":
+            if target.guild_id and muted(await self._settings_of(target.guild_id), self._clock()):
+                raise NotWanted("the server muted its channel alerts since")
+            route = notification.route
+            users = frozenset({route.user_id}) if isinstance(route, Subscriber) else frozenset()
+            destination = ("channel", int(ident), target.guild_id)
+        elif kind == "dm":
+            destination = ("dm", int(ident), None)
+        elif kind == "operator":
+            if not self._alert_channel_id:
+                raise NotWanted("discord.alert_channel_id is no longer set")
+            destination = ("channel", int(self._alert_channel_id), None)
+        else:
+            raise DeliveryError(f"{target.key} is not a Discord target", permanent=True)
+        await self._grouper.add(destination, alert_text(notification), roles, users)
+
+
+    async def _settings_of(self, guild_id: int) -> dict:
+        return await self._database.run(guild_settings.all_for, guild_id)
+
+    def _default_channel_in(self, guild: discord.Guild) -> int | None:
+        """discord.alert_channel_id, when that channel is in `guild`."""
+        if self._alert_channel_id and guild.get_channel_or_thread(self._alert_channel_id) is not None:
+            return self._alert_channel_id
+        return None
 
     async def _server_targets(self, only: int | None = None, skip=()) -> list[Target]:
         guilds = [g for g in self.bot.guilds if (only is None or g.id == only) and g.id not in skip]
-        settings = await self._database.run(_settings_of, [g.id for g in guilds])
+        if not guilds:
+            return []
+        settings = await self._database.run(guild_settings.all_for_many, [g.id for g in guilds])
         now = self._clock()
         targets = []
         configured_found = False
         for guild in guilds:
             chosen = settings.get(guild.id, {})
-            configured = bool(self._alert_channel_id) and guild.get_channel_or_thread(self._alert_channel_id) is not None
-            configured_found = configured_found or configured
+            default = self._default_channel_in(guild)
+            configured_found = configured_found or default is not None
             if muted(chosen, now):
                 continue
-            channel_id = chosen.get("alert_channel") or (self._alert_channel_id if configured else None)
+            channel_id = chosen.get("alert_channel") or default
             if not channel_id:
                 continue  # this server chose no alert channel: nothing to do, not an error
-            role = chosen.get("alert_role")
-            targets.append(Target(("channel", int(channel_id)), roles=frozenset({int(role)}) if role else frozenset()))
-        if self._alert_channel_id and not configured_found and not self._warned_channel:
+            targets.append(Target(f"server:{guild.id}", "server", f"<#{channel_id}> in {guild.name}", guild.id))
+        if self._alert_channel_id and only is None and not configured_found and not self._warned_channel:
             self._warned_channel = True
             log.warning("discord.alert_channel_id %s is not a channel the bot can see in any of its servers",
                         self._alert_channel_id)
         return targets
 
-    async def _subscription_targets(self, route: dict) -> list[Target]:
-        user_id = int(route["user_id"])
-        channel_id = route.get("channel_id")
-        if channel_id is None:
-            return [Target(("dm", user_id))]
-        guild_id = route.get("guild_id") or 0
-        if guild_id and muted(await self._database.run(guild_settings.all_for, guild_id), self._clock()):
-            return []
-        return [Target(("channel", int(channel_id)), users=frozenset({user_id}))]
+    async def _server_channel(self, guild_id: int) -> tuple[int, frozenset[int]]:
+        """The server's alert channel now, and its role to mention; NotWanted when it chose none or muted since."""
+        chosen = await self._settings_of(guild_id)
+        if muted(chosen, self._clock()):
+            raise NotWanted("the server muted its channel alerts since")
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            raise DeliveryError(f"the bot is no longer in server {guild_id}", permanent=True)
+        channel_id = chosen.get("alert_channel") or self._default_channel_in(guild)
+        if not channel_id:
+            raise NotWanted("the server has no alert channel any more")
+        role = chosen.get("alert_role")
+        if role and guild.get_role(int(role)) is None:
+            log.warning("Server %s's alert role %s is not one of its roles; alerting without the mention",
+                        guild_id, role)
+            role = None
+        return int(channel_id), frozenset({int(role)}) if role else frozenset()
 
     async def _deliver(self, key: Hashable, items: list[Item]) -> list[BaseException | None]:
         """One message (more only past 2,000 characters) with every item for this destination."""
@@ -244,30 +256,48 @@ class DiscordTransport:
         for group in chunks(texts, head):
             try:
                 await destination.send(content=group_text([texts[i] for i in group], head), allowed_mentions=allowed)
-            except discord.Forbidden as exc:
-                if key[0] == "dm" and exc.code == CANNOT_DM:
-                    # The user closed their DMs or blocked the bot: retrying can never succeed, so it is not retried.
-                    log.warning("User %s does not accept direct messages from the bot; %d alert(s) not delivered",
-                                key[1], len(group))
-                    continue
-                for index in group:
-                    outcomes[index] = exc
             except Exception as exc:  # noqa: BLE001 - this part failed; the others may still go
+                failure = refusal(exc, key)
                 for index in group:
-                    outcomes[index] = exc
+                    outcomes[index] = failure
         return outcomes
 
     async def _destination(self, key: Hashable) -> discord.abc.Messageable:
-        kind, ident = key
+        kind, ident, guild_id = key
         try:
             if kind == "dm":
                 user = self.bot.get_user(ident) or await self.bot.fetch_user(ident)
                 return user.dm_channel or await user.create_dm()
             channel = self.bot.get_channel(ident) or await self.bot.fetch_channel(ident)
-        except discord.NotFound:
-            raise DeliveryError(f"{'user' if kind == 'dm' else 'channel'} {ident} does not exist") from None
-        except discord.Forbidden:
-            raise DeliveryError(f"the bot may not see {'user' if kind == 'dm' else 'channel'} {ident}") from None
+        except Exception as exc:  # noqa: BLE001 - classified: a missing channel is permanent, a 5xx is not
+            raise refusal(exc, key) from None
         if not isinstance(channel, discord.abc.Messageable):
-            raise DeliveryError(f"channel {ident} is not a text channel")
+            raise DeliveryError(f"channel {ident} is not a text channel", permanent=True)
+        found = getattr(getattr(channel, "guild", None), "id", None)
+        if guild_id is not None and found != guild_id:
+            # Never post one server's alert (and its role mention) in another server's channel.
+            raise DeliveryError(f"channel {ident} is not in server {guild_id}; set a channel of that server with "
+                                "!set channel", permanent=True)
         return channel
+
+
+def refusal(exc: BaseException, key: Hashable) -> DeliveryFailed:
+    """What a Discord error means for one target: permanent when a person must change something first."""
+    if isinstance(exc, DeliveryFailed):
+        return exc
+    kind, ident = key[0], key[1]
+    what = f"user {ident}" if kind == "dm" else f"channel {ident}"
+    if isinstance(exc, discord.NotFound):
+        return DeliveryError(f"{what} does not exist (Discord {exc.code or 404})", permanent=True)
+    if isinstance(exc, discord.Forbidden):
+        if exc.code == CANNOT_DM:
+            return DeliveryError(f"{what} does not accept direct messages from the bot", permanent=True)
+        if exc.code == MISSING_PERMISSIONS:
+            return DeliveryError(f"the bot lacks a permission in {what} (Send Messages)", permanent=True)
+        return DeliveryError(f"the bot may not see {what} (Discord {exc.code or 403})", permanent=True)
+    if isinstance(exc, discord.HTTPException):
+        return DeliveryError(f"Discord answered HTTP {exc.status} for {what}", permanent=400 <= exc.status < 500
+                             and exc.status != 429)
+    if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
+        return DeliveryError(f"Discord could not be reached ({type(exc).__name__})")
+    return DeliveryError(f"{type(exc).__name__}: {exc}")

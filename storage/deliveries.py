@@ -1,0 +1,223 @@
+"""The delivery log, per target: check it before sending, write it after (Alertmanager's rule).
+
+Each transport resolves a queued alert to its targets once (`resolve`, a row in `fanouts` and one in `deliveries`
+per target). Each target is then tried, retried and given up on by itself: `sending_at` is committed just before
+a send, so a crash mid-send is known at the next start (`recover_unconfirmed`: sent again, marked possibly
+repeated); `done_at` after it. An alert leaves the outbox once every configured transport has finished with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from alerts.delivery import Target
+from alerts.payloads import Alert
+from storage import outbox
+from storage.outbox import Queued
+from storage.timestamps import from_iso, to_iso
+
+SENT, GAVE_UP, NOT_WANTED = "sent", "gave up", "not wanted"  # what a target's delivery came to, once done
+FAILED, WAITING = "failed", "waiting"  # a try that leaves it owed: failed (retry later), or not tried at all
+
+
+@dataclass(frozen=True)
+class Due:
+    """One target's delivery of one alert whose next try is due."""
+
+    event: Queued
+    transport: str
+    target: Target
+    attempts: int  # earlier tries to this target
+    possibly_repeated: bool  # an earlier send was never confirmed: this one may be a repeat
+    failing_since: datetime | None  # when this target's current run of failures began (None: it is not failing)
+    given_up_before: bool  # the target has been given up on with another alert, and has not taken one since
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one try came to: sent, not wanted, failed (retry at `retry_at`) or given up on."""
+
+    event_id: int
+    target: str
+    result: str  # SENT, NOT_WANTED, GAVE_UP; or FAILED, WAITING (still owed)
+    error: str | None = None
+    permanent: bool = False
+    retry_at: datetime | None = None
+    notice: Alert | None = None  # queued with a give-up, for the target's server or the operator
+
+
+def unresolved(db: sqlite_utils.Database, transport: str, limit: int = 100) -> list[Queued]:
+    """Alerts still owed that `transport` has not resolved to targets yet, oldest first."""
+    rows = db.query(
+        "SELECT o.* FROM outbox o WHERE o.delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM fanouts f "
+        "WHERE f.event_id = o.id AND f.transport = ? AND f.resolved_at IS NOT NULL) ORDER BY o.id LIMIT ?",
+        [transport, limit],
+    )
+    return [outbox.queued(row) for row in rows]
+
+
+def resolve(db: sqlite_utils.Database, event_id: int, transport: str, targets: Sequence[Target], now: datetime,
+            transports: Sequence[str]) -> None:
+    """Record where `transport` sends the alert. No targets: the transport is done with it at once."""
+    with db.atomic():
+        row = db.execute("SELECT possibly_repeated FROM fanouts WHERE event_id = ? AND transport = ?",
+                         [event_id, transport]).fetchone()
+        repeated = int(bool(row and row[0]))  # a send of rotobot 0.1 was unconfirmed: every target may have it
+        db.execute(
+            "INSERT INTO fanouts (event_id, transport, resolved_at, done_at, possibly_repeated) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (event_id, transport) DO UPDATE SET resolved_at = excluded.resolved_at, "
+            "done_at = excluded.done_at",
+            [event_id, transport, to_iso(now), None if targets else to_iso(now), repeated],
+        )
+        for target in dict((t.key, t) for t in targets).values():
+            db.execute(
+                "INSERT INTO deliveries (event_id, transport, target, place, guild_id, label, next_attempt_at, "
+                "possibly_repeated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [event_id, transport, target.key, target.place, target.guild_id, target.label, to_iso(now), repeated],
+            )
+        if not targets:
+            _finish_event(db, event_id, transports, now)
+
+
+def due(db: sqlite_utils.Database, transport: str, now: datetime, limit: int = 500,
+        busy: Iterable[str] = ()) -> list[Due]:
+    """Each of `transport`'s deliveries whose next try is due, oldest alert first; `busy` targets are left out."""
+    skip = list(busy)
+    marks = ", ".join("?" for _ in skip)
+    rows = db.query(
+        f"""
+        SELECT d.target AS d_target, d.place AS d_place, d.guild_id AS d_guild, d.label AS d_label,
+               d.attempts AS d_attempts, d.possibly_repeated AS d_repeated,
+               t.since AS t_since, t.gave_up_at AS t_gave_up, o.*
+        FROM deliveries d
+        JOIN outbox o ON o.id = d.event_id
+        LEFT JOIN failing_targets t ON t.transport = d.transport AND t.target = d.target
+        WHERE d.transport = ? AND d.done_at IS NULL AND d.sending_at IS NULL AND d.next_attempt_at <= ?
+          {f"AND d.target NOT IN ({marks})" if skip else ""}
+        ORDER BY d.event_id, d.target
+        LIMIT ?
+        """,
+        [transport, to_iso(now), *skip, limit],
+    )
+    return [
+        Due(
+            event=outbox.queued(row),
+            transport=transport,
+            target=Target(row["d_target"], row["d_place"], row["d_label"], row["d_guild"]),
+            attempts=row["d_attempts"],
+            possibly_repeated=bool(row["d_repeated"]),
+            failing_since=from_iso(row["t_since"]) if row["t_since"] else None,
+            given_up_before=row["t_gave_up"] is not None,
+        )
+        for row in rows
+    ]
+
+
+def next_try(db: sqlite_utils.Database, transport: str) -> datetime | None:
+    """When the earliest waiting delivery of `transport` is due (None: nothing waits)."""
+    value = db.execute("SELECT min(next_attempt_at) FROM deliveries WHERE transport = ? AND done_at IS NULL "
+                       "AND sending_at IS NULL", [transport]).fetchone()[0]
+    return from_iso(value) if value else None
+
+
+def mark_sending(db: sqlite_utils.Database, transport: str, rows: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Written (and committed) just before the sends, so a crash mid-send is known at the next start."""
+    with db.atomic():
+        for event_id, target in rows:
+            db.execute("UPDATE deliveries SET attempts = attempts + 1, sending_at = ? WHERE event_id = ? AND "
+                       "transport = ? AND target = ?", [to_iso(now), event_id, transport, target])
+
+
+def record(db: sqlite_utils.Database, transport: str, outcomes: Sequence[Outcome], now: datetime,
+           transports: Sequence[str]) -> list[str]:
+    """Write what each try came to, in one transaction; returns the keys of the notices queued with give-ups."""
+    queued: list[str] = []
+    with db.atomic():
+        for outcome in outcomes:
+            where = [outcome.event_id, transport, outcome.target]
+            if outcome.result == WAITING:
+                # The transport could not send at all (not connected): this try does not count.
+                db.execute("UPDATE deliveries SET sending_at = NULL, attempts = max(0, attempts - 1), "
+                           "next_attempt_at = ? WHERE event_id = ? AND transport = ? AND target = ?",
+                           [to_iso(outcome.retry_at or now), *where])
+                continue
+            if outcome.result == FAILED:
+                db.execute(
+                    "UPDATE deliveries SET sending_at = NULL, last_error = ?, next_attempt_at = ?, "
+                    "first_failed_at = coalesce(first_failed_at, ?) WHERE event_id = ? AND transport = ? AND target = ?",
+                    [(outcome.error or "")[:500], to_iso(outcome.retry_at or now), to_iso(now), *where],
+                )
+                _target_failed(db, transport, outcome, now)
+                continue
+            db.execute(
+                "UPDATE deliveries SET sending_at = NULL, done_at = ?, outcome = ?, last_error = coalesce(?, last_error) "
+                "WHERE event_id = ? AND transport = ? AND target = ?",
+                [to_iso(now), outcome.result, outcome.error and outcome.error[:500], *where],
+            )
+            if outcome.result == SENT:
+                db.execute("DELETE FROM failing_targets WHERE transport = ? AND target = ?", [transport, outcome.target])
+            elif outcome.result == GAVE_UP:
+                _target_failed(db, transport, outcome, now)
+                db.execute("UPDATE failing_targets SET gave_up_at = coalesce(gave_up_at, ?) WHERE transport = ? "
+                           "AND target = ?", [to_iso(now), transport, outcome.target])
+                if outcome.notice is not None:
+                    key = outbox.enqueue(db, outcome.notice, now)
+                    if key:
+                        queued.append(key)
+            _finish_fanout(db, outcome.event_id, transport, now, transports)
+    return queued
+
+
+def _target_failed(db: sqlite_utils.Database, transport: str, outcome: Outcome, now: datetime) -> None:
+    db.execute(
+        "INSERT INTO failing_targets (transport, target, since, permanent, last_error) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (transport, target) DO UPDATE SET permanent = excluded.permanent, "
+        "last_error = excluded.last_error",
+        [transport, outcome.target, to_iso(now), int(outcome.permanent), (outcome.error or "")[:500]],
+    )
+
+
+def _finish_fanout(db: sqlite_utils.Database, event_id: int, transport: str, now: datetime,
+                   transports: Sequence[str]) -> None:
+    left = db.execute("SELECT count(*) FROM deliveries WHERE event_id = ? AND transport = ? AND done_at IS NULL",
+                      [event_id, transport]).fetchone()[0]
+    if left:
+        return
+    db.execute("UPDATE fanouts SET done_at = ? WHERE event_id = ? AND transport = ? AND done_at IS NULL",
+               [to_iso(now), event_id, transport])
+    _finish_event(db, event_id, transports, now)
+
+
+def _finish_event(db: sqlite_utils.Database, event_id: int, transports: Sequence[str], now: datetime) -> None:
+    """The alert leaves the queue when every configured transport is done with it."""
+    names = sorted(set(transports))
+    marks = ", ".join("?" for _ in names)
+    done = db.execute(f"SELECT count(*) FROM fanouts WHERE event_id = ? AND done_at IS NOT NULL AND transport IN "
+                      f"({marks})", [event_id, *names]).fetchone()[0]
+    if done == len(names):
+        db.execute("UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", [to_iso(now), event_id])
+
+
+def recover_unconfirmed(db: sqlite_utils.Database) -> int:
+    """At start: sends that began but were never confirmed (the process died) go again, marked possibly repeated."""
+    return db.execute(
+        "UPDATE deliveries SET sending_at = NULL, possibly_repeated = 1 WHERE sending_at IS NOT NULL AND done_at IS NULL"
+    ).rowcount
+
+
+def settle_finished(db: sqlite_utils.Database, transports: Sequence[str], now: datetime) -> int:
+    """At start: alerts every configured transport has finished with leave the queue (a transport was removed
+    from the configuration, say, while one of its deliveries was pending). Returns how many left."""
+    names = sorted(set(transports))
+    if not names:
+        return 0
+    marks = ", ".join("?" for _ in names)
+    return db.execute(
+        f"UPDATE outbox SET delivered_at = ? WHERE delivered_at IS NULL AND (SELECT count(*) FROM fanouts f "
+        f"WHERE f.event_id = outbox.id AND f.done_at IS NOT NULL AND f.transport IN ({marks})) = ?",
+        [to_iso(now), *names, len(names)],
+    ).rowcount
