@@ -23,7 +23,9 @@ from bot.commands.core import build_router
 from bot.secret import Secret
 from bot.settings import load_settings
 from bot.transports.base import Notification
-from bot.transports.discord import DiscordTransport
+from alerts.payloads import Subscriber
+from bot.transports.discord import DeliveryError, DiscordTransport
+from tests.discord.conftest import sample_alert
 from storage.database import Database
 from tests.fake_discord import FakeChannel, FakeDiscord, FakeRole
 
@@ -104,13 +106,21 @@ async def test_the_real_transport_logs_in_sees_three_guilds_and_sends(fake, conn
     assert fake.messages[0].allowed_mentions == {"parse": []}  # RotoBot's default: no mentions at all
 
     # An alert through the transport's own delivery path: to the trader by DM (a DM channel it opens afresh, which
-    # keeps its id); the user with closed DMs is skipped, as rotobot does for Discord's 50007.
-    await transport.send(Notification("test|1", "Russell 2000 at a record", route={"user_id": TRADER}))
-    await transport.send(Notification("test|2", "Russell 2000 at a record", route={"user_id": PRIVATE}))
+    # keeps its id); the user with closed DMs refuses it with Discord's 50007, a permanent failure.
+    for user in (TRADER, PRIVATE):
+        alert = sample_alert("move", message="Russell 2000 at a record", route=Subscriber(SMALL, user))
+        (target,) = await transport.targets(alert)
+        assert target.key == f"dm:{user}"
+        note = Notification(alert.key, alert.message, route=alert.route)
+        if user == TRADER:
+            await transport.send(target, note)
+            continue
+        with pytest.raises(DeliveryError, match="does not accept direct messages") as refused:
+            await transport.send(target, note)
+        assert refused.value.permanent
     assert [(m.channel_id, m.recipient_id, m.content) for m in fake.messages[3:]] == [
         (dm.id, TRADER, "**Russell 2000 at a record**")]
     assert fake.messages[3].allowed_mentions == {"parse": []}
-    assert f"User {PRIVATE} does not accept direct messages" in caplog.text
 
 
 async def test_discord_errors_reach_discord_py_with_their_real_codes(fake, connect):
