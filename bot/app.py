@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.health import HealthReport, HealthServer, LoopLag, judge_health
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.pending import confirm_pending
+from bot.jobs.prune import prune_daily
 from bot.jobs.publish import make_publisher
 from bot.jobs.wrap import daily_wrap
 from bot.metrics import database_bytes, standard
@@ -196,6 +197,7 @@ class App:
                 self.scheduler,
                 wrap=partial(daily_wrap, lambda: self._context, self.sessions, self.publish, self._clock),
                 pending=partial(confirm_pending, self.database, self.market_jobs, self.publish, self._clock),
+                prune=partial(prune_daily, self.database, settings.delivery.keep_days, self._clock),
                 wrap_time=settings.discord.wrap_time,
             )
             # Whatever was missed while rotobot was down is fetched now, not at 03:10.

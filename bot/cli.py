@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     take.add_argument("path", type=Path, help="where to write the copy")
     take.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    trim = db_commands.add_parser(
+        "prune", parents=[common],
+        help="forget alerts delivered more than delivery.keep_days ago, and state nothing uses (also done daily)",
+    )
+    trim.add_argument("--dry-run", action="store_true", help="only say what would be removed")
 
     load = commands.add_parser(
         "import", parents=[common], help="store daily bars from a Yahoo chart JSON or a CSV (Stooq's included)"
@@ -142,6 +147,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "config":
         print(render(settings), end="")
         return 0
+    if args.command == "db" and args.db_command == "prune":
+        print(prune_database(settings, args.dry_run, datetime.now(timezone.utc)))
+        return 0
     if args.command == "db":
         size = backup(settings.storage.database, args.path, overwrite=args.force)
         print(f"Backed up {settings.storage.database} to {args.path} ({size:,} bytes)")
@@ -171,6 +179,20 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(report)
         return 0 if complete else EXIT_RUNTIME
     return _run(settings)
+
+
+def prune_database(settings: Settings, dry_run: bool, now: datetime) -> str:
+    from storage.database import Database
+    from storage.retention import prune
+
+    if not settings.storage.database.exists():
+        raise InputError(f"{settings.storage.database} does not exist: nothing to prune (give --db PATH)")
+    database = Database.open(settings.storage.database)
+    try:
+        report = database.call(prune, now, settings.delivery.keep_days, dry_run=dry_run)
+    finally:
+        database.close()
+    return f"{settings.storage.database}: {report.text(dry_run)}"
 
 
 def _run(settings: Settings) -> int:

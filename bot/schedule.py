@@ -90,8 +90,9 @@ def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs) -> None:
                       id="fomc_fred", misfire_grace_time=6 * 3600, **common)
 
 
-def schedule_server_jobs(scheduler: BaseScheduler, *, wrap, pending, wrap_time: str) -> None:
-    """The daily wrap at wrap_time on weekdays (the job skips holidays), and the look-up of new tickers."""
+def schedule_server_jobs(scheduler: BaseScheduler, *, wrap, pending, prune, wrap_time: str) -> None:
+    """The daily wrap at wrap_time on weekdays (the job skips holidays), the look-up of new tickers, and the
+    daily prune of old alerts (at 04:40, between the nightly back-fill and the first market job)."""
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     hour, minute = map(int, wrap_time.split(":"))
     scheduler.add_job(quiet_on_shutdown(wrap), CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute,
@@ -99,3 +100,5 @@ def schedule_server_jobs(scheduler: BaseScheduler, *, wrap, pending, wrap_time: 
                       id="daily_wrap", misfire_grace_time=3600, **common)
     scheduler.add_job(quiet_on_shutdown(pending), IntervalTrigger(minutes=2, timezone=NEW_YORK), id="confirm_pending",
                       misfire_grace_time=120, **common)
+    scheduler.add_job(quiet_on_shutdown(prune), CronTrigger(hour=4, minute=40, timezone=NEW_YORK), id="prune",
+                      misfire_grace_time=12 * 3600, **common)

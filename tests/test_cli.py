@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timezone
 
 import pytest
 
@@ -122,3 +123,27 @@ def test_db_backup_without_a_database_says_so(rotobot):
     result = rotobot("db", "backup", "copy.db")
     assert result.returncode == 1
     assert "no database at data/rotobot.db" in result.stderr
+
+
+def test_db_prune_says_what_it_removes_and_a_dry_run_removes_nothing(rotobot, tmp_path):
+    from storage import outbox
+    from storage.database import Database
+    from tests.discord.conftest import sample_alert
+
+    database = Database.open(tmp_path / "data" / "rotobot.db")
+    long_ago = datetime(2020, 1, 2, tzinfo=timezone.utc)
+    database.call(outbox.enqueue, sample_alert("notice", at=long_ago), long_ago)
+    database.call(lambda d: d.execute("UPDATE outbox SET delivered_at = ?", [long_ago.isoformat()]))
+    database.close()
+    dry = rotobot("db", "prune", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would remove 1 alerts delivered before" in dry.stdout
+    done = rotobot("db", "prune")
+    assert done.returncode == 0 and "removed 1 alerts" in done.stdout
+    assert "removed 0 alerts" in rotobot("db", "prune").stdout
+
+
+def test_db_prune_without_a_database_says_so(rotobot, tmp_path):
+    result = rotobot("db", "prune")
+    assert result.returncode == 1 and "does not exist: nothing to prune" in result.stderr
+    assert not (tmp_path / "data" / "rotobot.db").exists()

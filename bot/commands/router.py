@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[..., Awaitable[Reply]]  # (context, caller, args: list[str]) -> Reply
 
 COMMANDS_PER_WINDOW, WINDOW_SECONDS = 5, 10.0  # per user: a burst of five, then one every two seconds
+REMEMBERED_USERS = 10_000  # past this many, users quiet for a whole window are forgotten
 
 
 class ServerView(Protocol):
@@ -113,6 +114,8 @@ class Router:
         """Seconds the caller must wait, or 0. The console operator is never throttled."""
         if caller is CONSOLE or caller.user_id == 0:
             return 0.0
+        if len(self._recent) > REMEMBERED_USERS:
+            self._forget_quiet(now)
         recent = self._recent.setdefault(caller.user_id, deque(maxlen=COMMANDS_PER_WINDOW))
         while recent and now - recent[0] >= WINDOW_SECONDS:
             recent.popleft()
@@ -120,3 +123,9 @@ class Router:
             return max(1.0, WINDOW_SECONDS - (now - recent[0]))
         recent.append(now)
         return 0.0
+
+    def _forget_quiet(self, now: float) -> None:
+        """Users whose last command is a whole window old cannot be throttled any more: nothing to remember."""
+        for user, times in list(self._recent.items()):
+            if not times or now - times[-1] >= WINDOW_SECONDS:
+                del self._recent[user]

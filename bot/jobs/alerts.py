@@ -191,6 +191,10 @@ class AlertJobs:
             routes = {subscriptions.rule_id(s.id): Subscriber(s.guild_id, s.user_id, s.channel_id) for s in subs}
             states = await self._db.run(alert_state.load_states, [r.id for r in rules], STATE_KEY)
             self._subs = _SubscriptionIndex(fingerprint, RuleSet(rules), routes, states)
+            # History is kept only for symbols a rule still reads: subscriptions come and go by the thousand.
+            wanted = {s for rule in [*self.rules, *rules] for s in rule.symbols}
+            for symbol in [s for s in self._history if s not in wanted]:
+                del self._history[symbol]
         return self._subs
 
 def _states(db, rule_ids: list[str]) -> dict[str, dict]:

@@ -1,0 +1,46 @@
+"""What a long-running rotobot keeps in memory stays bounded: history only for symbols a rule reads, throttling
+only for people who typed recently (issue 10, item 9)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from alerts.market.models import DailyBar, Quote
+from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.rules.loader import default_rules
+from bot.commands.core import build_router
+from bot.commands.router import REMEMBERED_USERS, WINDOW_SECONDS, Caller
+from bot.jobs.alerts import AlertJobs
+from storage import prices, subscriptions
+from storage.database import Database
+from tests.conftest import Clock, publisher
+
+
+async def test_history_is_kept_only_for_symbols_a_rule_still_reads(tmp_path):
+    database = Database.open(tmp_path / "rotobot.db")
+    clock = Clock(datetime(2025, 12, 11, 11, 0, tzinfo=NEW_YORK))
+    fetched = datetime(2025, 12, 11, tzinfo=timezone.utc)
+    symbols = [f"T{n}" for n in range(30)]
+    for symbol in symbols:
+        database.call(prices.store_bars, [DailyBar(symbol, datetime(2025, 12, 10).date(), 10.0, "yahoo", fetched)])
+        database.call(subscriptions.add, subscriptions.Subscription(7, 1, symbol, "move", clock(), 3.0))
+    jobs = AlertJobs(database=database, rules=default_rules(), sessions=SessionBook(),
+                     publish=publisher(database, clock), clock=clock)
+    quotes = [Quote(s, 10.1, clock(), "yahoo", clock(), 10.0) for s in symbols]
+    await jobs.judge_quotes(quotes)
+    assert set(symbols) <= set(jobs._history)
+    for symbol in symbols[5:]:
+        database.call(subscriptions.remove, 7, 1, symbol)  # churn: most of them unsubscribed
+    await jobs.judge_quotes(quotes)
+    assert set(jobs._history) <= set(symbols[:5]) | {s for rule in default_rules() for s in rule.symbols}
+    database.close()
+
+
+async def test_throttling_forgets_people_who_have_been_quiet_a_whole_window():
+    router = build_router("!")
+    start = datetime(2025, 12, 11, tzinfo=timezone.utc).timestamp()
+    for user in range(1, REMEMBERED_USERS + 2):
+        router._throttle(Caller(user_id=user, guild_id=1), start)
+    assert len(router._recent) == REMEMBERED_USERS + 1
+    router._throttle(Caller(user_id=REMEMBERED_USERS + 5, guild_id=1), start + WINDOW_SECONDS)
+    assert len(router._recent) == 1  # only the one who just typed
