@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 _RETRY_FIRST, _RETRY_MAX = 5.0, 300.0
 
+DM_CHANNELS_KEPT = 10_000  # people whose DM channel is kept between alerts
+
 # Discord's JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json).
 UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS = 10003, 10013, 50001, 50007, 50013
 
@@ -81,6 +83,7 @@ class DiscordTransport:
         self._sleep = sleep
         self.bot = RotoBot(router, context, sync_commands=sync_commands)
         self._grouper = Grouper(self._deliver, group_window)
+        self._dms: dict[int, discord.DMChannel] = {}
         self._task: asyncio.Task | None = None
         self._warned_channel = False
 
@@ -266,8 +269,7 @@ class DiscordTransport:
         kind, ident, guild_id = key
         try:
             if kind == "dm":
-                user = self.bot.get_user(ident) or await self.bot.fetch_user(ident)
-                return user.dm_channel or await user.create_dm()
+                return await self._dm_channel(ident)
             channel = self.bot.get_channel(ident) or await self.bot.fetch_channel(ident)
         except Exception as exc:  # noqa: BLE001 - classified: a missing channel is permanent, a 5xx is not
             raise refusal(exc, key) from None
@@ -278,6 +280,18 @@ class DiscordTransport:
             # Never post one server's alert (and its role mention) in another server's channel.
             raise DeliveryError(f"channel {ident} is not in server {guild_id}; set a channel of that server with "
                                 "!set channel", permanent=True)
+        return channel
+
+
+    async def _dm_channel(self, user_id: int) -> discord.DMChannel:
+        """The DM channel of a user: fetched once (two requests), kept for later alerts to them (none)."""
+        channel = self._dms.pop(user_id, None)
+        if channel is None:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            channel = user.dm_channel or await user.create_dm()
+        self._dms[user_id] = channel  # most recently used last: the oldest goes first past the bound
+        while len(self._dms) > DM_CHANNELS_KEPT:
+            del self._dms[next(iter(self._dms))]
         return channel
 
 
