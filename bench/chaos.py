@@ -1,0 +1,314 @@
+"""Kill anywhere: a simulated week through rotobot's real parts, SIGKILLed at random moments, against the same
+week uninterrupted. `python -m bench chaos [--kills N] [--seed S]` prints one line:
+
+    kills, alerts expected, delivered, lost, unmarked duplicates, misrouted, targets given up (with notices)
+
+The week (bench/chaos_world.py) runs in a child process (bench/chaos_life.py, forked warm by
+bench/chaos_zygote.py) against loopback servers that live here, in the parent, and so outlive every kill: a
+Discord (tests/fake_discord.py) with three servers and 300 people, a Fed that publishes the statement at 2:00 pm
+on decision day, and a webhook that can be told to answer 500. What each target received in the uninterrupted
+run is what it must receive in the interrupted one:
+- lost: an alert a target got uninterrupted and not after the kills;
+- unmarked duplicates: a copy beyond the uninterrupted count that does not say "possibly repeated" (a send the
+  dying process never confirmed is sent again so marked: the one allowed repeat);
+- misrouted: an alert at a target that never got it uninterrupted, or a mention of another server's role.
+Target: 0, 0, 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from bench import chaos_world as world
+from tests.fake_discord import FakeChannel, FakeDiscord, FakeRole
+
+ROOT = Path(__file__).resolve().parent.parent
+FEED = (ROOT / "tests/fixtures/fomc/press_monetary_trimmed_capture_2026-08-15.xml").read_text()
+STATEMENT = (ROOT / "tests/fixtures/fomc/monetary20251210a_article_excerpt.htm").read_text()
+# The recorded feed, its statement item pointed at 10 December 2025 once published, and left out before.
+PUBLISHED_FEED = FEED.replace("monetary20260729a.htm", "monetary20251210a.htm").replace(
+    "Wed, 29 Jul 2026 18:00:00 GMT", "Wed, 10 Dec 2025 19:00:00 GMT")
+UNPUBLISHED_FEED = re.sub(r"\s*<item>\s*<title>Federal Reserve issues FOMC statement</title>.*?</item>", "", FEED,
+                          count=1, flags=re.S)
+LIFE_LIMIT = 300.0  # seconds one life may take before the harness calls it stuck
+
+
+@dataclass
+class Received:
+    """What one target got: each alert block (its words without delivery notes) with how often, marked or not."""
+
+    plain: Counter = field(default_factory=Counter)
+    marked: Counter = field(default_factory=Counter)
+    foreign_mentions: int = 0
+
+
+@dataclass
+class Run:
+    kills: int
+    lives: int
+    received: dict[tuple, Received]
+    given_up: int
+    notices: int
+    seconds: float
+    owed: int
+    startup: float  # seconds from a fork to the parts being up, in the first life
+
+
+class Fed:
+    """The Federal Reserve's press feed and the 10 December statement, published when the week says so."""
+
+    def __init__(self) -> None:
+        self.published = False
+        app = web.Application()
+        app.router.add_get("/feeds/press_monetary.xml", self._feed)
+        app.router.add_get("/newsevents/pressreleases/monetary20251210a.htm", self._statement)
+        app.router.add_post("/_control/publish", self._publish)
+        self.app = app
+
+    async def _feed(self, request: web.Request) -> web.Response:
+        return web.Response(text=PUBLISHED_FEED if self.published else UNPUBLISHED_FEED, content_type="application/xml")
+
+    async def _statement(self, request: web.Request) -> web.Response:
+        if not self.published:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(text=STATEMENT, content_type="text/html")
+
+    async def _publish(self, request: web.Request) -> web.Response:
+        self.published = True
+        return web.Response(text="ok")
+
+
+class Webhook:
+    """A Discord webhook endpoint that records each post, or answers 500 while it is down."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.posts: list[str] = []
+        app = web.Application()
+        app.router.add_post("/api/webhooks/{id}/{token}", self._post)
+        app.router.add_post("/_control/{state}", self._control)
+        self.app = app
+
+    async def _post(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if self.down:
+            return web.Response(status=500, text='{"message": "500: Internal Server Error", "code": 0}',
+                                headers={"Content-Type": "application/json"})
+        self.posts.append(body["content"])
+        return web.Response(text='{"id": "1"}', headers={"Content-Type": "application/json"})
+
+    async def _control(self, request: web.Request) -> web.Response:
+        self.down = request.match_info["state"] == "down"
+        return web.Response(text="ok")
+
+
+def fake_discord() -> FakeDiscord:
+    fake = FakeDiscord()
+    fake.add_guild(world.ALPHA, "Alpha", [(world.ALPHA_ALERTS, "alerts"), (world.ALPHA_OPS, "ops"),
+                                          (world.ALPHA_GENERAL, "general")],
+                   roles=[FakeRole(world.ALPHA_ROLE, "traders")])
+    fake.add_guild(world.BRAVO, "Bravo", [(world.BRAVO_ALERTS, "alerts")], roles=[FakeRole(world.BRAVO_ROLE, "desk")])
+    fake.add_guild(world.CHARLIE, "Charlie", [FakeChannel(world.CHARLIE_ALERTS, "alerts", world.CHARLIE,
+                                                          can_send=False)])
+    for n in range(world.PEOPLE):
+        fake.add_user(world.FIRST_PERSON + n, f"trader{n}", dms_open=n >= world.CLOSED_DMS)
+    return fake
+
+
+async def run_week(folder: Path, seed: int, kills: int, rng: random.Random | None,
+                   pace: tuple[float, float] | None = None) -> Run:
+    """The week on a fresh database; with `kills`, SIGKILLed that many times at random moments."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fake, fed, hook = fake_discord(), Fed(), Webhook()
+    await fake.start()
+    runners = []
+    urls = []
+    for app in (fed.app, hook.app):
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        urls.append(f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}")
+    database = folder / "rotobot.db"
+    zygote = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.chaos_zygote", str(database), str(folder / "progress.json"), fake.url, urls[0],
+        f"{urls[1]}/api/webhooks/1/chaos-hook-secret", str(seed), str(folder / "lives.log"),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+    )
+    if (await asyncio.wait_for(zygote.stdout.readline(), LIFE_LIMIT)).strip() != b"warm":
+        raise RuntimeError(f"the zygote did not start; see {folder / 'lives.log'}")
+    started = time.monotonic()
+    done_kills = lives = 0
+    startup = 0.0
+    try:
+        while True:
+            lives += 1
+            delay = None if rng is None or done_kills >= kills else rng.uniform(0, 2 * (pace[0] + pace[1] / kills))
+            code, up = await _one_life(zygote, delay)
+            startup = startup or up
+            if code == 0:
+                break
+            if code == -signal.SIGKILL:
+                done_kills += 1
+                continue
+            raise RuntimeError(f"a life ended by itself with exit code {code}; see {folder / 'lives.log'}")
+        seconds = time.monotonic() - started
+    finally:
+        zygote.stdin.write(b"quit\n")
+        await zygote.stdin.drain()
+        await asyncio.wait_for(zygote.wait(), 30)
+        await fake.close()
+        for runner in runners:
+            await runner.cleanup()
+    given_up, notices, owed = await asyncio.to_thread(_outcomes, database)
+    return Run(done_kills, lives, received(fake, hook), given_up, notices, seconds, owed, startup)
+
+
+async def _one_life(zygote, kill_after: float | None) -> tuple[int, float]:
+    """Fork one life; SIGKILL it `kill_after` seconds after its fork (None: let it run). Returns its exit code and
+    how long it took to be up (0 when it never was)."""
+    zygote.stdin.write(b"fork\n")
+    await zygote.stdin.drain()
+    forked, up, pid = time.monotonic(), 0.0, None
+    deadline = forked + (kill_after if kill_after is not None else LIFE_LIMIT)
+    while True:
+        wait = max(0.0, deadline - time.monotonic()) if pid is not None else LIFE_LIMIT
+        try:
+            line = await asyncio.wait_for(zygote.stdout.readline(), wait)
+        except asyncio.TimeoutError:
+            if pid is None or kill_after is None:
+                raise RuntimeError(f"a life took longer than {LIFE_LIMIT:.0f} s") from None
+            os.kill(pid, signal.SIGKILL)
+            kill_after, deadline = None, time.monotonic() + LIFE_LIMIT
+            continue
+        words = line.decode().split()
+        if not words:
+            raise RuntimeError("the zygote ended")
+        if words[0] == "pid":
+            pid = int(words[1])
+        elif words[0] == "ready":
+            up = time.monotonic() - forked
+        elif words[0] == "exit":
+            return int(words[2]), up
+
+
+def _outcomes(database: Path) -> tuple[int, int, int]:
+    import sqlite3
+
+    connection = sqlite3.connect(database)
+    try:
+        given_up = connection.execute(
+            "SELECT count(DISTINCT transport || ' ' || target) FROM deliveries WHERE outcome = 'gave up'").fetchone()[0]
+        notices = connection.execute("SELECT count(*) FROM outbox WHERE event_key LIKE 'gave_up|%'").fetchone()[0]
+        owed = connection.execute("SELECT count(*) FROM outbox WHERE delivered_at IS NULL").fetchone()[0]
+    finally:
+        connection.close()
+    return given_up, notices, owed
+
+
+_NOTES = re.compile(r"\n\((?:late: [^;)]*|possibly repeated: an earlier send was not confirmed)"
+                    r"(?:; possibly repeated: an earlier send was not confirmed)?\)(?=\n|$)")
+_ROLE = re.compile(r"<@&(\d+)>")
+_GUILD_ROLES = {world.ALPHA: {world.ALPHA_ROLE}, world.BRAVO: {world.BRAVO_ROLE}, world.CHARLIE: set()}
+
+
+def received(fake: FakeDiscord, hook: Webhook) -> dict[tuple, Received]:
+    """Every target's alert blocks, from what the loopback Discord and webhook were sent."""
+    found: dict[tuple, Received] = {}
+    for message in fake.messages:
+        target = ("dm", message.recipient_id) if message.recipient_id else ("channel", message.channel_id)
+        into = found.setdefault(target, Received())
+        roles = {int(r) for r in _ROLE.findall(message.content.split("\n", 1)[0])}
+        if message.guild_id is not None and not roles <= _GUILD_ROLES.get(message.guild_id, set()):
+            into.foreign_mentions += 1
+        _add_blocks(into, message.content)
+    for content in hook.posts:
+        _add_blocks(found.setdefault(("webhook",), Received()), content)
+    return found
+
+
+def _add_blocks(into: Received, content: str) -> None:
+    if not content.startswith("**"):
+        content = content.split("\n", 1)[1] if "\n" in content else ""  # the mentions line
+    for block in re.split(r"\n\n(?=\*\*)", content):
+        plain = _NOTES.sub("", block)
+        (into.marked if "possibly repeated" in block else into.plain)[plain] += 1
+
+
+@dataclass(frozen=True)
+class Verdict:
+    expected: int
+    delivered: int
+    lost: int
+    unmarked_duplicates: int
+    marked_repeats: int
+    misrouted: int
+
+
+def compare(reference: dict[tuple, Received], chaos: dict[tuple, Received]) -> Verdict:
+    expected = delivered = lost = unmarked = marked = misrouted = 0
+    for target in set(reference) | set(chaos):
+        want = reference.get(target, Received())
+        got = chaos.get(target, Received())
+        misrouted += got.foreign_mentions
+        for block in set(want.plain) | set(got.plain) | set(got.marked):
+            wanted, plain, repeats = want.plain[block], got.plain[block], got.marked[block]
+            expected += wanted
+            if wanted == 0:
+                misrouted += plain + repeats
+                continue
+            delivered += min(wanted, plain + repeats)
+            lost += max(0, wanted - plain - repeats)
+            unmarked += max(0, plain - wanted)
+            marked += repeats
+    return Verdict(expected, delivered, lost, unmarked, marked, misrouted)
+
+
+async def run(kills: int = 200, seed: int = 1, folder: Path | None = None) -> tuple[Verdict, Run, Run]:
+    """The uninterrupted week, then the same week killed `kills` times; returns the verdict and both runs."""
+    with tempfile.TemporaryDirectory(prefix="rotobot-chaos-") as scratch:
+        base = folder or Path(scratch)
+        reference = await run_week(base / "uninterrupted", seed, 0, None)
+        # Kill moments: uniform over a life of about (start-up + the week's work / kills), so that most kills land
+        # in the work, some in the start-up (recovery is code too), and the week still ends.
+        pace = (reference.startup, max(0.1, reference.seconds - reference.startup))
+        chaos = await run_week(base / "killed", seed, kills, random.Random(seed), pace)
+    return compare(reference.received, chaos.received), reference, chaos
+
+
+def line(verdict: Verdict, chaos: Run) -> str:
+    return (f"chaos: {chaos.kills} kills, {verdict.expected:,} alerts expected, {verdict.delivered:,} delivered, "
+            f"{verdict.lost} lost, {verdict.unmarked_duplicates} unmarked duplicates "
+            f"({verdict.marked_repeats} marked as possibly repeated), {verdict.misrouted} misrouted, "
+            f"{chaos.given_up} targets given up ({chaos.notices} notices), {chaos.owed} still owed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench chaos", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kills", type=int, default=200, help="how many times to SIGKILL the child (default 200)")
+    parser.add_argument("--seed", type=int, default=1, help="the week's churn and the kill moments (default 1)")
+    args = parser.parse_args(argv)
+    verdict, reference, chaos = asyncio.run(run(args.kills, args.seed))
+    print(f"  uninterrupted week: {reference.seconds:.0f} s; killed week: {chaos.seconds:.0f} s over {chaos.lives} "
+          f"lives")
+    print(line(verdict, chaos))
+    ok = not (verdict.lost or verdict.unmarked_duplicates or verdict.misrouted or chaos.owed)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
