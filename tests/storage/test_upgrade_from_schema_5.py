@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -102,5 +102,59 @@ async def test_a_schema_5_database_upgrades_intact_and_delivers_what_it_owed(tmp
         assert "possibly repeated" not in "".join(shown.split("ALERT ")[2:])
         assert database.call(outbox.pending_count) == 0
         assert database.call(subscriptions.add, subscriptions.Subscription(77, 43, "CFG", "move", NOW, 3.0))[0].id == 4
+    finally:
+        database.close()
+
+
+async def test_a_reminder_0_1_already_sent_is_not_sent_again_by_the_reminder_job_after_the_upgrade(tmp_path):
+    """0.1 queued (and delivered) the day-before FOMC reminder; the bot is upgraded that afternoon. The reminder job
+    runs every minute and queues every due reminder again, relying on the key: the 0.1 row is a LegacyAlert, whose
+    identity never equals the typed FomcReminderAlert's, so enqueue takes the repeat for "a different alert" and
+    queues it under a key of its own: every reader gets the same reminder twice, with no "possibly repeated" mark."""
+    import aiohttp
+
+    from alerts.fomc.announce import NEW_YORK, decision_time, reminder_message
+    from alerts.fomc.bundled import bundled_meetings
+    from alerts.market.source_client import RetryPolicy, SourceClient
+    from bot.jobs.fomc import FomcJobs
+    from storage import fomc
+    from tests.conftest import Clock, no_sleep, publisher
+
+    path = tmp_path / "rotobot.db"
+    raw = sqlite_utils.Database(path)
+    migrate(raw, target=5)
+    fomc.upsert_meetings(raw, bundled_meetings(), datetime(2025, 12, 1, tzinfo=timezone.utc))  # 0.1's calendar
+    (meeting,) = [m for m in fomc.meetings(raw) if str(m.end) == "2025-12-10"]
+    # rotobot 0.1's bot/jobs/fomc.py remind(): its payload, its key; the console delivered it at 14:01.
+    at = decision_time(meeting) - timedelta(hours=24)
+    payload = {"message": reminder_message(meeting, 24.0), "occurred_at": at.isoformat(), "kind": "fomc_reminder",
+               "date": meeting.end.isoformat(), "hours_before": 24.0}
+    sent = "2025-12-09T19:01:00+00:00"
+    raw["outbox"].insert({"id": 1, "event_key": "fomc_reminder|2025-12-10|24h", "kind": "fomc_reminder",
+                          "payload": json.dumps(payload), "created_at": sent, "attempts": 0, "next_attempt_at": sent,
+                          "delivered_at": sent})
+    raw["deliveries"].insert({"event_id": 1, "transport": "console", "attempts": 1, "next_attempt_at": sent,
+                              "delivered_at": sent, "possibly_repeated": 0})
+    raw.close()
+
+    database = Database.open(path)  # today's rotobot, at 14:05 New York time the same afternoon
+    try:
+        clock = Clock(datetime(2025, 12, 9, 14, 5, tzinfo=NEW_YORK))
+        async with aiohttp.ClientSession() as session:
+            quick = RetryPolicy(attempts=1)
+            jobs = FomcJobs(database=database, fed=SourceClient("fed", session, retry=quick, sleep=no_sleep),
+                            fred=SourceClient("fred", session, retry=quick, sleep=no_sleep),
+                            fed_url="http://127.0.0.1:9", fred_url="http://127.0.0.1:9", remind_hours=(24.0, 1.0),
+                            publish=publisher(database, clock), notify=None, clock=clock)
+            await jobs.remind()  # every minute; 0.1 already queued (and delivered) this one
+
+        out = io.StringIO()
+        console = ConsoleTransport(answer=None, on_eof=lambda: None, stdin=io.StringIO(), stdout=out,
+                                   interactive=False, zone=ZoneInfo("America/New_York"))
+        dispatcher = Dispatcher(database, [console], clock, ZoneInfo("America/New_York"))
+        await dispatcher.recover()
+        await dispatcher.run_once()
+        assert out.getvalue() == ""  # the console had it from 0.1 already: nothing is owed
+        assert [q.key for q in database.call(outbox.recent, 10)] == ["fomc_reminder|2025-12-10|24h"]
     finally:
         database.close()
