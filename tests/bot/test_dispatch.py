@@ -278,3 +278,26 @@ def test_killed_at_each_point_every_alert_is_delivered_as_documented(tmp_path, c
     if expected_repeats:
         first, second = [line for line in lines if line[0] == keys[0]]
         assert "possibly repeated" not in first[2] and "possibly repeated" in second[2]
+
+
+async def test_one_alert_a_transport_cannot_resolve_never_holds_back_the_others(db):
+    """A transport's targets() that raises on one alert (a bug, a stored setting it cannot read) must cost that alert
+    only, like a send that raises something unforeseen. _resolve lets it out of _look, before any send: every later
+    alert of that transport, and every retry already due, waits behind it for good (run_forever logs and retries
+    the same alert every 5 s, forever)."""
+
+    class Picky(Recorder):
+        async def targets(self, alert):
+            if alert.key == "new_high|^RUT|2025-12-11":
+                raise KeyError("alert_channel")  # something unforeseen, for this alert alone
+            return await super().targets(alert)
+
+    discord = Picky("discord")
+    queue(db, record(), record(key="new_high|^RUT|2025-12-12", price=2600.0), states=())
+    dispatcher = Dispatcher(db, [discord], lambda: NOW, NY)
+    for _ in range(3):  # run_forever's loop, three times round
+        try:
+            await dispatcher.run_once()
+        except Exception:  # noqa: BLE001 - what _drain logs before it tries again
+            pass
+    assert discord.sent == [("only", "Russell 2000 closes at a record 2,600.00")]
