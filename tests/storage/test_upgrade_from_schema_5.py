@@ -158,3 +158,35 @@ async def test_a_reminder_0_1_already_sent_is_not_sent_again_by_the_reminder_job
         assert [q.key for q in database.call(outbox.recent, 10)] == ["fomc_reminder|2025-12-10|24h"]
     finally:
         database.close()
+
+
+async def test_a_damaged_0_1_row_never_holds_back_the_alerts_queued_after_it(tmp_path):
+    """A 0.1 row whose occurred_at lost its offset (hand-edited, restored from a CSV export) is read without
+    complaint by payloads._legacy (only version-2 payloads refuse a naive time), and then notification_for cannot
+    compare it with the clock. The TypeError escapes Dispatcher._send after mark_sending and before record: that
+    target's whole batch stays 'sending', and after each restart the same batch, with the damaged row in it, fails
+    the same way. The good record close behind it never reaches the console, nor does anything queued later."""
+    path = tmp_path / "rotobot.db"
+    raw = sqlite_utils.Database(path)
+    migrate(raw, target=5)
+    damaged = {**WRAP, "occurred_at": "2025-12-11T16:00:00"}
+    for number, (key, kind, payload) in enumerate([
+        ("daily_wrap|77|2025-12-11", "daily_wrap", damaged),
+        ("new_high:^RUT:close|^RUT|2025-12-11", "new_high", RECORD),
+    ], start=1):
+        raw["outbox"].insert({"id": number, "event_key": key, "kind": kind, "payload": json.dumps(payload),
+                              "created_at": T, "attempts": 0, "next_attempt_at": T})
+    raw.close()
+
+    database = Database.open(path)
+    try:
+        out = io.StringIO()
+        console = ConsoleTransport(answer=None, on_eof=lambda: None, stdin=io.StringIO(), stdout=out,
+                                   interactive=False, zone=ZoneInfo("America/New_York"))
+        for _ in range(2):  # started, and started again
+            dispatcher = Dispatcher(database, [console], lambda: NOW, ZoneInfo("America/New_York"))
+            await dispatcher.recover()
+            await dispatcher.run_once()
+        assert "record 2,590.61" in out.getvalue()
+    finally:
+        database.close()
