@@ -287,6 +287,7 @@ class FakeDiscord:
         self._dm_channels: dict[int, int] = {}  # user id -> DM channel id, stable for the fake's life
         self._dm_recipients: dict[int, int] = {}  # DM channel id -> user id
         self._failures: list[Failure] = []
+        self._outages: set[int] = set()  # guilds Discord cannot serve now: unavailable in READY, no GUILD_CREATE
         self._gateways: set[GatewayConnection] = set()
         self._tasks: set[asyncio.Task] = set()
         self._change = asyncio.Event()
@@ -347,6 +348,16 @@ class FakeDiscord:
 
     def clear_failures(self) -> None:
         self._failures.clear()
+
+    def start_outage(self, guild_id: int) -> None:
+        """The guild is unavailable (a Discord outage): a client identifying now sees it only as unavailable in
+        READY, and gets no GUILD_CREATE for it until end_outage()."""
+        self._outages.add(guild_id)
+
+    def end_outage(self, guild_id: int) -> None:
+        """The guild is back: identified clients get its GUILD_CREATE, as after an outage on Discord."""
+        self._outages.discard(guild_id)
+        self._broadcast("GUILD_CREATE", self._guild_create_payload(self.guilds[guild_id]))
 
     def drop_gateways(self) -> None:
         """Cut every gateway connection, as a network failure would: clients RESUME, and are told to IDENTIFY."""
@@ -584,7 +595,8 @@ class FakeDiscord:
             ready["shard"] = d["shard"]
         await gateway.dispatch("READY", ready)
         for guild in self.guilds.values():
-            await gateway.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
+            if guild.id not in self._outages:
+                await gateway.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
 
     def _broadcast(self, event: str, d: dict) -> None:
         """Dispatch to every identified client, from a method that is not a coroutine."""
