@@ -211,3 +211,17 @@ async def test_a_role_that_is_not_the_servers_own_is_never_mentioned(harness):
     await deliver(harness, RECORD)
     (message,) = sent_messages()
     assert "<@&" not in message.content and harness.payloads[-1]["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_notice_about_a_server_never_pings_its_alert_role(harness):
+    """A give-up notice for a DM (or a subscriber's channel) goes to that server's alert channel for its admins. It
+    resolves to the server's own target (server:G), and send() gives every server: target the alert role, so the
+    notice ("rotobot gave up delivering to a direct message to <@42> ...") pings everyone who took @traders for
+    market alerts: a role mention where none belongs, as for a personal subscription alert (see above)."""
+    setting(harness, "alert_channel", harness.channel.id)
+    setting(harness, "alert_role", harness.admin_role.id)
+    await deliver(harness, sample_alert("notice", key="gave_up|discord|dm:42|t0", route=Operator(harness.guild.id),
+                                        message="rotobot gave up delivering to a direct message to <@42> after 24 h"))
+    (message,) = sent_messages()
+    assert message.channel.id == harness.channel.id and "gave up" in message.content
+    assert "<@&" not in message.content and harness.payloads[-1]["allowed_mentions"] == {"parse": []}
