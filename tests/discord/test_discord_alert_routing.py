@@ -8,7 +8,7 @@ from datetime import timedelta
 import discord
 import discord.ext.test as dpytest
 from alerts.payloads import Everyone, Operator, Server, Subscriber
-from storage import guild_settings, outbox
+from storage import guild_settings, outbox, subscriptions
 from tests.discord.conftest import NOW, deliver, make_harness, sample_alert
 
 RECORD = sample_alert("record", body="previous record 2,690.1")
@@ -225,3 +225,22 @@ async def test_a_notice_about_a_server_never_pings_its_alert_role(harness):
     (message,) = sent_messages()
     assert message.channel.id == harness.channel.id and "gave up" in message.content
     assert "<@&" not in message.content and harness.payloads[-1]["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_subscription_made_here_in_a_dm_gets_its_alerts_in_that_dm(harness):
+    """`!subscribe CFG here` typed in a DM stores the DM channel with guild 0 (caller_from: no guild). The target
+    is channel:<dm> with guild_id 0, and _destination refuses any channel whose guild is not the target's (a DM's
+    guild is None, and 0 is not None): 'channel ... is not in server 0', permanent. The subscriber never gets an
+    alert; after a day the target is given up on. 0.1 posted these to the DM."""
+    user = harness.bot.get_user(harness.trader.id)
+    dm = user.dm_channel or await user.create_dm()
+    await dpytest.message("!subscribe CFG here", channel=dm, member=harness.trader)
+    dpytest.get_message()  # the command's own answer
+    subs = harness.database.call(subscriptions.for_user, 0, harness.trader.id)
+    assert subs and all(s.channel_id == dm.id for s in subs)  # "here": this DM
+    sub = subs[0]
+    await deliver(harness, sample_alert("move", route=Subscriber(sub.guild_id, sub.user_id, sub.channel_id)))
+    (row,) = delivery_rows(harness)
+    assert row["last_error"] is None and row["outcome"] == "sent"
+    (message,) = sent_messages()
+    assert message.channel.id == dm.id and "CFG is up 3.40%" in message.content
