@@ -301,3 +301,29 @@ async def test_one_alert_a_transport_cannot_resolve_never_holds_back_the_others(
         except Exception:  # noqa: BLE001 - what _drain logs before it tries again
             pass
     assert discord.sent == [("only", "Russell 2000 closes at a record 2,600.00")]
+
+
+async def test_an_alert_settled_when_its_transport_was_removed_is_not_sent_when_it_comes_back(db):
+    """The webhook failed, the operator removed it and restarted: settle_finished takes the alert out of the queue
+    (every configured transport is done with it). Weeks later a webhook is configured again. due() never looks at
+    outbox.delivered_at, so the old deliveries row of the webhook, still owed, goes out to the new webhook: an alert
+    weeks old, settled long ago, arrives as news."""
+    clock = Clock(NOW)
+    console, webhook = Recorder("console"), Recorder("webhook")
+    webhook.failing["only"] = DeliveryFailed("the webhook was refused (HTTP 404)", permanent=True)
+    queue(db)
+    await Dispatcher(db, [console, webhook], clock, NY).run_once()
+    assert db.call(outbox.pending_count) == 1
+
+    clock.now += HOUR  # restarted without the webhook
+    without = Dispatcher(db, [console], clock, NY)
+    await without.recover()
+    await without.run_once()
+    assert db.call(outbox.pending_count) == 0
+
+    clock.now += timedelta(days=21)  # restarted with a new webhook
+    fresh = Recorder("webhook")
+    again = Dispatcher(db, [console, fresh], clock, NY)
+    await again.recover()
+    await again.run_once()
+    assert fresh.sent == []
