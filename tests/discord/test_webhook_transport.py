@@ -146,3 +146,14 @@ async def test_the_url_never_appears_in_errors_or_logs(fake, caplog):
     ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("aiohttp"))
     assert "webhook" in ours  # the 429 wait was logged...
     assert SECRET_PART not in ours  # ...without the URL
+
+
+async def test_a_notice_about_one_servers_subscriber_never_goes_to_the_shared_webhook(fake):
+    """A give-up notice for a DM or a subscriber's channel is routed Operator(guild_id=G): it concerns one server's
+    subscriber, and the Discord transport takes it to that server's alert channel. The webhook's targets() only
+    asks "Operator?", so the same notice ("rotobot gave up delivering to a direct message to <@42> ... They can
+    allow direct messages ...") is also posted to the shared webhook's channel, in whatever server that is."""
+    webhook = transport(fake)
+    about_a_dm = sample_alert("notice", key="gave_up|discord|dm:42|t0", route=Operator(guild_id=7),
+                              message="rotobot gave up delivering to a direct message to <@42> after 24 h")
+    assert await webhook.targets(about_a_dm) == []
