@@ -180,3 +180,22 @@ def test_an_everyone_route_keeps_its_excluded_servers(db):
                          line=5.0, window=20, small_close=2590.61, large_close=25000.0)
     db.call(outbox.enqueue, spread, NOW)
     assert db.call(outbox.recent)[0].alert == spread
+
+
+def test_a_payload_that_lost_its_route_is_not_read_as_one_for_everyone(db):
+    """A version-2 payload missing a field that has a default is read with the default: a subscriber's alert whose
+    stored route is gone (a damaged row) decodes with route=Everyone() and goes to every server's alert channel
+    and the webhook. A route stored as null decodes as route=None, which DiscordTransport.targets() also treats as
+    every server. decode must refuse both (UnreadableAlert, for the operator)."""
+    from alerts.payloads import Subscriber, SubscriptionAlert
+
+    personal = SubscriptionAlert(key="sub:1|CFG|2024-03-01:above:58", message="CFG at 58.30, up through 58.00",
+                                 occurred_at=NOW, route=Subscriber(77, 42, None), rule_kind="above", rule_id="sub:1",
+                                 symbol="CFG", trigger="2024-03-01:above:58", direction="above", value=58.3,
+                                 threshold=58.0)
+    db.call(outbox.enqueue, personal, NOW)
+    for damage in ("json_remove(payload, '$.route')", "json_set(payload, '$.route', json('null'))"):
+        db.call(lambda d: d.execute(f"UPDATE outbox SET payload = {damage}"))
+        [event] = db.call(outbox.recent)
+        assert isinstance(event.alert, UnreadableAlert), damage
+        assert event.alert.route == Operator()
