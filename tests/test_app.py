@@ -233,3 +233,49 @@ def test_a_health_port_already_taken_stops_start_up_with_one_line(rotobot, tmp_p
         result = rotobot("run", env=clean_env(ROTOBOT_HEALTH_ENABLED="true", ROTOBOT_HEALTH_PORT=str(port)))
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_no_nyse_calendar_is_built_on_the_event_loop(tmp_path):
+    """Start-up, the commands, the health report and the jobs, before and after ten months pass (the loaded
+    calendar then runs low and is rebuilt): every build runs on another thread, never on the event loop's."""
+    import asyncio
+    import threading
+    from datetime import datetime, timedelta, timezone
+
+    from alerts.market.sessions import NyseSessions, SessionBook
+    from tests.conftest import Clock
+
+    built_on: list[int] = []
+
+    def build(day):
+        built_on.append(threading.get_ident())
+        return NyseSessions.around(day)
+
+    clock = Clock(datetime(2026, 2, 24, 22, 0, tzinfo=timezone.utc))  # 17:00 in New York: no poll goes out
+    sessions = SessionBook(build)
+    read, write = os.pipe()
+    app = App(settings_for(tmp_path), stdin=os.fdopen(read), stdout=io.StringIO(), clock=clock, sessions=sessions,
+              handle_signals=False, probe_network=False, fetch=False)
+    running = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.started.wait(), 60)
+    loop_thread = threading.get_ident()
+
+    async def ask_everything():
+        for command in ("!rotation", "!status", "!price ^RUT"):
+            reply = await app.answer(command)
+            assert not reply.error, (command, reply)
+        assert (await app.health_report()).healthy
+        await app.alert_jobs.judge_sessions()
+        assert (await app.market_jobs.poll_quotes()).skipped  # it asks the calendar first
+
+    await ask_everything()
+    clock.now += timedelta(days=345)  # the calendar loaded at start ends 55 days from now
+    await ask_everything()
+    await sessions.settle()  # the rebuild started by the first of them has finished
+    app.stop()
+    assert await asyncio.wait_for(running, 30) == 0
+    os.close(write)
+
+    assert len(built_on) == 2  # at start-up, and one rebuild however many asked while it ran
+    assert loop_thread not in built_on
+    assert sessions.around(clock.now).covers(clock.now.date() + timedelta(days=300))
