@@ -46,7 +46,7 @@ from bot.transports.discord import DiscordTransport
 from bot.transports.webhook import WebhookTransport
 from alerts.market.health import Notice
 from alerts.payloads import NoticeAlert, Operator
-from alerts.market.sessions import SessionBook
+from alerts.market.sessions import SessionBook, around_in_child_process
 from storage import outbox, prices
 from storage.database import Database
 from storage.lock import InstanceLock
@@ -72,6 +72,7 @@ class App:
         handle_signals: bool = True,
         probe_network: bool = True,
         fetch: bool = True,
+        sessions: SessionBook | None = None,
     ) -> None:
         self.settings = settings
         self._stdin = stdin or sys.stdin
@@ -80,7 +81,7 @@ class App:
         self._handle_signals = handle_signals
         self._probe_network = probe_network
         self._fetch = fetch
-        self.sessions = SessionBook()
+        self.sessions = sessions or SessionBook(around_in_child_process)  # built off the event loop
         self._stop = asyncio.Event()
         self._fatal: str | None = None
         self.started = asyncio.Event()
@@ -127,6 +128,7 @@ class App:
 
         lock = InstanceLock(path).acquire()
         stack.callback(lock.release)
+        await self.sessions.prepare(self._clock())  # the NYSE calendar, before any command or job asks for it
 
         self.database = await asyncio.to_thread(Database.open, path, busy_timeout_ms=settings.storage.busy_timeout_ms)
         stack.push_async_callback(_bounded, "database", lambda: asyncio.to_thread(self.database.close))

@@ -7,13 +7,25 @@ are dictionary lookups, not pandas calls.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import json
+import logging
+import os
+import subprocess
+import sys
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+log = logging.getLogger(__name__)
+
 NEW_YORK = ZoneInfo("America/New_York")
+REFRESH_MARGIN = timedelta(days=90)  # rebuilt this long before the loaded calendar runs out (see SessionBook)
+CHILD_TIMEOUT = 60.0  # seconds a child process gets to build a calendar before this process builds it itself
 
 
 @dataclass(frozen=True)
@@ -30,17 +42,11 @@ class Session:
 class NyseSessions:
     """Regular NYSE sessions between two dates (inclusive)."""
 
-    def __init__(self, start: date, end: date) -> None:
-        import exchange_calendars  # imported here: 0.7 s, and only the app and its jobs need it
-
-        with warnings.catch_warnings():
-            # exchange_calendars 4.13 still calls Series.values on tz-aware data, which pandas 3.1 deprecates.
-            warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-            calendar = exchange_calendars.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
-            opens, closes = calendar.opens, calendar.closes
+    def __init__(self, start: date, end: date, sessions: Iterable[Session] | None = None) -> None:
+        """`sessions` when they were read elsewhere (a child process); otherwise they are read here."""
         self.start, self.end = start, end
         self._sessions: dict[date, Session] = {
-            label.date(): Session(label.date(), _utc(opens[label]), _utc(closes[label])) for label in calendar.sessions
+            s.date: s for s in (sessions if sessions is not None else _read_exchange_calendars(start, end))
         }
         self._dates = sorted(self._sessions)
 
@@ -93,27 +99,139 @@ class NyseSessions:
             raise ValueError(f"{day} is outside the loaded NYSE calendar ({self.start} to {self.end})")
 
 
+def _read_exchange_calendars(start: date, end: date) -> list[Session]:
+    import exchange_calendars  # imported here: 0.7 s, and only the app and its jobs need it
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 still calls Series.values on tz-aware data, which pandas 3.1 deprecates.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        calendar = exchange_calendars.get_calendar("XNYS", start=start.isoformat(), end=end.isoformat())
+        opens, closes = calendar.opens, calendar.closes
+    return [Session(label.date(), _utc(opens[label]), _utc(closes[label])) for label in calendar.sessions]
+
+
 def _utc(stamp) -> datetime:
     return stamp.to_pydatetime().astimezone(timezone.utc)
 
 
-class SessionBook:
-    """Keeps a NyseSessions that covers the day asked about, rebuilding it when a long-running bot outlives it."""
+def around_in_child_process(today: date) -> NyseSessions:
+    """`NyseSessions.around(today)`, built by a child Python process; the bot's way (bot/app.py).
 
-    def __init__(self) -> None:
+    Meant for a worker thread, which then only waits. A build on a thread of this process would take the GIL
+    from the event loop for a switch interval (5 ms) at a time, and stalled it 10-30 ms (bench/calendar.py);
+    a child process has a GIL of its own. If the child fails, the calendar is built here after all: slower for
+    the loop, but a calendar beats none.
+    """
+    start, end = today - timedelta(days=400), today + timedelta(days=400)
+    root = str(Path(__file__).resolve().parents[2])  # where `alerts` is, installed or not
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    command = [sys.executable, "-m", "alerts.market.sessions", start.isoformat(), end.isoformat()]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT, check=True)
+        rows = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        said = (getattr(exc, "stderr", None) or "").strip()
+        log.warning("Building the NYSE calendar in a child process failed (%s); building it here",
+                    said.splitlines()[-1] if said else exc)
+        return NyseSessions(start, end)
+    return NyseSessions(start, end, [
+        Session(date.fromisoformat(day), datetime.fromtimestamp(opens, timezone.utc),
+                datetime.fromtimestamp(closes, timezone.utc))
+        for day, opens, closes in rows
+    ])
+
+
+def _print_sessions(start: str, end: str) -> None:
+    """The child's side: the sessions from `start` to `end` as JSON rows of (date, open, close in Unix seconds)."""
+    sessions = _read_exchange_calendars(date.fromisoformat(start), date.fromisoformat(end))
+    json.dump([[s.date.isoformat(), s.open.timestamp(), s.close.timestamp()] for s in sessions], sys.stdout)
+
+
+class SessionBook:
+    """Keeps a NyseSessions that covers the day asked about, rebuilt off the event loop before it runs out.
+
+    A build takes 120-470 ms (about 1 s in a child process), far too long for the event loop. The bot awaits
+    `prepare` at start-up, before any command or job can ask; it builds on a worker thread. After that `around`
+    answers from the loaded calendar while it covers the day, and once the day comes within REFRESH_MARGIN of
+    either end it also starts one rebuild on a worker thread, swapped in on the event loop (so no lock is
+    needed) when done. The margin is wider than any caller looks back or ahead (60 days, the back-fill's recheck
+    window), so a rebuild has months to finish, or to fail and be tried again on a later day.
+
+    Only when nothing loaded covers the day at all does `around` build there and then, on the caller's thread:
+    on the command line and in tests, where nothing else waits on the loop, and in the bot only after the clock
+    jumped by more than a year. Then no loaded calendar can answer (it would raise), so waiting once is right.
+    """
+
+    def __init__(self, build: Callable[[date], NyseSessions] = NyseSessions.around) -> None:
+        """`build` makes the calendar around a day; it runs on a worker thread except in the case above."""
+        self._build = build
         self._sessions: NyseSessions | None = None
+        self._rebuild: asyncio.Task | None = None
+        self._failed_for: date | None = None  # a failed rebuild is tried again for a later day, not at every call
+
+    async def prepare(self, moment: datetime | date) -> NyseSessions:
+        """Load a calendar around `moment`, built on a worker thread; the bot awaits this before it serves."""
+        day = _day(moment)
+        if not self._fits(day):
+            self._sessions = await asyncio.to_thread(self._build, day)
+        return self._sessions
 
     def around(self, moment: datetime | date) -> NyseSessions:
-        day = moment.astimezone(NEW_YORK).date() if isinstance(moment, datetime) else moment
-        if self._sessions is None or not self._sessions.covers(day - timedelta(days=60)) or not self._sessions.covers(
-            day + timedelta(days=60)
-        ):
-            self._sessions = NyseSessions.around(day)
+        day = _day(moment)
+        if self._sessions is None or not self._sessions.covers(day):
+            self._sessions = self._build(day)  # nothing can answer for this day: see the class docstring
+        elif not self._fits(day):
+            self._start_rebuild(day)
         return self._sessions
 
     def spanning(self, first: date, last: date) -> NyseSessions:
-        """Sessions for an explicit range, such as a back-fill since a date years ago."""
+        """Sessions for an explicit range, such as a back-fill since a date years ago. Built on the caller's
+        thread when the loaded calendar does not cover it: only the command line asks (bot/demo.py)."""
         current = self._sessions
         if current is not None and current.covers(first) and current.covers(last):
             return current
         return NyseSessions(first, last)
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuild is not None
+
+    async def settle(self) -> None:
+        """Wait for the rebuild in flight, if any (tests and the bench use this instead of sleeping)."""
+        if self._rebuild is not None:
+            await asyncio.shield(self._rebuild)
+
+    def _fits(self, day: date) -> bool:
+        loaded = self._sessions
+        return loaded is not None and loaded.covers(day - REFRESH_MARGIN) and loaded.covers(day + REFRESH_MARGIN)
+
+    def _start_rebuild(self, day: date) -> None:
+        if self._rebuild is not None or day == self._failed_for:
+            return  # one rebuild at a time; a failed one is not retried for the same day
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a plain script: no event loop to keep free, so build now
+            self._sessions = self._build(day)
+            return
+        self._rebuild = loop.create_task(self._rebuilt(day, self._sessions), name="nyse-calendar-rebuild")
+
+    async def _rebuilt(self, day: date, replacing: NyseSessions) -> None:
+        try:
+            sessions = await asyncio.to_thread(self._build, day)
+        except Exception:
+            self._failed_for = day
+            log.exception("Rebuilding the NYSE calendar around %s failed; the loaded one (to %s) still answers",
+                          day, replacing.end)
+            return
+        finally:
+            self._rebuild = None
+        if self._sessions is replacing:  # unless prepare() or a build for a far-off day replaced it meanwhile
+            self._sessions = sessions
+
+
+def _day(moment: datetime | date) -> date:
+    return moment.astimezone(NEW_YORK).date() if isinstance(moment, datetime) else moment
+
+
+if __name__ == "__main__":  # python -m alerts.market.sessions START END: the child of around_in_child_process
+    _print_sessions(*sys.argv[1:3])

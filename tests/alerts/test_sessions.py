@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import logging
+import threading
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from alerts.market.sessions import NEW_YORK, NyseSessions, SessionBook
+from alerts.market import sessions as sessions_module
+from alerts.market.sessions import NEW_YORK, NyseSessions, SessionBook, around_in_child_process
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +80,101 @@ def test_session_book_rebuilds_for_a_bot_that_outlives_its_calendar():
     assert book.around(date(2025, 12, 2)) is first
     later = book.around(date(2027, 6, 1))
     assert later is not first and later.is_session(date(2027, 6, 1))
+
+
+class Builds:
+    """A SessionBook builder that notes the day and thread of each build; its calendars are empty (instant)."""
+
+    def __init__(self) -> None:
+        self.days: list[date] = []
+        self.threads: list[int] = []
+        self.fail = False
+
+    def __call__(self, day: date) -> NyseSessions:
+        self.days.append(day)
+        self.threads.append(threading.get_ident())
+        if self.fail:
+            raise RuntimeError("exchange_calendars is broken")
+        return NyseSessions(day - timedelta(days=400), day + timedelta(days=400), [])
+
+
+D = date(2026, 2, 24)
+
+
+async def test_prepare_builds_on_a_worker_thread_and_around_then_only_reads():
+    builds = Builds()
+    book = SessionBook(builds)
+    loaded = await book.prepare(D)
+    assert book.around(D + timedelta(days=200)) is loaded  # 200 days on, still 200 days to the end
+    assert await book.prepare(D + timedelta(days=1)) is loaded  # already fits: nothing built
+    assert builds.days == [D] and threading.get_ident() not in builds.threads
+
+
+async def test_a_calendar_running_low_answers_while_one_rebuild_runs_and_is_then_swapped_in():
+    builds = Builds()
+    book = SessionBook(builds)
+    loaded = await book.prepare(D)
+    late = D + timedelta(days=320)  # the loaded calendar ends 80 days later
+    for _ in range(3):
+        assert book.around(late) is loaded  # answered at once from what is loaded
+    assert book.rebuilding and builds.days == [D]
+    await book.settle()
+    assert not book.rebuilding
+    assert builds.days == [D, late]  # one rebuild, however many asked
+    rebuilt = book.around(late)
+    assert rebuilt is not loaded and rebuilt.covers(late + timedelta(days=400))
+    assert threading.get_ident() not in builds.threads
+
+
+async def test_a_failed_rebuild_keeps_the_loaded_calendar_and_is_tried_again_on_a_later_day(caplog):
+    builds = Builds()
+    book = SessionBook(builds)
+    loaded = await book.prepare(D)
+    builds.fail = True
+    late = D + timedelta(days=320)
+    with caplog.at_level(logging.ERROR, logger="alerts.market.sessions"):
+        book.around(late)
+        await book.settle()
+    assert "Rebuilding the NYSE calendar around 2027-01-10 failed" in caplog.text
+    assert book.around(late) is loaded and not book.rebuilding  # not again for the same day
+    builds.fail = False
+    book.around(late + timedelta(days=1))
+    await book.settle()
+    assert book.around(late + timedelta(days=1)) is not loaded
+    assert builds.days == [D, late, late + timedelta(days=1)]
+
+
+async def test_a_rebuild_never_replaces_a_calendar_loaded_for_a_far_off_day_meanwhile():
+    builds = Builds()
+    book = SessionBook(builds)
+    await book.prepare(D)
+    book.around(D + timedelta(days=320))  # starts a rebuild around that day
+    far = D + timedelta(days=2000)  # the clock jumped years ahead: nothing loaded covers it
+    jumped = book.around(far)
+    assert builds.threads[-1] == threading.get_ident()  # built there and then: see SessionBook's docstring
+    await book.settle()
+    assert book.around(far) is jumped
+
+
+def test_without_an_event_loop_a_calendar_running_low_is_rebuilt_at_once():
+    builds = Builds()
+    book = SessionBook(builds)
+    first = book.around(D)
+    assert book.around(D + timedelta(days=320)) is not first and builds.days == [D, D + timedelta(days=320)]
+
+
+def test_a_child_process_builds_the_same_calendar_as_this_one():
+    here = NyseSessions.around(D)
+    there = around_in_child_process(D)
+    assert (there.start, there.end) == (here.start, here.end)
+    assert [there.session(d) for d in there.sessions_between(there.start, there.end)] == [
+        here.session(d) for d in here.sessions_between(here.start, here.end)]
+    assert there.session(date(2026, 11, 27)).early_close
+
+
+def test_a_failing_child_process_falls_back_to_building_here(monkeypatch, caplog):
+    monkeypatch.setattr(sessions_module.sys, "executable", "/nonexistent/python")
+    with caplog.at_level(logging.WARNING, logger="alerts.market.sessions"):
+        calendar = around_in_child_process(D)
+    assert "child process failed" in caplog.text
+    assert calendar.is_session(date(2026, 2, 24)) and not calendar.is_session(date(2026, 12, 25))
