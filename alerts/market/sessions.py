@@ -234,4 +234,6 @@ def _day(moment: datetime | date) -> date:
 
 
 if __name__ == "__main__":  # python -m alerts.market.sessions START END: the child of around_in_child_process
+    if hasattr(os, "nice"):
+        os.nice(10)  # the bot's own threads come first when the cores are busy: halved the stalls of !status
     _print_sessions(*sys.argv[1:3])
