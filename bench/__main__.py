@@ -1,23 +1,42 @@
-"""Run every benchmark and print its figures, then one table against the targets. Medians over repeats: the
-machine is shared and noisy."""
+"""Run the benchmarks and print their figures, then one table against the targets. Medians over repeats: the
+machine is shared and noisy.
+
+`python -m bench` runs them all; `python -m bench calendar` (or several names) runs only those.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Callable
 
-from bench import memory_day, poll, rotation_cmd, rules_eval, startup, storage_loop, summary
+from bench import calendar_rebuild, memory_day, poll, rotation_cmd, rules_eval, startup, storage_loop, summary
+
+# Name -> how to run it, in the order `python -m bench` runs them all. A new benchmark is one more line.
+BENCHMARKS: dict[str, Callable[[], object]] = {
+    "storage": lambda: asyncio.run(storage_loop.run()),
+    "poll": lambda: asyncio.run(poll.run()),
+    "rules": rules_eval.run,
+    "rotation": rotation_cmd.run,
+    "startup": startup.run,
+    "memory": memory_day.run,
+    "calendar": calendar_rebuild.run,
+}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    names = sys.argv[1:] if argv is None else argv
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"No benchmark named {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)} (none runs all)",
+              file=sys.stderr)
+        return 2
     print("rotobot benchmarks (medians; ratios compare the two ways of doing the same work)\n")
-    asyncio.run(storage_loop.run())
-    asyncio.run(poll.run())
-    rules_eval.run()
-    rotation_cmd.run()
-    startup.run()
-    memory_day.run()
+    for name in names or BENCHMARKS:
+        BENCHMARKS[name]()
     print(summary.table())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""What a rebuild of the NYSE calendar costs the event loop while the bot answers commands.
+
+The real App runs in-process on a new database (seeded with the bundled history), commands answered as the
+console answers them. Its SessionBook is given the calendar it would hold after 345 days of running, which ends
+55 days after now; the next caller starts the rebuild. While it runs, each command (and the health report) is
+asked again and again, a few milliseconds apart, and the longest event-loop stall is noted. Target: every
+command under 20 ms. Medians over repeats.
+
+For comparison, without target: the same stall when the calendar is built on the loop (how every caller paid for
+a rebuild before, and what is left when nothing loaded covers the day), and when it is built on a worker thread
+of this process instead of a child process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import statistics
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from alerts.market.sessions import NEW_YORK, NyseSessions, SessionBook, around_in_child_process
+from bench.looplag import stalls_during
+from bench.summary import record
+from bot.app import App
+from bot.settings import load_settings
+
+NOW = datetime(2026, 2, 24, 16, 0, tzinfo=timezone.utc)  # 11:00 in New York, the day after the last bundled bar
+AGED = (NOW - timedelta(days=345)).astimezone(NEW_YORK).date()  # the calendar loaded 345 days ago
+REPEATS = 5
+PAUSE = 0.005  # seconds between two commands: asked often, but not so that the loop never idles
+CLOSED = "http://127.0.0.1:9"  # never the internet
+
+
+def _settings(folder: str):
+    env = {"ROTOBOT_STORAGE_DATABASE": str(Path(folder) / "rotobot.db")}
+    for name in ("MARKET_YAHOO_URL", "MARKET_STOOQ_URL", "FOMC_FED_URL", "FOMC_FRED_URL"):
+        env[f"ROTOBOT_{name}"] = CLOSED
+    return load_settings(environ=env)
+
+
+async def _asked_until(done, ask) -> None:
+    while not done():
+        await ask()
+        await asyncio.sleep(PAUSE)
+
+
+async def _during_rebuild(book: SessionBook, ask) -> float:
+    """Longest stall (ms) while the book rebuilds and `ask` is asked over and over."""
+    await book.prepare(AGED)
+
+    async def work():
+        book.around(NOW)  # the first caller after the calendar ran low starts the rebuild
+        assert book.rebuilding
+        await _asked_until(lambda: not book.rebuilding, ask)
+
+    _, stalls = await stalls_during(work)
+    return max(stalls) * 1000
+
+
+async def _during_build_elsewhere(build, ask, day_offset: int) -> float:
+    """Longest stall (ms) while `build` makes a calendar (for a day not built before) and `ask` is asked."""
+    day = NOW.date() + timedelta(days=day_offset)
+
+    async def work():
+        building = asyncio.ensure_future(build(day))
+        await _asked_until(building.done, ask)
+        await building
+
+    _, stalls = await stalls_during(work)
+    return max(stalls) * 1000
+
+
+async def _measure() -> None:
+    cached = {}
+
+    def build(day):
+        # The aged calendar is built once; every rebuild is real (a child process, as the bot does it).
+        if day == AGED:
+            return cached.setdefault(day, around_in_child_process(day))
+        return around_in_child_process(day)
+
+    book = SessionBook(build)
+    with tempfile.TemporaryDirectory(prefix="rotobot-bench-") as folder:
+        read, write = os.pipe()  # a console whose input stays open until the bench is done
+        app = App(_settings(folder), stdin=os.fdopen(read), stdout=io.StringIO(), clock=lambda: NOW, sessions=book,
+                  handle_signals=False, probe_network=False, fetch=False)
+        running = asyncio.create_task(app.run())
+        await asyncio.wait_for(app.started.wait(), 120)
+        try:
+            asks = {f"!{c}": (lambda c=c: app.answer(f"!{c}")) for c in ("rotation", "status", "price ^RUT", "fomc")}
+            asks["health report"] = app.health_report
+            for name, ask in asks.items():
+                await ask()  # warm: the first answer of each command is not what a rebuild costs
+                worst = statistics.median([await _during_rebuild(book, ask) for _ in range(REPEATS)])
+                print(f"  {name}: longest stall {worst:.1f} ms (target < 20 ms)")
+                record(f"{name}: longest loop stall while the calendar rebuilds", worst, "ms", 20)
+
+            NyseSessions.around(NOW.date())  # exchange_calendars imported once, as it was before at start-up
+
+            async def on_loop(day):
+                NyseSessions.around(day)
+
+            before = statistics.median([await _during_build_elsewhere(on_loop, app.health_report, 10 + i)
+                                        for i in range(REPEATS)])
+            thread = statistics.median([
+                await _during_build_elsewhere(lambda d: asyncio.to_thread(NyseSessions.around, d), app.health_report,
+                                              20 + i)
+                for i in range(REPEATS)])
+        finally:
+            app.stop()
+            await running
+            os.close(write)
+    print(f"  for comparison, the health report while the calendar is built on the loop (as before): "
+          f"{before:.0f} ms; on a worker thread of this process: {thread:.1f} ms\n")
+    record("health report, calendar built on the loop (before)", before, "ms")
+    record("health report, calendar built on a worker thread", thread, "ms")
+
+
+def run() -> None:
+    print(f"Event-loop stalls while the NYSE calendar rebuilds, the real App answering (medians of {REPEATS}):")
+    asyncio.run(_measure())
+
+
+if __name__ == "__main__":
+    run()
