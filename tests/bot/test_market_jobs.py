@@ -28,6 +28,14 @@ def ny(*args) -> datetime:
     return datetime(*args, tzinfo=NEW_YORK)
 
 
+class SteppingClock(Clock):
+    """The test's clock; with a `step`, every reading is later than the one before, as a real clock's is."""
+
+    step = timedelta(0)
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
 
 
 @pytest.fixture
@@ -39,7 +47,7 @@ async def world(tmp_path):
         yahoo = SourceClient("yahoo", session, retry=quick, sleep=no_sleep)
         stooq = SourceClient("stooq", session, retry=quick, sleep=no_sleep)
         market = MarketData([YahooProvider(yahoo, upstream.url), StooqProvider(stooq, upstream.url)])
-        clock = Clock(ny(2025, 12, 12, 3, 10))
+        clock = SteppingClock(ny(2025, 12, 12, 3, 10))
         notices = []
         symbols = ["^RUT"]
 
@@ -49,12 +57,13 @@ async def world(tmp_path):
         async def notify(notice):
             notices.append(notice)
 
+        gate = JumpGate(10.0)
         jobs = MarketJobs(
-            database=database, market=market, sessions=SESSIONS, gate=JumpGate(10.0),
+            database=database, market=market, sessions=SESSIONS, gate=gate,
             health=SourceHealth(timedelta(minutes=10)), symbols=needed, notify=notify, clock=clock,
         )
         yield type("World", (), dict(db=database, upstream=upstream, jobs=jobs, clock=clock, notices=notices,
-                                     symbols=symbols, yahoo=yahoo))
+                                     symbols=symbols, yahoo=yahoo, gate=gate, market=market))
     database.close()
 
 
@@ -230,3 +239,59 @@ async def test_a_confirmed_jump_is_not_held_again_when_the_close_job_refetches_i
     world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", [jump, rest[0], rest[1]])))
     report = await world.jobs.close_job()
     assert report.held == [] and report.result.added == 1  # the refresh does not hold the old jump again
+
+
+def timeline_of(world) -> list[tuple[str, str]]:
+    """In order: each daily-bar fetch as it starts, and each verdict of the jump gate."""
+    timeline: list[tuple[str, str]] = []
+    fetch, check = world.market.daily_bars, world.gate.check
+
+    async def fetching(symbol, *args):
+        timeline.append(("fetch", symbol))
+        return await fetch(symbol, *args)
+
+    def judging(key, *args):
+        verdict = check(key, *args)
+        timeline.append(("accepted" if verdict.accepted else "held", key))
+        return verdict
+
+    world.market.daily_bars, world.gate.check = fetching, judging
+    return timeline
+
+
+async def test_two_back_fills_at_once_never_confirm_a_jump_with_answers_fetched_together(world):
+    """The start-up back-fill and the close job can run at the same moment. A held jump may be confirmed only by
+    an answer fetched after it was held, never by the other run's answer to a request made before that."""
+    import asyncio
+
+    world.clock.step = timedelta(milliseconds=1)
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 10)))
+    good = between(RUT_BARS, date(2025, 12, 11), date(2025, 12, 11))[0]
+    jump = type(good)(good.date, good.open, good.high * 10, good.low, good.close * 10, good.volume)
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^RUT", [jump])))  # what Yahoo says all along
+    timeline = timeline_of(world)
+
+    first, second = await asyncio.gather(world.jobs.backfill_job(), world.jobs.backfill_job())
+
+    assert first.held == ["^RUT@2025-12-11"]
+    held = timeline.index(("held", "^RUT@2025-12-11"))
+    for at, event in enumerate(timeline):
+        if event == ("accepted", "^RUT@2025-12-11"):
+            assert ("fetch", "^RUT") in timeline[held:at], timeline  # a fetch made after the hold confirmed it
+
+
+async def test_a_quote_is_confirmed_only_by_a_newer_exchange_time_not_by_the_same_answer_again(world):
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 10)))
+    world.clock.now = ny(2025, 12, 11, 11, 0)
+    tick = ny(2025, 12, 11, 10, 59, 30)
+    world.upstream.script(
+        "yahoo", "^RUT",
+        ok_json(yahoo_quote("^RUT", 2200.0, tick, 2559.61)),  # -14%: held
+        ok_json(yahoo_quote("^RUT", 2200.0, tick, 2559.61)),  # the same trade again: Yahoo has nothing newer
+        ok_json(yahoo_quote("^RUT", 2201.0, tick + timedelta(minutes=1), 2559.61)),
+    )
+    assert (await world.jobs.poll_quotes()).held == ["^RUT"]
+    world.clock.now += timedelta(minutes=1)
+    assert (await world.jobs.poll_quotes()).held == ["^RUT"]
+    world.clock.now += timedelta(minutes=1)
+    assert (await world.jobs.poll_quotes()).stored == ["^RUT"]
