@@ -2,10 +2,19 @@
 
 Each job is a plain coroutine that reads the injected clock, so tests call it directly at any instant instead of
 waiting for the scheduler. Every symbol is fetched once per run, however many rules and users want it.
+
+One writer of market data. The start-up and nightly back-fills and the close job are separate scheduler jobs and
+can overlap, so runs that fetch and store daily bars take turns, end to end: a second run starts after the
+first has stored what it got, fetches only what is still missing, and its answers are newer than any the first
+held at the jump gate (two runs at once could confirm a held jump with two copies of the same moment's answer).
+Judging and storing (one symbol's bars, one poll's quotes, a looked-up ticker's history) also take one lock,
+held only while judging and writing, never across a fetch: a quote poll waits for one symbol's write at most,
+not for a whole back-fill, so quotes stay fresh while a five-year first fetch runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -71,6 +80,8 @@ class MarketJobs:
         self._notify = notify
         self._clock = clock
         self._notices: list[Notice] = []
+        self._bar_runs = asyncio.Lock()  # store_daily runs one at a time (see the module docstring)
+        self._storing = asyncio.Lock()  # one writer: judging at the jump gate and writing, never across a fetch
         market.on_outcome = self.record_outcome
         self.metrics = None  # set by the app: polls and failures per source
         # Set by the app: the rules engine judges what was just stored.
@@ -104,19 +115,21 @@ class MarketJobs:
         symbols = await self._symbols()
         got, failed = await self._market.quotes(symbols, now)
         today = now.astimezone(NEW_YORK).date()
-        references = await self._db.run(_closes_before, symbols, today)
         report = PollReport(failed={s: e.reason for s, e in failed.items()})
         accepted: list[Quote] = []
-        for symbol, quote in got.items():
-            # The stored close is trusted; the upstream's own previous close only where nothing is stored.
-            reference = references.get(symbol) or quote.previous_close
-            verdict = self._gate.check(symbol, quote.price, reference, quote.source, now)
-            if verdict.accepted:
-                accepted.append(quote)
-            else:
-                log.warning("%s", verdict.reason)
-                report.held.append(symbol)
-        report.stored = await self._db.run(_save_quotes, accepted)
+        async with self._storing:
+            references = await self._db.run(_closes_before, symbols, today)
+            for symbol, quote in got.items():
+                # The stored close is trusted; the upstream's own previous close only where nothing is stored.
+                reference = references.get(symbol) or quote.previous_close
+                # Observed when the exchange stamped it: the same trade polled again confirms nothing.
+                verdict = self._gate.check(symbol, quote.price, reference, quote.source, quote.exchange_time)
+                if verdict.accepted:
+                    accepted.append(quote)
+                else:
+                    log.warning("%s", verdict.reason)
+                    report.held.append(symbol)
+            report.stored = await self._db.run(_save_quotes, accepted)
         await self._flush_notices()
         if self.on_quotes and report.stored:
             stored = set(report.stored)
@@ -135,7 +148,14 @@ class MarketJobs:
 
         `refresh` sessions at the end are fetched again even if stored (the close job turns provisional bars
         into official ones); `since` back-fills from a date. A symbol with nothing missing costs no request.
+        Runs take turns (see the module docstring).
         """
+        async with self._bar_runs:
+            return await self._store_daily(symbols, since, refresh, progress)
+
+    async def _store_daily(
+        self, symbols: list[str] | None, since: date | None, refresh: int, progress: Progress | None
+    ) -> FetchReport:
         now = self._clock()
         calendar = self._sessions.around(now)
         last = calendar.last_closed(now)
@@ -154,14 +174,16 @@ class MarketJobs:
                 report.up_to_date.append(symbol)
                 continue
             try:
-                bars = await self._market.daily_bars(symbol, start, last.date, now)
+                # Stamped with when it was fetched: the jump gate's observation time for these bars.
+                bars = await self._market.daily_bars(symbol, start, last.date, self._clock())
             except UpstreamError as exc:
                 report.failed[symbol] = exc.reason
                 continue
             bars = [bar for bar in bars if bar.date <= last.date]  # never a session still trading
-            kept, held = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:], now)
+            async with self._storing:
+                kept, held = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:])
+                report.result += await self._db.run(prices.store_bars, kept)
             report.held += held
-            report.result += await self._db.run(prices.store_bars, kept)
             report.fetched.append(symbol)
         if progress:
             progress(len(symbols), len(symbols), "")
@@ -183,7 +205,8 @@ class MarketJobs:
             return None if exc.retryable else False
         if not bars:
             return False
-        await self._db.run(prices.store_bars, [b for b in bars if b.date <= last.date])
+        async with self._storing:
+            await self._db.run(prices.store_bars, [b for b in bars if b.date <= last.date])
         return True
 
     async def close_job(self) -> FetchReport:
@@ -221,7 +244,7 @@ class MarketJobs:
         return min(candidates) if candidates else None
 
     async def _gate_bars(
-        self, symbol: str, bars: list[DailyBar], gated: list[date], now: datetime
+        self, symbol: str, bars: list[DailyBar], gated: list[date]
     ) -> tuple[list[DailyBar], list[str]]:
         """Recent bars must not jump implausibly from the bar before; the first that does stops the batch."""
         if not bars or not gated:
@@ -233,7 +256,8 @@ class MarketJobs:
             # A bar already stored with this close passed the gate before; judging it again on a refresh would
             # hold it (its confirmation is spent) and stop the newer bars behind it.
             if bar.date >= gated[0] and known.get(bar.date) != bar.close:
-                verdict = self._gate.check(f"{symbol}@{bar.date}", bar.close, reference, bar.source, now)
+                # Only a later fetch (or another source) confirms a held bar: never the same answer twice.
+                verdict = self._gate.check(f"{symbol}@{bar.date}", bar.close, reference, bar.source, bar.fetched_at)
                 if not verdict.accepted:
                     log.warning("%s", verdict.reason)
                     return kept, [f"{symbol}@{bar.date}"]

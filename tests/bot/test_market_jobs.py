@@ -295,3 +295,32 @@ async def test_a_quote_is_confirmed_only_by_a_newer_exchange_time_not_by_the_sam
     assert (await world.jobs.poll_quotes()).held == ["^RUT"]
     world.clock.now += timedelta(minutes=1)
     assert (await world.jobs.poll_quotes()).stored == ["^RUT"]
+
+
+async def test_a_quote_poll_does_not_wait_for_a_back_fill_stuck_on_a_slow_source(world):
+    """Back-fills take turns end to end, but a poll waits for one symbol's write at most, never a whole run."""
+    import asyncio
+
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 5)))
+    world.clock.now = ny(2025, 12, 11, 11, 0)
+    world.upstream.script(
+        "yahoo", "^RUT",
+        ok_json(yahoo_quote("^RUT", 2575.0, ny(2025, 12, 11, 10, 59, 30), 2559.61)),  # the poll asks first
+        ok_json(yahoo_daily("^RUT", between(RUT_BARS, date(2025, 12, 8), date(2025, 12, 10)))),
+    )
+    fetching, answer = asyncio.Event(), asyncio.Event()
+    fetch = world.market.daily_bars
+
+    async def slow(*args):
+        fetching.set()
+        await answer.wait()  # the source takes its time
+        return await fetch(*args)
+
+    world.market.daily_bars = slow
+    backfill = asyncio.create_task(world.jobs.backfill_job())
+    await fetching.wait()
+
+    polled = await asyncio.wait_for(world.jobs.poll_quotes(), 30)  # the bound only stops a deadlock hanging
+    assert polled.stored == ["^RUT"] and not backfill.done()
+    answer.set()
+    assert (await backfill).result.added == 3
