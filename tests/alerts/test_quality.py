@@ -57,3 +57,31 @@ def test_the_reason_says_what_was_held_and_why():
     gate = JumpGate(max_jump_pct=10.0)
     verdict = gate.check("^RUT", 25906.1, 2559.61, "yahoo", T0)
     assert "^RUT at 25,906.10" in verdict.reason and "+912.1%" in verdict.reason and "beyond 10%" in verdict.reason
+
+
+def test_a_held_observation_over_a_day_old_confirms_nothing_and_is_forgotten():
+    gate = JumpGate(max_jump_pct=10.0)
+    assert not gate.check("^RUT", 2200.0, 2559.61, "yahoo", T0).accepted
+    a_day_later = T0 + timedelta(days=1, minutes=1)
+    assert not gate.check("^RUT", 2201.0, 2559.61, "yahoo", a_day_later).accepted  # held anew, not confirmed
+    assert not gate.check("IWM", 300.0, 250.0, "yahoo", a_day_later + timedelta(days=2)).accepted
+    assert gate.pending() == {"IWM": 300.0}  # the old ^RUT hold is gone
+
+
+def test_the_held_observations_are_capped_and_the_oldest_goes_first():
+    gate = JumpGate(max_jump_pct=10.0, max_pending=3)
+    for i, symbol in enumerate(["A", "B", "C", "D"]):
+        gate.check(symbol, 200.0, 100.0, "yahoo", T0 + timedelta(minutes=i))
+    assert list(gate.pending()) == ["B", "C", "D"]
+    gate.check("B", 201.0, 100.0, "stooq", T0 + timedelta(minutes=5))  # B confirmed by a second source
+    gate.check("E", 200.0, 100.0, "yahoo", T0 + timedelta(minutes=6))
+    assert list(gate.pending()) == ["C", "D", "E"]
+
+
+def test_held_again_counts_as_the_newest():
+    gate = JumpGate(max_jump_pct=10.0, max_pending=2)
+    gate.check("A", 200.0, 100.0, "yahoo", T0)
+    gate.check("B", 200.0, 100.0, "yahoo", T0 + timedelta(minutes=1))
+    gate.check("A", 300.0, 100.0, "yahoo", T0 + timedelta(minutes=2))  # a different outlier: held again
+    gate.check("C", 200.0, 100.0, "yahoo", T0 + timedelta(minutes=3))
+    assert gate.pending() == {"A": 300.0, "C": 200.0}
