@@ -83,15 +83,12 @@ async def _during_build_elsewhere(build, ask, day_offset: int) -> float:
 
 
 async def _measure() -> None:
-    cached = {}
+    aged = NyseSessions.around(AGED)
 
-    def build(day):
-        # The aged calendar is built once; every rebuild is real (a child process, as the bot does it).
-        if day == AGED:
-            return cached.setdefault(day, around_in_child_process(day))
-        return around_in_child_process(day)
+    def build(day):  # for prepare(): today's calendar at start-up, then the aged one before each measurement
+        return aged if day == AGED else NyseSessions.around(day)
 
-    book = SessionBook(build)
+    book = SessionBook(build, background_build=around_in_child_process)  # every rebuild as the bot's
     with tempfile.TemporaryDirectory(prefix="rotobot-bench-") as folder:
         read, write = os.pipe()  # a console whose input stays open until the bench is done
         app = App(_settings(folder), stdin=os.fdopen(read), stdout=io.StringIO(), clock=lambda: NOW, sessions=book,
@@ -112,8 +109,6 @@ async def _measure() -> None:
                 print(f"  {name}: longest stall {worst:.1f} ms (target < 20 ms); "
                       f"asked as long without a rebuild: {statistics.median(alone):.1f} ms")
                 record(f"{name}: longest loop stall while the calendar rebuilds", worst, "ms", 20)
-
-            NyseSessions.around(NOW.date())  # exchange_calendars imported once, as it was before at start-up
 
             async def on_loop(day):
                 NyseSessions.around(day)

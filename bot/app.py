@@ -81,7 +81,7 @@ class App:
         self._handle_signals = handle_signals
         self._probe_network = probe_network
         self._fetch = fetch
-        self.sessions = sessions or SessionBook(around_in_child_process)  # built off the event loop
+        self.sessions = sessions or SessionBook(background_build=around_in_child_process)  # off the event loop
         self._stop = asyncio.Event()
         self._fatal: str | None = None
         self.started = asyncio.Event()

@@ -115,7 +115,7 @@ def _utc(stamp) -> datetime:
 
 
 def around_in_child_process(today: date) -> NyseSessions:
-    """`NyseSessions.around(today)`, built by a child Python process; the bot's way (bot/app.py).
+    """`NyseSessions.around(today)`, built by a child Python process: how the bot rebuilds in the background.
 
     Meant for a worker thread, which then only waits. A build on a thread of this process would take the GIL
     from the event loop for a switch interval (5 ms) at a time, and stalled it 10-30 ms (bench/calendar.py);
@@ -150,21 +150,31 @@ def _print_sessions(start: str, end: str) -> None:
 class SessionBook:
     """Keeps a NyseSessions that covers the day asked about, rebuilt off the event loop before it runs out.
 
-    A build takes 120-470 ms (about 1 s in a child process), far too long for the event loop. The bot awaits
-    `prepare` at start-up, before any command or job can ask; it builds on a worker thread. After that `around`
-    answers from the loaded calendar while it covers the day, and once the day comes within REFRESH_MARGIN of
-    either end it also starts one rebuild on a worker thread, swapped in on the event loop (so no lock is
-    needed) when done. The margin is wider than any caller looks back or ahead (60 days, the back-fill's recheck
-    window), so a rebuild has months to finish, or to fail and be tried again on a later day.
+    A build takes 120-470 ms, far too long for the event loop. The bot awaits `prepare` at start-up, before any
+    command or job can ask; it builds on a worker thread. After that `around` answers from the loaded calendar
+    while it covers the day, and once the day comes within REFRESH_MARGIN of either end it also starts one
+    `background_build` on a worker thread, swapped in on the event loop (so no lock is needed) when done. The
+    margin is wider than any caller looks back or ahead (60 days, the back-fill's recheck window), so a rebuild
+    has months to finish, or to fail and be tried again on a later day.
+
+    The bot's background builds run in a child process (around_in_child_process): on a thread of this process
+    a build shares the GIL with the loop and stalled it 10-30 ms while commands were being answered. At start-up
+    nothing is answered yet, so `prepare` builds in-process, a second faster than a child process.
 
     Only when nothing loaded covers the day at all does `around` build there and then, on the caller's thread:
     on the command line and in tests, where nothing else waits on the loop, and in the bot only after the clock
     jumped by more than a year. Then no loaded calendar can answer (it would raise), so waiting once is right.
     """
 
-    def __init__(self, build: Callable[[date], NyseSessions] = NyseSessions.around) -> None:
-        """`build` makes the calendar around a day; it runs on a worker thread except in the case above."""
+    def __init__(
+        self,
+        build: Callable[[date], NyseSessions] = NyseSessions.around,
+        background_build: Callable[[date], NyseSessions] | None = None,
+    ) -> None:
+        """`build` makes the calendar around a day for `prepare` and in the case above; `background_build` (by
+        default the same) while the loop serves. `prepare` and `background_build` run on a worker thread."""
         self._build = build
+        self._background_build = background_build or build
         self._sessions: NyseSessions | None = None
         self._rebuild: asyncio.Task | None = None
         self._failed_for: date | None = None  # a failed rebuild is tried again for a later day, not at every call
@@ -217,7 +227,7 @@ class SessionBook:
 
     async def _rebuilt(self, day: date, replacing: NyseSessions) -> None:
         try:
-            sessions = await asyncio.to_thread(self._build, day)
+            sessions = await asyncio.to_thread(self._background_build, day)
         except Exception:
             self._failed_for = day
             log.exception("Rebuilding the NYSE calendar around %s failed; the loaded one (to %s) still answers",

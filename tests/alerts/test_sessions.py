@@ -126,6 +126,16 @@ async def test_a_calendar_running_low_answers_while_one_rebuild_runs_and_is_then
     assert threading.get_ident() not in builds.threads
 
 
+async def test_the_background_builder_makes_the_rebuilds_and_the_other_the_rest():
+    builds, background = Builds(), Builds()
+    book = SessionBook(builds, background_build=background)
+    await book.prepare(D)
+    book.around(D + timedelta(days=320))
+    await book.settle()
+    book.around(D + timedelta(days=2000))  # nothing loaded covers it: built at once, by `build`
+    assert builds.days == [D, D + timedelta(days=2000)] and background.days == [D + timedelta(days=320)]
+
+
 async def test_a_failed_rebuild_keeps_the_loaded_calendar_and_is_tried_again_on_a_later_day(caplog):
     builds = Builds()
     book = SessionBook(builds)
