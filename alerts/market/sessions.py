@@ -2,7 +2,8 @@
 
 Cron knows weekdays, not holidays or 13:00 early closes; this knows both. The calendar is read once into a dict
 for the range asked, so the questions a job asks every minute (is the market open? which session closed last?)
-are dictionary lookups, not pandas calls.
+are dictionary lookups, not pandas calls. Building one takes a few hundred milliseconds, so the bot does it off
+the event loop (SessionBook).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def around_in_child_process(today: date) -> NyseSessions:
     """`NyseSessions.around(today)`, built by a child Python process: how the bot rebuilds in the background.
 
     Meant for a worker thread, which then only waits. A build on a thread of this process would take the GIL
-    from the event loop for a switch interval (5 ms) at a time, and stalled it 10-30 ms (bench/calendar.py);
+    from the event loop for a switch interval (5 ms) at a time, and stalled it 10-30 ms (bench/calendar_rebuild.py);
     a child process has a GIL of its own. If the child fails, the calendar is built here after all: slower for
     the loop, but a calendar beats none.
     """
