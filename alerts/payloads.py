@@ -14,7 +14,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import ClassVar, Union
 
 VERSION = 2
@@ -251,9 +251,12 @@ def decode(text: str, outbox_kind: str, key: str, queued_at: datetime) -> Alert:
             raise ValueError(f"payload version {data['v']!r} of type {data.get('type')!r} is unknown here")
         cls = KINDS[data["type"]]
         hints = _hints(cls)
-        values = {item.name: _from_json(data[item.name], hints[item.name])
-                  for item in dataclasses.fields(cls) if item.name in data}
-        return cls(**values)
+        # The writer writes every field: one missing means a damaged row, never a default (a lost route would
+        # otherwise read as Everyone(), an alert for every server).
+        missing = [item.name for item in dataclasses.fields(cls) if item.name not in data]
+        if missing:
+            raise ValueError(f"the payload lacks {', '.join(missing)}")
+        return cls(**{item.name: _from_json(data[item.name], hints[item.name]) for item in dataclasses.fields(cls)})
     except (ValueError, TypeError, KeyError) as exc:
         return UnreadableAlert(
             key=key, queued_kind=outbox_kind, occurred_at=queued_at, route=Operator(),
@@ -271,10 +274,13 @@ def _legacy(data: dict, outbox_kind: str, key: str, queued_at: datetime) -> Lega
     else:
         route = Everyone(tuple(int(g) for g in data.get("exclude_guilds") or ()))
     occurred = data.get("occurred_at")
+    moment = datetime.fromisoformat(occurred) if isinstance(occurred, str) and occurred else queued_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # 0.1 always wrote an offset; a bare time is read as UTC
     return LegacyAlert(
         key=key, queued_kind=outbox_kind, route=route,
         message=str(data.get("message") or outbox_kind), body=str(data.get("body") or ""),
-        occurred_at=datetime.fromisoformat(occurred) if occurred else queued_at,
+        occurred_at=moment,
     )
 
 
@@ -297,9 +303,11 @@ def _to_json(value):
 
 
 def _from_json(value, hint):
-    if value is None:
-        return None
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if value is None:
+        if (origin is Union or origin is types.UnionType) and type(None) in args:
+            return None
+        raise ValueError(f"null where {getattr(hint, '__name__', hint)} was written")
     if origin is Union or origin is types.UnionType:
         if set(args) == set(_ROUTES.values()):
             return _route(value)
@@ -352,6 +360,17 @@ def _hints(cls: type) -> dict:
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
     return _HINTS[cls]
+
+
+def same_alert(stored: Alert, new: Alert) -> bool:
+    """Is `new` the alert `stored` already is (a repeat), rather than another alert under the same key?
+
+    A row rotobot 0.1 wrote is read as a LegacyAlert, which knows only its kind and route: the same kind and route
+    under the same key is the same alert (a reminder already sent, re-queued by the job after an upgrade).
+    """
+    if isinstance(stored, LegacyAlert):
+        return (stored.outbox_kind, stored.route) == (new.outbox_kind, new.route)
+    return stored.identity() == new.identity()
 
 
 # --- reading alerts for people ------------------------------------------------------------------------------------

@@ -50,11 +50,8 @@ def notification_for(due: Due, now: datetime, display_zone: ZoneInfo) -> Notific
         notes.append(f"late: this happened {alert.occurred_at.astimezone(display_zone):%a %d %b %H:%M %Z}")
     if due.possibly_repeated:
         notes.append("possibly repeated: an earlier send was not confirmed")
-    body = alert.body
-    if notes:
-        body = (body + "\n" if body else "") + "(" + "; ".join(notes) + ")"
-    return Notification(key=due.event.key, title=alert.message, body=body, route=alert.route,
-                        occurred_at=alert.occurred_at)
+    return Notification(key=due.event.key, title=alert.message, body=alert.body, route=alert.route,
+                        occurred_at=alert.occurred_at, notes=tuple(notes))
 
 
 class Dispatcher:
@@ -75,6 +72,7 @@ class Dispatcher:
         self._give_up_after = give_up_after
         self._metrics = metrics
         self._rang = {name: asyncio.Event() for name in self._transports}
+        self._unresolvable: dict[str, dict[int, datetime]] = {name: {} for name in self._transports}
         self._busy: dict[str, dict[str, asyncio.Task]] = {name: {} for name in self._transports}
 
     def wake(self) -> None:
@@ -129,10 +127,16 @@ class Dispatcher:
             rang.clear()
 
     async def _until_next(self, name: str) -> float:
-        at = await self._db.run(deliveries.next_try, name)
+        """How long the drain loop may sleep: until the next retry falls due, else until something rings. A
+        delivery due already but not started (its target busy, too many in flight, the transport not ready) is
+        not a reason to look again at once: a finishing send rings, and not-ready is looked at every IDLE_WAIT."""
+        if not self._transports[name].ready():
+            return IDLE_WAIT
+        at = await self._db.run(deliveries.next_try, name, list(self._busy[name]))
         if at is None:
             return IDLE_WAIT
-        return min(IDLE_WAIT, max(0.05, (at - self._clock()).total_seconds()))
+        wait = (at - self._clock()).total_seconds()
+        return IDLE_WAIT if wait <= 0 and self._busy[name] else min(IDLE_WAIT, max(0.05, wait))
 
     async def _look(self, name: str, *, wait: bool) -> int:
         """Resolve new alerts to targets, then start a send for every target with a due delivery that has none
@@ -167,12 +171,31 @@ class Dispatcher:
         self._rang[name].set()  # its target may have more waiting
 
     async def _resolve(self, name: str, transport: Transport) -> None:
+        """Ask the transport where each new alert goes. One it cannot answer for (a bug, a database hiccup) is
+        asked again later and never holds back the others; after `give_up_after` it goes nowhere on this
+        transport, with a notice."""
         names = list(self._transports)
+        skipped = self._unresolvable[name]
         while True:
-            pending = await self._db.run(deliveries.unresolved, name, BATCH)
+            pending = await self._db.run(deliveries.unresolved, name, BATCH, list(skipped))
             for event in pending:
-                targets = await transport.targets(event.alert)
-                await self._db.run(deliveries.resolve, event.id, name, targets, self._clock(), names)
+                now = self._clock()
+                try:
+                    targets = await transport.targets(event.alert)
+                except NotReady:
+                    return  # the transport cannot say yet (a server it serves is not available): look again later
+                except Exception as exc:  # noqa: BLE001 - one alert's failure must not stop the others
+                    since = skipped.setdefault(event.id, now)
+                    log.exception("%s cannot say where %s goes", name, event.key)
+                    if now - since < self._give_up_after:
+                        continue
+                    del skipped[event.id]
+                    targets = []
+                    reason = scrub_urls(f"{type(exc).__name__}: {exc}")
+                    await self._db.run(deliveries.enqueue_notice, self._unresolvable_notice(name, event, reason, now),
+                                       now)
+                skipped.pop(event.id, None)
+                await self._db.run(deliveries.resolve, event.id, name, targets, now, names)
             if len(pending) < BATCH:
                 return
 
@@ -180,9 +203,8 @@ class Dispatcher:
         """One target's due deliveries, sent together so a transport can group them into one message."""
         now = self._clock()
         await self._db.run(deliveries.mark_sending, name, [(d.event.id, target.key) for d in items], now)
-        results = await asyncio.gather(
-            *(transport.send(target, notification_for(d, now, self._zone)) for d in items), return_exceptions=True
-        )
+        results = await asyncio.gather(*(self._send_one(transport, target, d, now) for d in items),
+                                       return_exceptions=True)
         now = self._clock()
         outcomes = [self._outcome(name, d, result, now) for d, result in zip(items, results)]
         kept = [o for o in outcomes if o is not None]
@@ -192,6 +214,13 @@ class Dispatcher:
         if self._metrics is not None:
             for outcome in kept:
                 self._metrics.inc("rotobot_deliveries_total", transport=name, outcome=outcome.result.replace(" ", "_"))
+
+    async def _send_one(self, transport: Transport, target: Target, due: Due, now: datetime) -> None:
+        try:
+            notification = notification_for(due, now, self._zone)
+        except Exception as exc:  # noqa: BLE001 - a damaged alert is its own failure, never its whole batch's
+            raise DeliveryFailed(f"the alert cannot be shown ({type(exc).__name__}: {exc})", permanent=True) from None
+        await transport.send(target, notification)
 
     def _outcome(self, name: str, due: Due, result: object, now: datetime) -> Outcome | None:
         event_id, key = due.event.id, due.target.key
@@ -219,6 +248,13 @@ class Dispatcher:
         log.warning("%s could not deliver %s to %s (%s); retrying at %s", name, due.event.key, due.target.label,
                     reason, retry_at.astimezone(self._zone).strftime("%H:%M:%S"))
         return Outcome(event_id, key, FAILED, error=reason, permanent=permanent, retry_at=retry_at)
+
+    def _unresolvable_notice(self, name: str, event, reason: str, now: datetime) -> NoticeAlert:
+        return NoticeAlert(
+            key=f"unresolvable|{name}|{event.key}", topic="gave_up", route=Operator(), occurred_at=now,
+            message=f"rotobot gave up working out where an alert goes on {name}: {event.alert.message}",
+            body=f"{reason}. The error is logged with its traceback.",
+        )
 
     def _give_up_notice(self, name: str, due: Due, reason: str, since: datetime, now: datetime) -> NoticeAlert:
         """One notice per run of failures of a target: to its server's alert channel, or to the operator when

@@ -50,14 +50,23 @@ class Outcome:
     notice: Alert | None = None  # queued with a give-up, for the target's server or the operator
 
 
-def unresolved(db: sqlite_utils.Database, transport: str, limit: int = 100) -> list[Queued]:
-    """Alerts still owed that `transport` has not resolved to targets yet, oldest first."""
+def unresolved(db: sqlite_utils.Database, transport: str, limit: int = 100,
+               skip: Iterable[int] = ()) -> list[Queued]:
+    """Alerts still owed that `transport` has not resolved to targets yet, oldest first; `skip`: event ids left
+    for later."""
+    left_out = list(skip)
+    marks = ", ".join("?" for _ in left_out)
     rows = db.query(
         "SELECT o.* FROM outbox o WHERE o.delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM fanouts f "
-        "WHERE f.event_id = o.id AND f.transport = ? AND f.resolved_at IS NOT NULL) ORDER BY o.id LIMIT ?",
-        [transport, limit],
+        "WHERE f.event_id = o.id AND f.transport = ? AND f.resolved_at IS NOT NULL) "
+        f"{f'AND o.id NOT IN ({marks}) ' if left_out else ''}ORDER BY o.id LIMIT ?",
+        [transport, *left_out, limit],
     )
     return [outbox.queued(row) for row in rows]
+
+
+def enqueue_notice(db: sqlite_utils.Database, notice: Alert, now: datetime) -> str | None:
+    return outbox.enqueue(db, notice, now)
 
 
 def resolve(db: sqlite_utils.Database, event_id: int, transport: str, targets: Sequence[Target], now: datetime,
@@ -97,6 +106,7 @@ def due(db: sqlite_utils.Database, transport: str, now: datetime, limit: int = 5
         JOIN outbox o ON o.id = d.event_id
         LEFT JOIN failing_targets t ON t.transport = d.transport AND t.target = d.target
         WHERE d.transport = ? AND d.done_at IS NULL AND d.sending_at IS NULL AND d.next_attempt_at <= ?
+          AND o.delivered_at IS NULL
           {f"AND d.target NOT IN ({marks})" if skip else ""}
         ORDER BY d.event_id, d.target
         LIMIT ?
@@ -117,10 +127,14 @@ def due(db: sqlite_utils.Database, transport: str, now: datetime, limit: int = 5
     ]
 
 
-def next_try(db: sqlite_utils.Database, transport: str) -> datetime | None:
-    """When the earliest waiting delivery of `transport` is due (None: nothing waits)."""
-    value = db.execute("SELECT min(next_attempt_at) FROM deliveries WHERE transport = ? AND done_at IS NULL "
-                       "AND sending_at IS NULL", [transport]).fetchone()[0]
+def next_try(db: sqlite_utils.Database, transport: str, busy: Iterable[str] = ()) -> datetime | None:
+    """When the earliest waiting delivery of `transport` to a target not `busy` is due (None: nothing waits)."""
+    skip = list(busy)
+    marks = ", ".join("?" for _ in skip)
+    value = db.execute(
+        "SELECT min(d.next_attempt_at) FROM deliveries d JOIN outbox o ON o.id = d.event_id WHERE d.transport = ? "
+        "AND d.done_at IS NULL AND d.sending_at IS NULL AND o.delivered_at IS NULL"
+        + (f" AND d.target NOT IN ({marks})" if skip else ""), [transport, *skip]).fetchone()[0]
     return from_iso(value) if value else None
 
 
@@ -202,6 +216,35 @@ def _finish_event(db: sqlite_utils.Database, event_id: int, transports: Sequence
         db.execute("UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", [to_iso(now), event_id])
 
 
+UNRESOLVED, NOWHERE, OWED = "unresolved", "nowhere", "owed"
+
+
+def in_guild(db: sqlite_utils.Database, event_ids: Sequence[int], guild_id: int) -> dict[int, str]:
+    """What became of each alert in one server's channels: SENT, OWED, GAVE_UP or NOT_WANTED for its target
+    there; NOWHERE when Discord resolved it with no target there (muted, or no alert channel at the time);
+    UNRESOLVED when Discord has not resolved it yet."""
+    found: dict[int, str] = {}
+    ids = list(event_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = db.execute(
+            f"""
+            SELECT o.id,
+                   (SELECT coalesce(d.outcome, '{OWED}') FROM deliveries d WHERE d.event_id = o.id
+                      AND d.transport = 'discord' AND d.guild_id = ? AND d.place IN ('server', 'channel')
+                      ORDER BY d.done_at IS NULL DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM fanouts f WHERE f.event_id = o.id AND f.transport = 'discord'
+                           AND f.resolved_at IS NOT NULL)
+            FROM outbox o WHERE o.id IN ({marks})
+            """,
+            [guild_id, *chunk],
+        ).fetchall()
+        for event_id, outcome, resolved in rows:
+            found[event_id] = outcome or (NOWHERE if resolved else UNRESOLVED)
+    return found
+
+
 def recover_unconfirmed(db: sqlite_utils.Database) -> int:
     """At start: sends that began but were never confirmed (the process died) go again, marked possibly repeated."""
     return db.execute(
@@ -216,8 +259,16 @@ def settle_finished(db: sqlite_utils.Database, transports: Sequence[str], now: d
     if not names:
         return 0
     marks = ", ".join("?" for _ in names)
-    return db.execute(
-        f"UPDATE outbox SET delivered_at = ? WHERE delivered_at IS NULL AND (SELECT count(*) FROM fanouts f "
-        f"WHERE f.event_id = outbox.id AND f.done_at IS NOT NULL AND f.transport IN ({marks})) = ?",
-        [to_iso(now), *names, len(names)],
-    ).rowcount
+    with db.atomic():
+        settled = db.execute(
+            f"UPDATE outbox SET delivered_at = ? WHERE delivered_at IS NULL AND (SELECT count(*) FROM fanouts f "
+            f"WHERE f.event_id = outbox.id AND f.done_at IS NOT NULL AND f.transport IN ({marks})) = ?",
+            [to_iso(now), *names, len(names)],
+        ).rowcount
+        # A removed transport's deliveries of alerts that are settled now: never to go out if it comes back.
+        db.execute(
+            f"UPDATE deliveries SET done_at = ?, outcome = ?, sending_at = NULL WHERE done_at IS NULL "
+            f"AND transport NOT IN ({marks}) AND event_id IN (SELECT id FROM outbox WHERE delivered_at IS NOT NULL)",
+            [to_iso(now), NOT_WANTED, *names],
+        )
+    return settled

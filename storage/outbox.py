@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from alerts.payloads import Alert, decode, encode
+from alerts.payloads import Alert, decode, encode, same_alert
 from storage.timestamps import from_iso, to_iso
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def enqueue(db: sqlite_utils.Database, alert: Alert, now: datetime) -> str | Non
     if row is None:
         return None
     stored = decode(row[1], row[0], alert.key, from_iso(row[2]))
-    if stored.identity() == alert.identity():
+    if same_alert(stored, alert):
         return None
     own = dataclasses.replace(alert, key=f"{alert.key}#{hashlib.sha256(text.encode()).hexdigest()[:12]}")
     log.error("Alert key %s is already taken by a different alert (%s, for %s; this one is %s, for %s); queued this "

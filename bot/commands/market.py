@@ -9,7 +9,8 @@ from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Caller
 from alerts.timefmt import age
-from storage import outbox, prices, quotes
+from storage import deliveries, outbox, prices, quotes
+from storage.deliveries import GAVE_UP, NOT_WANTED, NOWHERE, OWED, SENT, UNRESOLVED
 
 YEAR_SESSIONS = 252
 
@@ -46,24 +47,29 @@ async def alerts_command(ctx: CommandContext, caller: Caller, args: list[str]) -
     if len(args) > 1:
         raise CommandError("!alerts takes at most one number, e.g. !alerts 10")
     count = int(parsing.number(args[0], "!alerts", 1, 25)) if args else 10
-    recent = await ctx.database.run(outbox.recent, 200)
     now = ctx.now()
-    mine = [q for q in recent if _for_this_server(q.alert, caller)][:count]
+    mine = await ctx.database.run(_shown_here, caller.guild_id, count)
     if not mine:
         return Reply("No alerts yet", ("They appear here as they fire.",))
-    lines = tuple(
-        f"{q.alert.message} — {age(q.created_at, now)} ago" + ("" if q.delivered_at else " (not delivered yet)")
-        for q in mine
-    )
+    lines = tuple(f"{q.alert.message} — {age(q.created_at, now)} ago{_STATUS.get(status, '')}" for q, status in mine)
     return Reply(f"Last {len(mine)} alerts", lines)
 
 
-def _for_this_server(alert, caller: Caller) -> bool:
-    """What this server's channels showed (never another server's, nor anyone's DM); on the console, every
-    server-wide alert."""
-    if not caller.guild_id:
-        return isinstance(alert.route, Everyone)
-    return seen_in_server(alert.route, caller.guild_id)
+_STATUS = {OWED: " (not delivered here yet)", UNRESOLVED: " (not delivered yet)",
+           GAVE_UP: " (could not be delivered here)"}
+
+
+def _shown_here(db, guild_id: int, count: int) -> list[tuple[outbox.Queued, str]]:
+    """The latest alerts this server's channels showed (or still owe): never another server's, nor anyone's DM,
+    nor one this server was muted for. On the console (no server), every server-wide alert."""
+    recent = outbox.recent(db, 200)
+    if not guild_id:
+        return [(q, SENT if q.delivered_at else UNRESOLVED) for q in recent if isinstance(q.alert.route, Everyone)
+                ][:count]
+    candidates = [q for q in recent if seen_in_server(q.alert.route, guild_id)]
+    status = deliveries.in_guild(db, [q.id for q in candidates], guild_id)
+    shown = [(q, status[q.id]) for q in candidates if status[q.id] not in (NOT_WANTED, NOWHERE)]
+    return shown[:count]
 
 
 def _price_facts(db, symbol: str):

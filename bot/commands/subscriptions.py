@@ -61,7 +61,7 @@ async def subscribe_command(ctx: CommandContext, caller: Caller, args: list[str]
         raise CommandError(f"You have {count} subscriptions; the limit is {MAX_PER_USER}. Remove some with "
                            "!unsubscribe TICKER first")
     now = ctx.now()
-    channel = caller.channel_id if here else None
+    channel = caller.channel_id if here and caller.guild_id else None  # `here` in a DM is the DM itself
     made = []
     for kind, threshold in kinds:
         sub = Subscription(caller.guild_id, caller.user_id, symbol, kind, now, threshold, channel,

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 
 from alerts.market.sessions import NEW_YORK, SessionBook
-from alerts.payloads import NoticeAlert, Server, WrapAlert, seen_in_server
+from alerts.payloads import NoticeAlert, Server, TickerLookupAlert, WrapAlert, seen_in_server
 from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
 from bot.rotation_reply import rotation_reply
-from storage import guild_settings, outbox
+from storage import deliveries, guild_settings, outbox
+from storage.deliveries import NOT_WANTED, NOWHERE
 
 
 async def daily_wrap(
@@ -34,11 +35,14 @@ async def daily_wrap(
     summary = as_text(await rotation_reply(ctx))
     midnight = datetime.combine(today, time(0, 0), tzinfo=NEW_YORK)
     queued = [q for q in await ctx.database.run(outbox.since, midnight)
-              if not isinstance(q.alert, (WrapAlert, NoticeAlert))]
+              if not isinstance(q.alert, (WrapAlert, NoticeAlert, TickerLookupAlert))]
     wraps = []
     for guild in guilds:
-        # What this server's members saw today: never another server's own alerts, nor anyone's DMs.
-        fired = [q.alert.message for q in queued if seen_in_server(q.alert.route, guild)]
+        # What this server's members saw today: never another server's own alerts, nor anyone's DMs, nor what
+        # it was muted for.
+        mine = [q for q in queued if seen_in_server(q.alert.route, guild)]
+        status = await ctx.database.run(deliveries.in_guild, [q.id for q in mine], guild)
+        fired = [q.alert.message for q in mine if status[q.id] not in (NOT_WANTED, NOWHERE)]
         today_line = ("Fired today: " + "; ".join(fired)) if fired else "Nothing fired today."
         wraps.append(WrapAlert(key=f"daily_wrap|{guild}|{today}", message=f"Daily wrap, {today:%a %d %b %Y}",
                                body=f"{today_line}\n{summary}", occurred_at=now, route=Server(guild), date=today))

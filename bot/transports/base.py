@@ -18,13 +18,15 @@ from alerts.payloads import Alert, Everyone, Route
 
 @dataclass(frozen=True)
 class Notification:
-    """An alert ready to show: its key, headline, details (with any lateness note), route and instant."""
+    """An alert ready to show: its key, headline, details, route and instant, and notes about this delivery."""
 
     key: str
     title: str
     body: str = ""
     route: Route = Everyone()
     occurred_at: datetime | None = None
+    # About this delivery, not the alert ("late: ...", "possibly repeated: ..."): shown whole, whatever is cut.
+    notes: tuple[str, ...] = ()
 
 
 class Transport(Protocol):

@@ -64,9 +64,12 @@ class WebhookTransport:
         return True
 
     async def targets(self, alert: Alert) -> list[Target]:
-        """Server-wide alerts and the operator's notices. A subscriber's alert, or one server's own (its wrap, its
-        own spread lines), never goes to a shared webhook: the Discord transport takes those to their people."""
-        return [WEBHOOK] if isinstance(alert.route, (Everyone, Operator)) else []
+        """Server-wide alerts and the operator's own notices. A subscriber's alert, one server's own (its wrap,
+        its own spread lines) and a notice about one server never go to a shared webhook: the Discord transport
+        takes those to their people."""
+        route = alert.route
+        shared = isinstance(route, Everyone) or (isinstance(route, Operator) and route.guild_id is None)
+        return [WEBHOOK] if shared else []
 
     async def send(self, target: Target, notification: Notification) -> None:
         payload = {"content": clip(alert_text(notification), CONTENT_MAX), "allowed_mentions": {"parse": []}}

@@ -46,7 +46,7 @@ class FileTransport:
         if self.mode == "mid-send":
             os._exit(9)
         with open(self.path, "a", encoding="utf-8") as log:
-            log.write(f"{notification.key}\t{notification.title}\t{notification.body}\n")
+            log.write(f"{notification.key}\t{notification.title}\t{notification.body} {notification.notes}\n")
             log.flush()
             os.fsync(log.fileno())
         if self.mode == "after-send":

@@ -227,7 +227,7 @@ async def test_an_alert_delivered_late_says_so_with_the_original_time(db):
     console = Recorder("console")
     queue(db, record(occurred=NOW - timedelta(hours=17)))  # happened yesterday at the close, the bot was down
     await Dispatcher(db, [console], lambda: NOW, NY).run_once()
-    assert "late: this happened Wed 10 Dec 23:05 EST" in console.notes[0].body
+    assert console.notes[0].notes == ("late: this happened Wed 10 Dec 23:05 EST",)
 
 
 def test_retry_delays_double_up_to_their_caps():

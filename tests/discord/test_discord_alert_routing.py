@@ -237,10 +237,14 @@ async def test_a_subscription_made_here_in_a_dm_gets_its_alerts_in_that_dm(harne
     await dpytest.message("!subscribe CFG here", channel=dm, member=harness.trader)
     dpytest.get_message()  # the command's own answer
     subs = harness.database.call(subscriptions.for_user, 0, harness.trader.id)
-    assert subs and all(s.channel_id == dm.id for s in subs)  # "here": this DM
+    assert subs and all(s.channel_id is None for s in subs)  # "here" in a DM is that DM: stored as by DM
     sub = subs[0]
-    await deliver(harness, sample_alert("move", route=Subscriber(sub.guild_id, sub.user_id, sub.channel_id)))
-    (row,) = delivery_rows(harness)
-    assert row["last_error"] is None and row["outcome"] == "sent"
-    (message,) = sent_messages()
-    assert message.channel.id == dm.id and "CFG is up 3.40%" in message.content
+    dispatcher = await deliver(harness, sample_alert("move", route=Subscriber(sub.guild_id, sub.user_id,
+                                                                              sub.channel_id)))
+    # And one stored the old way, with the DM's channel id and no server, still goes to that DM.
+    await deliver(harness, sample_alert("move", key="old-style", route=Subscriber(0, harness.trader.id, dm.id)),
+                  dispatcher=dispatcher)
+    rows = delivery_rows(harness)
+    assert [(r["last_error"], r["outcome"]) for r in rows] == [(None, "sent"), (None, "sent")]
+    messages = sent_messages()
+    assert [m.channel.id for m in messages] == [dm.id, dm.id] and "CFG is up 3.40%" in messages[0].content

@@ -8,6 +8,7 @@ before every send (a setting stored before this check existed is refused there t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import discord
@@ -91,3 +92,28 @@ async def test_a_foreign_channel_stored_before_the_check_is_never_posted_to(two_
         sent.append(dpytest.get_message())
     assert [m.channel.id for m in sent] == [alerts_of(bravo).id]  # Bravo's own alerts, once (in one message)
     assert f"<@&{role.id}>" not in sent[0].content  # and never with Alpha's role
+
+
+async def test_alerts_in_each_server_say_what_became_of_them_there(two_servers):
+    """!alerts tells a server about its own delivery: Alpha got the records, Bravo (whose channel refuses the bot)
+    still owes them; and a server that was muted when they fired never lists them at all."""
+    world = two_servers
+    alpha, bravo = world.guilds
+    for guild in (alpha, bravo):
+        world.database.call(guild_settings.set_value, guild.id, "alert_channel", alerts_of(guild).id, world.clock())
+    await dpytest.set_permission_overrides(bravo.default_role, alerts_of(bravo), send_messages=False)
+    await queue_the_record_closes(world.database, world.clock, world.sessions)
+    dispatcher = Dispatcher(world.database, [world.transport], world.clock, ZoneInfo("America/New_York"))
+    await dispatcher.run_once()
+    while not dpytest.sent_queue.empty():
+        dpytest.get_message()
+    in_alpha = text_of(await say(world, alpha, "!alerts"))
+    in_bravo = text_of(await say(world, bravo, "!alerts"))
+    assert "record 2,590.61" in in_alpha and "not delivered" not in in_alpha
+    assert in_bravo.count("(not delivered here yet)") == 2
+
+    world.database.call(guild_settings.set_value, bravo.id, "muted_until",
+                        (world.clock() + timedelta(hours=3)).isoformat(), world.clock())
+    world.clock.now += timedelta(hours=2)
+    await dispatcher.run_once()  # Bravo's retries: not wanted now that it muted
+    assert "No alerts yet" in text_of(await say(world, bravo, "!alerts"))

@@ -23,6 +23,7 @@ from bot.settings import load_settings
 from bot.transports.discord import DiscordTransport
 from storage import outbox
 from storage.database import Database
+from tests.conftest import Clock
 from tests.discord.conftest import sample_alert
 from tests.fake_discord import FakeDiscord
 
@@ -68,7 +69,8 @@ async def test_an_alert_resolved_while_a_server_is_unavailable_reaches_it_once_i
     bot = transport.bot
     assert bot.is_ready() and bot.get_guild(DESK).unavailable  # ready, with the outage guild known by id only
 
-    dispatcher = Dispatcher(database, [transport], lambda: NOW, NY)
+    clock = Clock(NOW)
+    dispatcher = Dispatcher(database, [transport], clock, NY)
     database.call(outbox.commit, [sample_alert("record"), sample_alert("notice")], NOW)
     await dispatcher.run_once()
 
@@ -78,6 +80,7 @@ async def test_an_alert_resolved_while_a_server_is_unavailable_reaches_it_once_i
     later = sample_alert("record", key="new_high|^RUT|2026-11-25", message="Russell 2000 closes at a record 2,730.00")
     database.call(outbox.commit, [later], NOW)
     for _ in range(3):  # the next passes, this one's and any retry
+        clock.now += timedelta(seconds=10)
         await dispatcher.run_once()
     in_desk = [m.content for m in fake.messages if m.channel_id == DESK_ALERTS]
     assert any("record 2,730.00" in text for text in in_desk)  # the server is back: a new alert gets there

@@ -71,8 +71,15 @@ class Grouper:
             return
         try:
             outcomes = await self._deliver(key, waiting)
+        except asyncio.CancelledError:
+            for item in waiting:  # never leave a sender waiting for a message that will not come
+                item.done.cancel()
+            raise
         except Exception as exc:  # noqa: BLE001 - handed to every waiting sender, who raises it to the dispatcher
-            outcomes = [exc] * len(waiting)
+            for item in waiting:
+                if not item.done.done():
+                    item.done.set_exception(exc)
+            return
         for item, outcome in zip(waiting, outcomes):
             if item.done.done():
                 continue

@@ -82,14 +82,22 @@ def timestamp(when: datetime, style: str = "f") -> str:
     return f"<t:{int(when.timestamp())}:{style}>"
 
 
+def notes_line(notification: Notification) -> str:
+    return "(" + "; ".join(notification.notes) + ")" if notification.notes else ""
+
+
 def alert_text(notification: Notification) -> str:
-    """One alert as a text block: the headline in bold, its details, and when it happened."""
-    parts = [f"**{notification.title}**"]
-    if notification.body:
-        parts.append(notification.body)
-    if notification.occurred_at is not None:
-        parts.append(timestamp(notification.occurred_at))
-    return clip("\n".join(parts), CONTENT_MAX)
+    """One alert as a text block: the headline in bold, its details, the delivery's notes, when it happened.
+
+    Within Discord's 2,000 characters only the details are shortened: the headline, the notes ("possibly
+    repeated", "late") and the time always show whole.
+    """
+    head = f"**{clip(notification.title, 300)}**"
+    tail = [part for part in (notes_line(notification),
+                              timestamp(notification.occurred_at) if notification.occurred_at else "") if part]
+    room = CONTENT_MAX - len(head) - sum(len(part) + 1 for part in tail) - 1
+    parts = [head] + ([clip(notification.body, room)] if notification.body and room > 1 else []) + tail
+    return "\n".join(parts)
 
 
 def role_mention(role_id: int) -> str:

@@ -22,7 +22,7 @@ class DiscordServerView:
         if channel is None:
             return (f"<#{channel_id}> is not a channel of this server: mention one of its channels, like #alerts, "
                     "or say here")
-        if not isinstance(channel, discord.abc.Messageable) or isinstance(channel, discord.VoiceChannel):
+        if not isinstance(channel, (discord.TextChannel, discord.Thread)):
             return f"<#{channel_id}> is not a text channel: choose one where messages can be posted"
         me = guild.me
         if me is None:

@@ -84,6 +84,10 @@ class DiscordTransport:
         self.bot = RotoBot(router, context, sync_commands=sync_commands)
         self._grouper = Grouper(self._deliver, group_window)
         self._dms: dict[int, discord.DMChannel] = {}
+        self._connected = True  # until a disconnect is seen; is_ready() says whether it ever connected
+        self.bot.add_listener(self._on_disconnect, "on_disconnect")
+        self.bot.add_listener(self._on_ready, "on_ready")
+        self.bot.add_listener(self._on_ready, "on_resumed")
         self._task: asyncio.Task | None = None
         self._warned_channel = False
 
@@ -142,22 +146,36 @@ class DiscordTransport:
     # --- alerts -------------------------------------------------------------------------------------------------
 
     def ready(self) -> bool:
-        return self.bot.is_ready()
+        """Connected, with the servers known. discord.py's is_ready() stays true across a reconnect whose READY
+        forgets every server until they stream in again: resolving then would leave servers out."""
+        return self.bot.is_ready() and self._connected
+
+    async def _on_disconnect(self) -> None:
+        self._connected = False
+
+    async def _on_ready(self) -> None:
+        self._connected = True
 
     async def targets(self, alert: Alert) -> list[Target]:
         route = alert.route
         if isinstance(route, Subscriber):
-            if route.channel_id is None:
-                return [Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>", route.guild_id)]
-            if route.guild_id and muted(await self._settings_of(route.guild_id), self._clock()):
+            if route.channel_id is None or not route.guild_id:
+                # By DM; or subscribed with `here` in a DM, whose "here" is that same DM.
+                return [Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>",
+                               route.guild_id or None)]
+            if muted(await self._settings_of(route.guild_id), self._clock()):
                 return []
             return [Target(f"channel:{route.channel_id}", "channel", f"<#{route.channel_id}>", route.guild_id)]
         if isinstance(route, Operator):
             if route.guild_id is not None:
-                found = await self._server_targets(only=route.guild_id)
+                # A notice about one server goes to its admins in its alert channel, never pinging its alert role.
+                found = [Target(f"notice:{t.guild_id}", "server", t.label, t.guild_id)
+                         for t in await self._server_targets(only=route.guild_id)]
                 if found:
                     return found
-            if self._alert_channel_id and self.bot.get_channel(self._alert_channel_id) is not None:
+            if self._alert_channel_id and (self.bot.get_channel(self._alert_channel_id) is not None
+                                           or any(g.unavailable for g in self.bot.guilds)):
+                # (A channel not in sight may be in a server Discord cannot serve right now: the send waits.)
                 return [Target("operator", "operator", f"the operator's channel <#{self._alert_channel_id}>")]
             return []
         if isinstance(route, Server):
@@ -166,30 +184,36 @@ class DiscordTransport:
 
     async def send(self, target: Target, notification: Notification) -> None:
         """Deliver to one target, or raise DeliveryError (permanent when a person must change something)."""
-        if not self.bot.is_ready():
+        if not self.ready():
             raise NotReady("not connected to Discord (the gateway reconnects by itself)")
         kind, _, ident = target.key.partition(":")
         roles: frozenset[int] = frozenset()
         users: frozenset[int] = frozenset()
-        if kind == "server":
-            channel_id, roles = await self._server_channel(int(ident))
-            destination = ("channel", channel_id, int(ident))
+        if kind in ("server", "notice"):
+            channel_id, role = await self._server_channel(int(ident))
+            roles = frozenset({role}) if role and kind == "server" else frozenset()
+            destination = ("channel", channel_id, int(ident), kind)
         elif kind == "channel":
+            if target.guild_id and self.bot.get_guild(target.guild_id) is None:
+                raise NotWanted("the bot is no longer in that server")
             if target.guild_id and muted(await self._settings_of(target.guild_id), self._clock()):
                 raise NotWanted("the server muted its channel alerts since")
             route = notification.route
             users = frozenset({route.user_id}) if isinstance(route, Subscriber) else frozenset()
-            destination = ("channel", int(ident), target.guild_id)
+            destination = ("channel", int(ident), target.guild_id, kind)
         elif kind == "dm":
-            destination = ("dm", int(ident), None)
+            destination = ("dm", int(ident), None, kind)
         elif kind == "operator":
             if not self._alert_channel_id:
                 raise NotWanted("discord.alert_channel_id is no longer set")
-            destination = ("channel", int(self._alert_channel_id), None)
+            if self.bot.get_channel(self._alert_channel_id) is None and any(g.unavailable for g in self.bot.guilds):
+                raise NotReady("the operator's channel may be in a server that is unavailable right now")
+            destination = ("channel", int(self._alert_channel_id), None, kind)
         else:
             raise DeliveryError(f"{target.key} is not a Discord target", permanent=True)
+        # Grouped per channel and per kind of target: a server's alerts (its role mentioned), a subscriber's (only
+        # they are), a notice (nobody is) never share one message's mentions.
         await self._grouper.add(destination, alert_text(notification), roles, users)
-
 
     async def _settings_of(self, guild_id: int) -> dict:
         return await self._database.run(guild_settings.all_for, guild_id)
@@ -215,23 +239,31 @@ class DiscordTransport:
             if muted(chosen, now):
                 continue
             channel_id = chosen.get("alert_channel") or default
+            if guild.unavailable:
+                # In an outage Discord tells the bot only the server's id: whether it has an alert channel shows
+                # once it is back, so it gets its target now and the send waits for it (see _server_channel).
+                channel_id = channel_id or self._alert_channel_id
             if not channel_id:
                 continue  # this server chose no alert channel: nothing to do, not an error
-            targets.append(Target(f"server:{guild.id}", "server", f"<#{channel_id}> in {guild.name}", guild.id))
+            name = guild.name or f"server {guild.id}"
+            targets.append(Target(f"server:{guild.id}", "server", f"<#{channel_id}> in {name}", guild.id))
         if self._alert_channel_id and only is None and not configured_found and not self._warned_channel:
             self._warned_channel = True
             log.warning("discord.alert_channel_id %s is not a channel the bot can see in any of its servers",
                         self._alert_channel_id)
         return targets
 
-    async def _server_channel(self, guild_id: int) -> tuple[int, frozenset[int]]:
-        """The server's alert channel now, and its role to mention; NotWanted when it chose none or muted since."""
+    async def _server_channel(self, guild_id: int) -> tuple[int, int | None]:
+        """The server's alert channel now, and its role to mention. NotWanted when it chose none, muted, or the
+        bot left it since; NotReady while Discord cannot serve it (an outage)."""
         chosen = await self._settings_of(guild_id)
         if muted(chosen, self._clock()):
             raise NotWanted("the server muted its channel alerts since")
         guild = self.bot.get_guild(guild_id)
         if guild is None:
-            raise DeliveryError(f"the bot is no longer in server {guild_id}", permanent=True)
+            raise NotWanted("the bot is no longer in that server")
+        if guild.unavailable:
+            raise NotReady(f"server {guild_id} is unavailable on Discord's side")
         channel_id = chosen.get("alert_channel") or self._default_channel_in(guild)
         if not channel_id:
             raise NotWanted("the server has no alert channel any more")
@@ -240,7 +272,7 @@ class DiscordTransport:
             log.warning("Server %s's alert role %s is not one of its roles; alerting without the mention",
                         guild_id, role)
             role = None
-        return int(channel_id), frozenset({int(role)}) if role else frozenset()
+        return int(channel_id), int(role) if role else None
 
     async def _deliver(self, key: Hashable, items: list[Item]) -> list[BaseException | None]:
         """One message (more only past 2,000 characters) with every item for this destination."""
@@ -266,7 +298,7 @@ class DiscordTransport:
         return outcomes
 
     async def _destination(self, key: Hashable) -> discord.abc.Messageable:
-        kind, ident, guild_id = key
+        kind, ident, guild_id, _ = key
         try:
             if kind == "dm":
                 return await self._dm_channel(ident)
