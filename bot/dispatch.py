@@ -178,12 +178,14 @@ class Dispatcher:
         skipped = self._unresolvable[name]
         while True:
             pending = await self._db.run(deliveries.unresolved, name, BATCH, list(skipped))
+            resolved, notices, stopped = [], [], False
             for event in pending:
                 now = self._clock()
                 try:
                     targets = await transport.targets(event.alert)
                 except NotReady:
-                    return  # the transport cannot say yet (a server it serves is not available): look again later
+                    stopped = True  # the transport cannot say yet: look again later
+                    break
                 except Exception as exc:  # noqa: BLE001 - one alert's failure must not stop the others
                     since = skipped.setdefault(event.id, now)
                     log.exception("%s cannot say where %s goes", name, event.key)
@@ -191,12 +193,14 @@ class Dispatcher:
                         continue
                     del skipped[event.id]
                     targets = []
-                    reason = scrub_urls(f"{type(exc).__name__}: {exc}")
-                    await self._db.run(deliveries.enqueue_notice, self._unresolvable_notice(name, event, reason, now),
-                                       now)
+                    notices.append(self._unresolvable_notice(name, event, scrub_urls(f"{type(exc).__name__}: {exc}"),
+                                                             now))
                 skipped.pop(event.id, None)
-                await self._db.run(deliveries.resolve, event.id, name, targets, now, names)
-            if len(pending) < BATCH:
+                resolved.append((event.id, targets))
+            if resolved or notices:
+                # One transaction for the whole batch: a server-wide alert to thousands of servers is one write.
+                await self._db.run(deliveries.resolve_many, name, resolved, self._clock(), names, notices)
+            if stopped or len(pending) < BATCH:
                 return
 
     async def _send(self, name: str, transport: Transport, target: Target, items: list[Due]) -> None:

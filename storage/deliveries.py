@@ -65,8 +65,14 @@ def unresolved(db: sqlite_utils.Database, transport: str, limit: int = 100,
     return [outbox.queued(row) for row in rows]
 
 
-def enqueue_notice(db: sqlite_utils.Database, notice: Alert, now: datetime) -> str | None:
-    return outbox.enqueue(db, notice, now)
+def resolve_many(db: sqlite_utils.Database, transport: str, resolved: Sequence[tuple[int, Sequence[Target]]],
+                 now: datetime, transports: Sequence[str], notices: Sequence[Alert] = ()) -> None:
+    """`resolve` for many alerts, and any notices about them, in one transaction."""
+    with db.atomic():
+        for event_id, targets in resolved:
+            resolve(db, event_id, transport, targets, now, transports)
+        for notice in notices:
+            outbox.enqueue(db, notice, now)
 
 
 def resolve(db: sqlite_utils.Database, event_id: int, transport: str, targets: Sequence[Target], now: datetime,
