@@ -1,7 +1,8 @@
 """Run the benchmarks and print their figures, then one table against the targets. Medians over repeats: the
 machine is shared and noisy.
 
-`python -m bench` runs them all; `python -m bench calendar` (or several names) runs only those.
+`python -m bench` runs them all; `python -m bench calendar` (or several names) runs only those; a benchmark
+with options takes them after its name alone: `python -m bench chaos --kills 50 --seed 3`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from bench import calendar_rebuild, memory_day, poll, rotation_cmd, rules_eval, startup, storage_loop, summary
+from bench import (calendar_rebuild, chaos, memory_day, poll, retention, rotation_cmd, rules_eval, startup,
+                   storage_loop, summary)
 
 # Name -> how to run it, in the order `python -m bench` runs them all. A new benchmark is one more line.
 BENCHMARKS: dict[str, Callable[[], object]] = {
@@ -21,11 +23,18 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "startup": startup.run,
     "memory": memory_day.run,
     "calendar": calendar_rebuild.run,
+    "retention": retention.run,
+    "chaos": chaos.main,
 }
+WITH_OPTIONS = {"chaos": chaos.main}  # these take their own command-line options after the name
 
 
 def main(argv: list[str] | None = None) -> int:
     names = sys.argv[1:] if argv is None else argv
+    if names and names[0] in WITH_OPTIONS and len(names) > 1:
+        WITH_OPTIONS[names[0]](names[1:])
+        print(summary.table())
+        return 0
     unknown = [name for name in names if name not in BENCHMARKS]
     if unknown:
         print(f"No benchmark named {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)} (none runs all)",

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import itertools
 import os
 import random
 import re
@@ -33,6 +35,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bench import chaos_world as world
+from bench.summary import record
 from tests.fake_discord import FakeChannel, FakeDiscord, FakeRole
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +68,8 @@ class Run:
     seconds: float
     owed: int
     startup: float  # seconds from a fork to the parts being up, in the first life
+    mid_send: int = 0  # kills that left sends begun and not confirmed (the possibly-repeated path)
+    step_seconds: list[float] = field(default_factory=list)  # how long each step of the week took, in the first life
 
 
 class Fed:
@@ -128,9 +133,33 @@ def fake_discord() -> FakeDiscord:
     return fake
 
 
-async def run_week(folder: Path, seed: int, kills: int, rng: random.Random | None,
-                   pace: tuple[float, float] | None = None) -> Run:
-    """The week on a fresh database; with `kills`, SIGKILLed that many times at random moments."""
+STARTUP_SHARE = 0.1  # of the kills land in a life's start-up (recovery is code too); the rest in the week's work
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Where one kill lands: `after` seconds into step `step` of the week, or into a life's start-up (None)."""
+
+    step: int | None
+    after: float
+
+
+def plan_kills(rng: random.Random, kills: int, startup: float, steps: list[float]) -> list[Kill]:
+    """`kills` random moments: most uniform over the week's work as the uninterrupted run timed its steps (so a
+    long dispatch takes its share), some in start-up; in the order the week reaches them."""
+    ends = list(itertools.accumulate(steps))
+    at_work = sorted(rng.uniform(0, ends[-1]) for _ in range(kills))
+    plan = []
+    for moment in at_work:
+        step = bisect.bisect_right(ends, moment)
+        plan.append(Kill(step, moment - (ends[step - 1] if step else 0.0)))
+    for _ in range(round(kills * STARTUP_SHARE)):
+        plan[rng.randrange(len(plan))] = Kill(None, rng.uniform(0, startup))
+    return plan
+
+
+async def run_week(folder: Path, seed: int, plan: list[Kill]) -> Run:
+    """The week on a fresh database, killed where `plan` says (an empty plan: uninterrupted)."""
     folder.mkdir(parents=True, exist_ok=True)
     fake, fed, hook = fake_discord(), Fed(), Webhook()
     await fake.start()
@@ -152,18 +181,19 @@ async def run_week(folder: Path, seed: int, kills: int, rng: random.Random | Non
     if (await asyncio.wait_for(zygote.stdout.readline(), LIFE_LIMIT)).strip() != b"warm":
         raise RuntimeError(f"the zygote did not start; see {folder / 'lives.log'}")
     started = time.monotonic()
-    done_kills = lives = 0
-    startup = 0.0
+    done_kills = lives = mid_send = 0
+    startup, steps = 0.0, []
     try:
         while True:
             lives += 1
-            delay = None if rng is None or done_kills >= kills else rng.uniform(0, 2 * (pace[0] + pace[1] / kills))
-            code, up = await _one_life(zygote, delay)
-            startup = startup or up
+            kill = plan[done_kills] if done_kills < len(plan) else None
+            code, up, began = await _one_life(zygote, kill)
+            startup, steps = startup or up, steps or began
             if code == 0:
                 break
             if code == -signal.SIGKILL:
                 done_kills += 1
+                mid_send += await asyncio.to_thread(_sending, database)
                 continue
             raise RuntimeError(f"a life ended by itself with exit code {code}; see {folder / 'lives.log'}")
         seconds = time.monotonic() - started
@@ -175,35 +205,57 @@ async def run_week(folder: Path, seed: int, kills: int, rng: random.Random | Non
         for runner in runners:
             await runner.cleanup()
     given_up, notices, owed = await asyncio.to_thread(_outcomes, database)
-    return Run(done_kills, lives, received(fake, hook), given_up, notices, seconds, owed, startup)
+    durations = [b - a for a, b in zip(steps, steps[1:] + [seconds])]
+    return Run(done_kills, lives, received(fake, hook), given_up, notices, seconds, owed, startup, mid_send, durations)
 
 
-async def _one_life(zygote, kill_after: float | None) -> tuple[int, float]:
-    """Fork one life; SIGKILL it `kill_after` seconds after its fork (None: let it run). Returns its exit code and
-    how long it took to be up (0 when it never was)."""
+async def _one_life(zygote, kill: Kill | None) -> tuple[int, float, list[float]]:
+    """Fork one life and SIGKILL it where `kill` says (None: let it run). Returns its exit code, how long it took
+    to be up (0 when it never was), and when each step it ran began (seconds after the fork)."""
     zygote.stdin.write(b"fork\n")
     await zygote.stdin.drain()
-    forked, up, pid = time.monotonic(), 0.0, None
-    deadline = forked + (kill_after if kill_after is not None else LIFE_LIMIT)
+    forked, up, pid, began = time.monotonic(), 0.0, None, []
+    deadline = forked + kill.after if kill is not None and kill.step is None else None
     while True:
-        wait = max(0.0, deadline - time.monotonic()) if pid is not None else LIFE_LIMIT
+        wait = LIFE_LIMIT if deadline is None or pid is None else max(0.0, deadline - time.monotonic())
         try:
             line = await asyncio.wait_for(zygote.stdout.readline(), wait)
         except asyncio.TimeoutError:
-            if pid is None or kill_after is None:
+            if deadline is None:
                 raise RuntimeError(f"a life took longer than {LIFE_LIMIT:.0f} s") from None
             os.kill(pid, signal.SIGKILL)
-            kill_after, deadline = None, time.monotonic() + LIFE_LIMIT
+            deadline = None
             continue
         words = line.decode().split()
         if not words:
             raise RuntimeError("the zygote ended")
+        now = time.monotonic()
         if words[0] == "pid":
             pid = int(words[1])
         elif words[0] == "ready":
-            up = time.monotonic() - forked
+            up = now - forked
+        elif words[0] == "step":
+            began.append(now - forked)
+            if kill is not None and kill.step is not None and deadline is None and int(words[1]) >= kill.step:
+                deadline, kill = now + kill.after, None  # aimed: it lands that far into this step
         elif words[0] == "exit":
-            return int(words[2]), up
+            return int(words[2]), up, began
+
+
+def _sending(database: Path) -> int:
+    """1 when the life just killed left a send begun and never confirmed, else 0."""
+    import sqlite3
+
+    if not database.exists():
+        return 0
+    connection = sqlite3.connect(database)
+    try:
+        return int(connection.execute("SELECT EXISTS (SELECT 1 FROM deliveries WHERE sending_at IS NOT NULL)")
+                   .fetchone()[0])
+    except sqlite3.OperationalError:  # killed before the schema was there
+        return 0
+    finally:
+        connection.close()
 
 
 def _outcomes(database: Path) -> tuple[int, int, int]:
@@ -282,16 +334,14 @@ async def run(kills: int = 200, seed: int = 1, folder: Path | None = None) -> tu
     """The uninterrupted week, then the same week killed `kills` times; returns the verdict and both runs."""
     with tempfile.TemporaryDirectory(prefix="rotobot-chaos-") as scratch:
         base = folder or Path(scratch)
-        reference = await run_week(base / "uninterrupted", seed, 0, None)
-        # Kill moments: uniform over a life of about (start-up + the week's work / kills), so that most kills land
-        # in the work, some in the start-up (recovery is code too), and the week still ends.
-        pace = (reference.startup, max(0.1, reference.seconds - reference.startup))
-        chaos = await run_week(base / "killed", seed, kills, random.Random(seed), pace)
+        reference = await run_week(base / "uninterrupted", seed, [])
+        plan = plan_kills(random.Random(seed), kills, reference.startup, reference.step_seconds)
+        chaos = await run_week(base / "killed", seed, plan)
     return compare(reference.received, chaos.received), reference, chaos
 
 
 def line(verdict: Verdict, chaos: Run) -> str:
-    return (f"chaos: {chaos.kills} kills, {verdict.expected:,} alerts expected, {verdict.delivered:,} delivered, "
+    return (f"chaos: {chaos.kills} kills ({chaos.mid_send} mid-send), {verdict.expected:,} alerts expected, {verdict.delivered:,} delivered, "
             f"{verdict.lost} lost, {verdict.unmarked_duplicates} unmarked duplicates "
             f"({verdict.marked_repeats} marked as possibly repeated), {verdict.misrouted} misrouted, "
             f"{chaos.given_up} targets given up ({chaos.notices} notices), {chaos.owed} still owed")
@@ -302,10 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=200, help="how many times to SIGKILL the child (default 200)")
     parser.add_argument("--seed", type=int, default=1, help="the week's churn and the kill moments (default 1)")
     args = parser.parse_args(argv)
+    print(f"Kill anywhere: the week of 8-12 Dec 2025, SIGKILLed {args.kills} times (seed {args.seed})")
     verdict, reference, chaos = asyncio.run(run(args.kills, args.seed))
     print(f"  uninterrupted week: {reference.seconds:.0f} s; killed week: {chaos.seconds:.0f} s over {chaos.lives} "
           f"lives")
     print(line(verdict, chaos))
+    record("chaos: alerts lost", verdict.lost, "alerts", 1)
+    record("chaos: unmarked duplicates", verdict.unmarked_duplicates, "alerts", 1)
+    record("chaos: misrouted", verdict.misrouted, "alerts", 1)
     ok = not (verdict.lost or verdict.unmarked_duplicates or verdict.misrouted or chaos.owed)
     return 0 if ok else 1
 

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
-from alerts.market.bundled import BUNDLED_FILES, bundled_history
 from alerts.market.health import SourceHealth
 from alerts.market.providers import MarketData
 from alerts.market.quality import JumpGate
@@ -98,8 +97,9 @@ def _record(progress: Path, done: int) -> None:
         os.close(folder)
 
 
-async def live(places: Places, week: world.Week, bars: dict, sessions: SessionBook, ready: callable) -> int:
-    """Run the rest of the week; returns 0 once it is over. `ready()` is called once the parts are up."""
+async def live(places: Places, week: world.Week, bars: dict, sessions: SessionBook, say: callable) -> int:
+    """Run the rest of the week; returns 0 once it is over. `say("ready")` once the parts are up, and
+    `say("step N")` as each step begins: the parent aims its kills by them."""
     start = done_steps(places.progress)
     if start >= len(week.steps):
         return 0
@@ -114,12 +114,12 @@ async def live(places: Places, week: world.Week, bars: dict, sessions: SessionBo
     try:
         with discord_py_pointed_at(places.discord_url):
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-                return await _live(places, week, bars, sessions, ready, start, clock, settings, database, session)
+                return await _live(places, week, bars, sessions, say, start, clock, settings, database, session)
     finally:
         database.close()
 
 
-async def _live(places, week, bars, sessions, ready, start, clock, settings, database, session) -> int:
+async def _live(places, week, bars, sessions, say, start, clock, settings, database, session) -> int:
     router = build_router(settings.discord.prefix)
     context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), sessions=sessions,
                              transports=("discord", "webhook"))
@@ -157,11 +157,12 @@ async def _live(places, week, bars, sessions, ready, start, clock, settings, dat
                        clock=clock)
         if start > 0:
             await engine.judge_sessions()  # what the app does at every start
-        ready()
+        say("ready")
         for index in range(start, len(week.steps)):
+            say(f"step {index}")
             step = week.steps[index]
             clock.now = step.at
-            await _run(step, week, places, database, session, market, engine, fed, router, context, publish,
+            await _run(step, week, bars, places, database, session, market, engine, fed, router, context, publish,
                        sessions, clock)
             await fed.remind()
             await dispatcher.run_once()
@@ -177,11 +178,11 @@ async def _connected(discord: DiscordTransport) -> None:
         await asyncio.sleep(0.01)
 
 
-async def _run(step, week, places, database, session, market, engine, fed, router, context, publish, sessions,
-               clock) -> None:
+async def _run(step, week, bars, places, database, session, market, engine, fed, router, context, publish,
+               sessions, clock) -> None:
     what = step.what
     if what == "seed":
-        await database.run(_seed, week, clock())
+        await database.run(_seed, week, bars, clock())
         await engine.judge_sessions()  # the states as of the last stored session, as at a first start
     elif what == "churn":
         for user_id, command in step.commands:
@@ -213,10 +214,10 @@ async def _control(session: aiohttp.ClientSession, url: str) -> None:
         response.raise_for_status()
 
 
-def _seed(db, week: world.Week, now: datetime) -> None:
+def _seed(db, week: world.Week, bars: dict, now: datetime) -> None:
     """The world as it stands on Friday 5 December 2025 after the close (run once; safe to run again)."""
-    for symbol in BUNDLED_FILES:
-        prices.store_bars(db, [b for b in bundled_history(symbol, now=now) if b.date <= world.SEED_UNTIL])
+    for symbol, history in bars.items():
+        prices.store_bars(db, [b for b in history if b.date <= world.SEED_UNTIL])
     fomc.upsert_meetings(db, bundled_meetings(), now)
     for decision in bundled_decisions():
         if decision.date < world.DAYS[0]:

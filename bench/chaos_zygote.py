@@ -5,7 +5,8 @@ restarts would spend most of the harness's time on that. A fork of this process 
 (its own memory, its own sockets, killed by SIGKILL like any other), only one that starts warm.
 
 Protocol, one line each way on stdin/stdout: "warm" once loaded; then "fork" -> "pid N", "ready N" once the life's
-parts are up, and "exit N CODE" when it ends (CODE -9 when killed); "quit" ends the zygote.
+parts are up, "step K N" as it begins step K of the week, and "exit N CODE" when it ends (CODE -9 when killed);
+"quit" ends the zygote.
 Usage: python -m bench.chaos_zygote DATABASE PROGRESS DISCORD_URL FED_URL WEBHOOK_URL SEED LOG
 """
 
@@ -52,12 +53,12 @@ def _life(places, week, bars, sessions, log: str) -> int:
     logging.basicConfig(filename=log, level=logging.WARNING,
                         format=f"%(asctime)s life {os.getpid()} %(levelname)s %(name)s: %(message)s")
 
-    def ready() -> None:
-        sys.stdout.write(f"ready {os.getpid()}\n")
+    def say(what: str) -> None:
+        sys.stdout.write(f"{what} {os.getpid()}\n")
         sys.stdout.flush()
 
     try:
-        return asyncio.run(chaos_life.live(places, week, bars, sessions, ready))
+        return asyncio.run(chaos_life.live(places, week, bars, sessions, say))
     except BaseException:  # noqa: BLE001 - a life that fails by itself is a finding: logged, exit 1
         logging.exception("the life failed by itself")
         return 1
