@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 from tests.conftest import clean_env
 
 
 def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
-    started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
         cwd=tmp_path, env=clean_env(), timeout=120,
     )
-    elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "ALERT [Thu 11 Dec 2025 16:00 EST] Russell 2000 (^RUT) closes at a record 2,590.61" in out
@@ -24,4 +21,3 @@ def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
             "consecutive cut") in out
     assert "As of Wed 31 Dec 2025, rotobot answers:" in out and "Rotation: small caps vs mega caps" in out
     assert not (tmp_path / "data").exists()  # never the user's database
-    assert elapsed < 60, f"the demo took {elapsed:.0f} s"

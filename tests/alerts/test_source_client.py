@@ -289,7 +289,7 @@ async def test_a_client_error_is_not_retried_nor_held_against_the_source(upstrea
 
 async def test_a_slow_upstream_times_out_is_retried_then_fails(upstream, make_client, fake_time):
     async def slower_than_the_timeout(request):
-        await asyncio.sleep(1)  # the one real wait; the client gives up after 0.2 s and the server cancels this
+        await asyncio.Event().wait()  # never answers: the client gives up after its 0.2 s and this is cancelled
         return web.Response(text="too late")
 
     upstream.script = [slower_than_the_timeout, slower_than_the_timeout]

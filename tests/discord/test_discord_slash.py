@@ -32,13 +32,16 @@ async def harness(database, sent_payloads):
     async def whoami(ctx, caller, args):
         return Reply("you", (f"{caller.user_id} {caller.guild_id} {caller.channel_id} {caller.is_admin} {args}",))
 
+    release = asyncio.Event()
+
     async def slow(ctx, caller, args):
-        await asyncio.sleep(0.2)
+        await release.wait()  # answers only once Discord has been told "rotobot is thinking…"
         return Reply("slow answer")
 
     router.add("whoami", "whoami", "test only", whoami)
     router.add("slow", "slow", "test only", slow)
     made = await make_harness(database, sent_payloads, router=router)
+    made.release = release
     yield made
     await dpytest.empty_queue()
     made.bot.ws = None
@@ -54,6 +57,7 @@ async def discord_api(harness, monkeypatch):
         body = await request.json()
         received.append(body)
         if body["type"] == 5:  # deferred: "rotobot is thinking…"; the answer follows as a follow-up message
+            harness.release.set()
             answer = {"interaction": {"id": request.match_info["id"], "type": 2, "response_message_loading": True},
                       "resource": {"type": 5}}
         else:
@@ -148,7 +152,7 @@ async def test_slash_commands_know_who_is_an_admin_and_split_args_like_text(harn
 
 
 async def test_a_slow_slash_command_is_deferred_then_answered(harness, discord_api):
-    harness.bot._defer_after = 0.05  # Discord allows 3 s; the real bot defers after 2
+    harness.bot._defer_after = 0  # Discord allows 3 s; the real bot defers after 2; this command waits for it
     await run_slash(harness, interaction(harness, harness.trader, "slow"))
     deferred, answer = discord_api
     assert deferred["type"] == 5
