@@ -6,8 +6,14 @@ symbol is worked out once per symbol instead, and only the rules that can change
 
 - 52-week high/low and intraday record: whether the tick beats the extreme is one answer per symbol; when it
   does not, no rule of that kind can change, whatever its state.
-- move: today's change is one number per symbol; only rules with pct at or under it can fire.
-- above/below: each rule's `armed` flag is read and compared with its line, inline: the only per-rule work.
+- move: today's change is one integer per symbol (ticks.day_change); only rules whose line is at or under its size
+  can fire.
+- above/below: lines.step says, for each stretch of a symbol's lines sorted by their edges, whether the price
+  changes an armed line there, a disarmed one, or neither; each rule's `armed` flag is the only per-rule work.
+  (A plain list asks lines.step once per line.)
+
+Each skip is decided by the very function apply() decides with, on the same integers (exact.py), so a rule
+skipped here is one apply() would have left alone.
 
 Two ways through: `evaluate_in_order` for a plain list (one pass, nothing built per rule), and `evaluate` for a
 RuleSet, an index by symbol and kind built once when the rules change, which lets a poll skip whole groups
@@ -20,9 +26,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 
+from alerts.rules import lines
 from alerts.rules.model import Above, Below, Event, High52w, History, Low52w, Move, NewHigh, Rule, Tick
-from alerts.rules.ticks import (REARM_OVER, REARM_UNDER, SymbolView, _above, _below, _move, _record_high,
-                                _year_high, _year_low, day_change)
+from alerts.rules.ticks import SymbolView, _line, _move, _record_high, _year_high, _year_low, day_change
 
 
 class _Group:
@@ -31,15 +37,16 @@ class _Group:
     __slots__ = ("above", "below", "moves", "pcts", "high", "low", "record")
 
     def __init__(self, lists: tuple[list, ...]) -> None:
-        self.above, self.below, moves, self.high, self.low, self.record = lists
-        self.moves = sorted(moves, key=lambda item: item[1].pct)
-        self.pcts = [rule.pct for _, rule in self.moves]
+        above, below, moves, self.high, self.low, self.record = lists
+        self.above, self.below = lines.Lines(above), lines.Lines(below)
+        self.moves = sorted(moves, key=lambda item: item[1].line_units)
+        self.pcts = [rule.line_units for _, rule in self.moves]
 
 
 # Each kind judged on ticks, as an index: into a group's lists, and into the apply functions.
 _ABOVE, _BELOW, _MOVE, _HIGH, _LOW, _RECORD = range(6)
 _KIND = {Above: _ABOVE, Below: _BELOW, Move: _MOVE, High52w: _HIGH, Low52w: _LOW, NewHigh: _RECORD}
-_APPLY_BY_KIND = (_above, _below, _move, _year_high, _year_low, _record_high)
+_APPLY_BY_KIND = (_line, _line, _move, _year_high, _year_low, _record_high)
 _SIDE = {_HIGH: "high", _LOW: "low", _RECORD: "record"}
 
 
@@ -92,16 +99,19 @@ def evaluate(rules: RuleSet, states: Mapping[str, dict], ticks: Mapping[str, Tic
             continue
         view = SymbolView(history.get(symbol, ()), tick.session)
         price = tick.price
-        for position, rule in group.above:
-            state = state_of(rule.id)
-            armed = state.get("armed") if state else None
-            if armed is None or (price > rule.price if armed else price <= rule.price * REARM_UNDER):
-                run(position, rule, _above, tick, view)
-        for position, rule in group.below:
-            state = state_of(rule.id)
-            armed = state.get("armed") if state else None
-            if armed is None or (price < rule.price if armed else price >= rule.price * REARM_OVER):
-                run(position, rule, _below, tick, view)
+        for group_lines in (group.above, group.below):
+            items = group_lines.items
+            if not items:
+                continue
+            for start, end, answers in group_lines.stretches(price):
+                if start == end:
+                    continue
+                armed_change, disarmed_change = answers
+                for position, rule_id, rule in items[start:end]:
+                    state = state_of(rule_id)
+                    armed = state.get("armed") if state else None
+                    if armed is None or (armed_change if armed else disarmed_change):
+                        run(position, rule, _line, tick, view)
         if group.moves:
             change = day_change(tick)
             if change is not None:
@@ -140,16 +150,10 @@ def evaluate_in_order(rules: Sequence[Rule], states: Mapping[str, dict], ticks: 
             continue  # no tick for this symbol in this poll
         if kind <= _BELOW:
             state = state_of(rule.id)
-            armed = state.get("armed") if state else None
-            if armed is not None:
-                price, line = symbol.price, rule.price
-                if kind == _ABOVE:
-                    if not (price > line if armed else price <= line * REARM_UNDER):
-                        continue
-                elif not (price < line if armed else price >= line * REARM_OVER):
-                    continue
+            if lines.step(rule.edges, state.get("armed") if state else None, symbol.price) is None:
+                continue
         elif kind == _MOVE:
-            if symbol.change is None or abs(symbol.change) < rule.pct:
+            if symbol.change is None or abs(symbol.change) < rule.line_units:
                 continue
         else:
             beyond = symbol.beyond[kind - _HIGH]

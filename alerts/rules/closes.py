@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from fractions import Fraction
 
 from alerts.rules import messages
-from alerts.rules.model import Event, History, NewHigh, Point, RotationSpread
-from alerts.rules.series import count_through, index_of, joint_closes, session_close
+from alerts.rules.exact import as_pct, spread_units
+from alerts.rules.model import Event, History, NewHigh, RotationSpread
+from alerts.rules.series import count_through, index_of, joint_closes, record, session_close
 
 
 def new_high(rule: NewHigh, state: dict | None, history: History, sessions: Sequence[date],
@@ -28,23 +30,15 @@ def new_high(rule: NewHigh, state: dict | None, history: History, sessions: Sequ
         state = state or {}
         last = state.get("last_session")
         start = count_through(points, date.fromisoformat(last)) if last else 0
-        record, record_date = _fold(points, start, index, state.get("record"), state.get("record_date"))
-        close = points[index].close
+        known = state.get("record")
+        before = record(points, start, index,
+                        None if known is None else (known, date.fromisoformat(state["record_date"])))
+        after = record(points, index, index + 1, before)  # today's close, if strictly above it on the grid
         # A symbol's first stored close beats nothing: there is no record yet to announce breaking.
-        if record is not None and close > record:
-            events.append(_record_event(rule, day, close, record, record_date, close_times))
-        if record is None or close > record:
-            record, record_date = close, day.isoformat()
-        state = {**state, "last_session": day.isoformat(), "record": record, "record_date": record_date}
+        if before is not None and after[1] == day:
+            events.append(_record_event(rule, day, after[0], before[0], before[1].isoformat(), close_times))
+        state = {**state, "last_session": day.isoformat(), "record": after[0], "record_date": after[1].isoformat()}
     return state, events
-
-
-def _fold(points: Sequence[Point], start: int, end: int, record: float | None, record_date: str | None):
-    # Strictly greater: a close that only ties the record keeps the older record date.
-    for point in points[start:end]:
-        if record is None or point.close > record:
-            record, record_date = point.close, point.date.isoformat()
-    return record, record_date
 
 
 def _record_event(rule: NewHigh, day: date, close: float, record: float, record_date: str,
@@ -69,28 +63,30 @@ def rotation(rule: RotationSpread, state: dict | None, history: History, session
         if closes is None:
             continue  # no spread yet (or a leg missing today): nothing to judge, nothing to remember
         (small_now, large_now), (small_then, large_then) = closes[0], closes[-1]
-        spread = ((small_now / large_now) / (small_then / large_then) - 1) * 100
+        spread = spread_units(small_now, large_now, small_then, large_then)
         state, fired = _step(rule, state, spread)
-        state.update(last_session=day.isoformat(), spread=spread)
+        value = as_pct(spread)  # what is stored and shown; the lines were judged on the exact value
+        state.update(last_session=day.isoformat(), spread=value)
         if fired:
-            events.append(_rotation_event(rule, day, spread, fired, small_now, large_now, close_times))
+            events.append(_rotation_event(rule, day, value, fired, small_now, large_now, close_times))
     return state, events
 
 
-def _step(rule: RotationSpread, state: dict | None, spread: float) -> tuple[dict, str | None]:
-    """The armed flags after one spread value, and the direction that fired, if any."""
+def _step(rule: RotationSpread, state: dict | None, spread: Fraction) -> tuple[dict, str | None]:
+    """The armed flags after one spread value (exact, in pct units), and the direction that fired, if any."""
+    upper, lower, hysteresis = rule.upper_units, rule.lower_units, rule.hysteresis_units
     if state is None or "small_armed" not in state:
         # The first value only learns where the spread stands: a line already crossed when rotobot starts
         # watching is not news, and each side is armed only while its condition is false.
-        return {**(state or {}), "small_armed": spread < rule.upper, "large_armed": spread > rule.lower}, None
+        return {**(state or {}), "small_armed": spread < upper, "large_armed": spread > lower}, None
     small_armed, large_armed, fired = state["small_armed"], state["large_armed"], None
-    if small_armed and spread >= rule.upper:
+    if small_armed and spread >= upper:
         small_armed, fired = False, "small"
-    elif not small_armed and spread < rule.upper - rule.hysteresis:
+    elif not small_armed and spread < upper - hysteresis:
         small_armed = True  # retreated far enough that a new crossing is a new rotation, not noise at the line
-    if large_armed and spread <= rule.lower:
+    if large_armed and spread <= lower:
         large_armed, fired = False, "large"
-    elif not large_armed and spread > rule.lower + rule.hysteresis:
+    elif not large_armed and spread > lower + hysteresis:
         large_armed = True
     return {**state, "small_armed": small_armed, "large_armed": large_armed}, fired
 

@@ -66,7 +66,7 @@ def _rule(table: dict, source: str, number: int) -> Rule:
         raise RuleFileError(f"{where}: kind = {show(kind)}: unknown kind{hint}; expected one of {', '.join(kinds)}")
     cls = RULE_TYPES[kind]
     where = f"{where} ({kind})"
-    fields = {field.name: field for field in dataclasses.fields(cls)}
+    fields = {field.name: field for field in dataclasses.fields(cls) if field.init}  # not what is worked out
     for key, value in table.items():
         if key != "kind" and key not in fields:
             raise RuleFileError(f"{where}: {key} = {show(value)}: unknown key{_did_you_mean(key, list(fields))}")

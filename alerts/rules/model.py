@@ -3,6 +3,9 @@
 Every rule is a frozen value with a stable `id`: the engine keys its state and its events by it, so renaming a rule
 is the one thing that makes it forget. Fields are checked where the rule is built (see checks.py), so a rule from
 code and a rule from a file are held to the same standard.
+
+A rule with a line also carries it read to the grid of exact.py (`line_units`, `edges` and the like): worked out
+once when the rule is built, not once per rule per poll, and never part of its equality, repr or constructor.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar, Union
 
-from alerts.rules import checks
+from alerts.rules import checks, exact, lines
 from alerts.rules.checks import RuleError, number_text
 
 
 def _set(rule: object, name: str, value: object) -> None:
     object.__setattr__(rule, name, value)  # normalising a frozen value while it is being built
+
+
+def _worked_out():
+    """A field __post_init__ works out from the others: not an argument, not compared, not shown."""
+    return field(init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,9 @@ class RotationSpread:
     upper: float = 5.0
     lower: float = -5.0
     hysteresis: float = 1.0
+    upper_units: int = _worked_out()  # pct units (exact.py), as the two below
+    lower_units: int = _worked_out()
+    hysteresis_units: int = _worked_out()
 
     def __post_init__(self) -> None:
         checks.rule_id(self.id)
@@ -73,6 +84,9 @@ class RotationSpread:
         if self.hysteresis >= self.upper - self.lower:
             raise RuleError("hysteresis", f"must be less than upper - lower ({self.upper - self.lower:g})",
                             self.hysteresis)
+        _set(self, "upper_units", exact.pct_units(self.upper))
+        _set(self, "lower_units", exact.pct_units(self.lower))
+        _set(self, "hysteresis_units", exact.pct_units(self.hysteresis))
 
     @property
     def pair(self) -> str:
@@ -96,6 +110,7 @@ class Above:
     symbol: str
     price: float
     cooldown_seconds: float = 0
+    edges: lines.Edges = _worked_out()  # the line read to the grid, for lines.step
 
     def __post_init__(self) -> None:
         _check_line(self)
@@ -118,6 +133,7 @@ class Below:
     symbol: str
     price: float
     cooldown_seconds: float = 0
+    edges: lines.Edges = _worked_out()  # the line read to the grid, for lines.step
 
     def __post_init__(self) -> None:
         _check_line(self)
@@ -131,6 +147,10 @@ def _check_line(rule: Above | Below) -> None:
     checks.symbol("symbol", rule.symbol)
     _set(rule, "price", checks.number("price", rule.price, positive=True))
     _set(rule, "cooldown_seconds", checks.number("cooldown_seconds", rule.cooldown_seconds, minimum=0))
+    line = exact.price_units(rule.price)
+    if line < 1:
+        raise RuleError("price", f"expected a price of at least {1 / exact.PRICE_UNIT:g}", rule.price)
+    _set(rule, "edges", lines.edges(line, rises=rule.kind == "above"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +162,16 @@ class Move:
     symbol: str
     pct: float
     cooldown_seconds: float = 0
+    line_units: int = _worked_out()  # pct units (exact.py)
 
     def __post_init__(self) -> None:
         checks.rule_id(self.id)
         checks.symbol("symbol", self.symbol)
         _set(self, "pct", checks.number("pct", self.pct, positive=True))
         _set(self, "cooldown_seconds", checks.number("cooldown_seconds", self.cooldown_seconds, minimum=0))
+        _set(self, "line_units", exact.pct_units(self.pct))
+        if self.line_units < 1:
+            raise RuleError("pct", f"expected a percent of at least {1 / exact.PCT_UNIT:g}", self.pct)
 
     @property
     def natural_id(self) -> str:

@@ -1,4 +1,4 @@
-"""Questions asked of stored history: where a session is, what came before it, its extremes, its close time.
+"""Questions asked of stored history: where a session is, what came before it, its records, its close time.
 
 History is symbol -> points sorted by date; every lookup is a bisection, never a scan from the start, so a
 symbol with forty years of sessions costs no more to ask than one with a year.
@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 
 from alerts.market.sessions import NEW_YORK
+from alerts.rules.exact import least_price, price_units
 from alerts.rules.model import Point
 
 YEAR = 252  # sessions in a trading year: the "52 weeks" of 52-week highs and lows
@@ -64,27 +65,45 @@ def joint_closes(small: Sequence[Point], large: Sequence[Point], day: date, coun
     return found if len(found) == count else None
 
 
+def record(points: Sequence[Point], start: int, end: int, best: tuple[float, date] | None = None, *,
+           highs: bool = False, lowest: bool = False) -> tuple[float, date] | None:
+    """The highest close of points[start:end] (its highest intraday high with `highs`, a session without one
+    counting with its close; the lowest close with `lowest`) folded into `best`, with the date it was first
+    reached; `best` is what earlier points gave, None for nothing yet.
+
+    The one record fold: the new_high rule, the 52-week extremes' messages, the view's all-time high and the
+    chart's record closes all use it. Only a value strictly beyond the best on the price grid (exact.py) replaces
+    it, so a tie keeps the older date, and a float's last bit never makes a record.
+    """
+    span = points[start:end]
+    values = [p.close if p.high is None else p.high for p in span] if highs else [p.close for p in span]
+    if not values:
+        return best
+    # The extreme on the grid is the float extreme read to the grid (reading never reverses an order); the record
+    # is the first value that reads as it, found through its float edge (least_price).
+    units = price_units(min(values) if lowest else max(values))
+    if best is not None:
+        known = price_units(best[0])
+        if known <= units if lowest else known >= units:
+            return best
+    if lowest:
+        edge = least_price(units + 1)
+        index = next(i for i, value in enumerate(values) if value < edge)
+    else:
+        edge = least_price(units)
+        index = next(i for i, value in enumerate(values) if value >= edge)
+    return values[index], span[index].date
+
+
 def highest_close(points: Sequence[Point], start: int, end: int) -> tuple[float, date] | None:
     """The highest close of points[start:end] and the first date it was reached."""
-    return _extreme(points, start, end, max)
+    return record(points, start, end)
 
 
 def lowest_close(points: Sequence[Point], start: int, end: int) -> tuple[float, date] | None:
-    return _extreme(points, start, end, min)
-
-
-def _extreme(points: Sequence[Point], start: int, end: int, pick) -> tuple[float, date] | None:
-    if end <= start:
-        return None
-    closes = [point.close for point in points[start:end]]
-    value = pick(closes)
-    return value, points[start + closes.index(value)].date
+    return record(points, start, end, lowest=True)
 
 
 def highest_high(points: Sequence[Point], end: int) -> tuple[float, date] | None:
     """The highest intraday high of points[:end] (a session without a stored high counts with its close)."""
-    if end <= 0:
-        return None
-    highs = [point.close if point.high is None else point.high for point in points[:end]]
-    value = max(highs)
-    return value, points[highs.index(value)].date
+    return record(points, 0, end, highs=True)

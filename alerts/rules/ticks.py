@@ -4,7 +4,8 @@ Live, the price is an intraday tick; in replay (and at each close) it is the ses
 the close. Both go through the same `apply`, so a live alert and the replay of the same day have the same key.
 
 A missing state is the empty state: apply() takes None as {} and answers with a dict. batch.py runs the same
-apply() for a whole poll, skipping only what provably cannot change.
+apply() for a whole poll, skipping only what provably cannot change, and decides what cannot change with the same
+functions (lines.step, day_change, SymbolView.beyond). Every price and change is compared on the grid of exact.py.
 """
 
 from __future__ import annotations
@@ -12,18 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from alerts.rules import messages
+from alerts.rules import lines, messages
 from alerts.rules.checks import number_text
+from alerts.rules.exact import change_pct, change_units, least_price, price_units
 from alerts.rules.model import Above, Below, Event, High52w, History, Low52w, Move, NewHigh, Point, Tick
 from alerts.rules.series import YEAR, count_before, highest_close, highest_high, index_of, lowest_close, session_close
-
-# After an above/below alert the price must retreat this far (percent of the line) back past the line before the
-# next crossing counts: a price hovering at 150.00 would otherwise alert on every 150.01. 0.25% is well above the
-# poll-to-poll noise of a liquid stock or index and well under a typical day's range (1-2%). The first
-# observation needs no band: it only learns the side.
-REARM_BAND_PCT = 0.25
-REARM_UNDER = 1 - REARM_BAND_PCT / 100  # an above-line re-arms at or under line * REARM_UNDER
-REARM_OVER = 1 + REARM_BAND_PCT / 100  # a below-line re-arms at or over line * REARM_OVER
 
 
 class SymbolView:
@@ -47,7 +41,8 @@ class SymbolView:
 
     def beyond(self, side: str, price: float) -> bool:
         """Is `price` above every earlier close of the year ("high"), below every one ("low"), or above every
-        earlier high of all history ("record")? False when there is no earlier session to beat."""
+        earlier high of all history ("record"), on the grid? False when there is no earlier session to beat.
+        Equal on the grid is not beyond, as in the record fold (series.record)."""
         answer = self._answers.get((side, price))
         if answer is None:
             answer = self._answers[side, price] = self._beyond(side, price)
@@ -58,15 +53,19 @@ class SymbolView:
         start = 0 if side == "record" else max(0, end - YEAR)
         if end <= start:
             return False
+        # Each close is compared on the grid through one float edge (least_price), not read to the grid one by one:
+        # a close reads as the price or more ("low": as one unit more) exactly when it is at or above `reaching`.
+        units = price_units(price)
+        reaching = least_price(units + 1 if side == "low" else units)
         for index in range(end - 1, start - 1, -1):
             point = points[index]
             if side == "high":
-                if point.close >= price:
+                if point.close >= reaching:  # at or above the price on the grid
                     return False
             elif side == "low":
-                if point.close <= price:
+                if point.close < reaching:  # at or under the price on the grid
                     return False
-            elif (point.close if point.high is None else point.high) >= price:
+            elif (point.close if point.high is None else point.high) >= reaching:
                 return False
         return True
 
@@ -82,25 +81,19 @@ class SymbolView:
 
 # --- above / below -----------------------------------------------------------------------------------------------
 
-def _above(rule: Above, state: dict | None, tick: Tick, view: SymbolView, closing: bool) -> tuple[dict, list[Event]]:
+def _line(rule: Above | Below, state: dict | None, tick: Tick, view: SymbolView,
+          closing: bool) -> tuple[dict, list[Event]]:
     armed = state.get("armed") if state else None
-    if armed is None:  # the first observation only learns the side; at the line counts as below it
-        return {**(state or {}), "armed": tick.price <= rule.price}, []
+    now = lines.step(rule.edges, armed, tick.price)
+    if now is None:
+        return state, []
     if armed:
-        return (_cross(rule, state, tick, "above", closing) if tick.price > rule.price else (state, []))
-    return ({**state, "armed": True}, []) if tick.price <= rule.price * REARM_UNDER else (state, [])
+        return _cross(rule, state, tick, closing)
+    return {**(state or {}), "armed": now}, []
 
 
-def _below(rule: Below, state: dict | None, tick: Tick, view: SymbolView, closing: bool) -> tuple[dict, list[Event]]:
-    armed = state.get("armed") if state else None
-    if armed is None:
-        return {**(state or {}), "armed": tick.price >= rule.price}, []
-    if armed:
-        return (_cross(rule, state, tick, "below", closing) if tick.price < rule.price else (state, []))
-    return ({**state, "armed": True}, []) if tick.price >= rule.price * REARM_OVER else (state, [])
-
-
-def _cross(rule: Above | Below, state: dict, tick: Tick, direction: str, closing: bool) -> tuple[dict, list[Event]]:
+def _cross(rule: Above | Below, state: dict, tick: Tick, closing: bool) -> tuple[dict, list[Event]]:
+    direction = rule.kind
     session = tick.session.isoformat()
     crossed = {**state, "armed": False}
     # The crossing is used up even when it is not announced: the key names the session, so a second crossing the
@@ -128,14 +121,15 @@ def _cooling(rule: Above | Below | Move, state: dict, at: datetime) -> bool:
 
 def _move(rule: Move, state: dict | None, tick: Tick, view: SymbolView, closing: bool) -> tuple[dict, list[Event]]:
     state = {} if state is None else state
-    change = day_change(tick)
-    if change is None or abs(change) < rule.pct:
+    units = day_change(tick)
+    if units is None or abs(units) < rule.line_units:
         return state, []
-    direction = "up" if change > 0 else "down"
+    direction = "up" if units > 0 else "down"
     session = tick.session.isoformat()
     # Once per session and direction; a move held back by the cooldown is still news once the cooldown ends.
     if state.get(direction) == session or _cooling(rule, state, tick.at):
         return state, []
+    change = change_pct(price_units(tick.price), price_units(tick.previous_close))  # the same change, to read
     verb = "closes" if closing else "is"
     message = (f"{messages.label(rule.symbol)} {verb} {direction} {abs(change):.2f}% on the day at "
                f"{messages.price(tick.price)}, past ±{number_text(rule.pct)}% "
@@ -147,10 +141,13 @@ def _move(rule: Move, state: dict | None, tick: Tick, view: SymbolView, closing:
     return {**state, direction: session, "fired_at": tick.at.isoformat()}, [event]
 
 
-def day_change(tick: Tick) -> float | None:
-    if tick.previous_close is None or tick.previous_close <= 0:
+def day_change(tick: Tick) -> int | None:
+    """The tick's change against the previous close in pct units (exact.change_units); None without a previous
+    close to measure from."""
+    if tick.previous_close is None:
         return None
-    return (tick.price / tick.previous_close - 1) * 100
+    previous = price_units(tick.previous_close)
+    return change_units(price_units(tick.price), previous) if previous > 0 else None
 
 
 # --- extremes: 52-week high and low, intraday record -------------------------------------------------------------
@@ -198,7 +195,7 @@ def _event(rule, tick: Tick, trigger: str, direction: str | None, value: float, 
 
 
 Apply = Callable[[object, "dict | None", Tick, SymbolView, bool], "tuple[dict, list[Event]]"]
-_APPLY: dict[type, Apply] = {Above: _above, Below: _below, Move: _move, High52w: _year_high, Low52w: _year_low}
+_APPLY: dict[type, Apply] = {Above: _line, Below: _line, Move: _move, High52w: _year_high, Low52w: _year_low}
 
 
 def apply_for(rule) -> Apply | None:

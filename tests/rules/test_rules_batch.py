@@ -12,13 +12,15 @@ from hypothesis import strategies as st
 from alerts.market.sessions import NEW_YORK
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_tick, evaluate_ticks
+from alerts.rules.lines import REARM_BAND_PCT
 from alerts.rules.model import (Above, Below, FomcReminder, High52w, Low52w, Move, NewHigh, Point, RotationSpread,
                                 Tick)
-from alerts.rules.ticks import REARM_OVER, REARM_UNDER, apply_for
+from alerts.rules.ticks import apply_for
 from tests.rules.rulekit import weekdays
 
 TODAY = date(2025, 12, 11)
 NOW = datetime(2025, 12, 11, 11, 0, tzinfo=NEW_YORK)
+UNDER, OVER = 1 - REARM_BAND_PCT / 100, 1 + REARM_BAND_PCT / 100  # lines whose re-arm edge is near the tick
 
 
 def world(rng: random.Random, symbols: int = 30, rules: int = 1_500):
@@ -47,7 +49,7 @@ def world(rng: random.Random, symbols: int = 30, rules: int = 1_500):
 
     def line(symbol: str) -> float:
         price = ticks[symbol].price if symbol in ticks else 100.0
-        return rng.choice([price, price / REARM_UNDER, price / REARM_OVER, price * 1.001, price * 0.999,
+        return rng.choice([price, price / UNDER, price / OVER, price * 1.001, price * 0.999,
                            price * rng.uniform(0.8, 1.2)])
 
     def state(kind: str):
@@ -116,7 +118,24 @@ def test_a_poll_equals_judging_each_subscription_alone(seed):
 @given(st.integers(0, 2**32))
 def test_a_poll_equals_judging_each_subscription_alone_on_small_worlds(seed):
     rules, states, ticks, history = world(random.Random(seed), symbols=4, rules=40)
-    assert evaluate_ticks(rules, states, ticks, history) == one_by_one(rules, states, ticks, history)
+    expected = one_by_one(rules, states, ticks, history)
+    assert evaluate_ticks(rules, states, ticks, history) == expected
+    assert evaluate_ticks(RuleSet(rules), states, ticks, history) == expected
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32))
+def test_one_rule_set_polled_again_and_again_as_prices_move_equals_judging_each_alone(seed):
+    # The index is built once and polled often: each poll's prices cut its lines differently.
+    rng = random.Random(seed)
+    rules, states, ticks, history = world(rng, symbols=4, rules=120)
+    rule_set = RuleSet(rules)
+    for minute in range(6):
+        ticks = {symbol: Tick(symbol, round(t.price * (1 + rng.gauss(0, 0.004)), 2), NOW + timedelta(minutes=minute),
+                              TODAY, t.previous_close) for symbol, t in ticks.items()}
+        expected = one_by_one(rules, states, ticks, history)
+        assert evaluate_ticks(rule_set, states, ticks, history) == expected
+        states = {**states, **expected[0]}
 
 
 def test_a_quiet_poll_changes_nothing():

@@ -120,6 +120,8 @@ BAD_FILES = [
      "high_52w, low_52w, move, new_high, rotation_spread"),
     ("unknown key", RULE_2 + SPREAD + "windw = 30\n",
      "rules.toml: rule 2 (rotation_spread): windw = 30: unknown key (did you mean 'window'?)"),
+    ("a field the rule works out is no key", RULE_2 + SPREAD + "upper_units = 5\n",
+     "rules.toml: rule 2 (rotation_spread): upper_units = 5: unknown key (did you mean 'upper'?)"),
     ("missing key", RULE_2 + 'kind = "rotation_spread"\nsmall = "^RUT"\n',
      "rules.toml: rule 2 (rotation_spread): large: missing; expected the mega-cap ticker, such as '^NDX'"),
     ("missing price", RULE_2 + ABOVE,

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from alerts.rules.engine import evaluate_sessions, evaluate_tick, replay
 from alerts.rules.model import (Above, Below, FomcDecision, High52w, Low52w, Move, NewHigh, Point, RotationSpread)
-from alerts.rules.ticks import REARM_OVER, REARM_UNDER
 from tests.rules.rulekit import tick, weekdays
 
 FIRST = date(2025, 1, 6)
@@ -153,8 +152,9 @@ def tick_path(steps):
 @given(TICKS, st.sampled_from([0, 3600, 86_400]))
 def test_a_line_alert_needs_a_crossing_and_a_retreat_past_the_band_before_the_next(steps, cooldown):
     for rule, beyond, retreated in (
-        (Above("a", SMALL, 100.0, cooldown), lambda p: p > 100.0, lambda p: p <= 100.0 * REARM_UNDER),
-        (Below("b", SMALL, 100.0, cooldown), lambda p: p < 100.0, lambda p: p >= 100.0 * REARM_OVER),
+        # The re-arm band's edges for a 100.00 line, 0.25% either side, as the numbers they are.
+        (Above("a", SMALL, 100.0, cooldown), lambda p: p > 100.0, lambda p: p <= 99.75),
+        (Below("b", SMALL, 100.0, cooldown), lambda p: p < 100.0, lambda p: p >= 100.25),
     ):
         ticks, state, fired = tick_path(steps), None, []
         for i, t in enumerate(ticks):

@@ -13,8 +13,8 @@ import pytest
 
 from alerts.market.sessions import NEW_YORK
 from alerts.rules.engine import evaluate_sessions, evaluate_tick
+from alerts.rules.lines import REARM_BAND_PCT
 from alerts.rules.model import Above, Below, High52w, Low52w, Move, NewHigh, Point, RotationSpread, Tick
-from alerts.rules.ticks import REARM_BAND_PCT
 from tests.rules.rulekit import d, points, tick, weekdays
 
 D1, D2, D3 = d("2025-12-10"), d("2025-12-11"), d("2025-12-12")
