@@ -10,6 +10,9 @@ Conventions, so every figure means one thing:
   the rotation_spread rule does (alerts/rules/closes.py): a session one source skipped never shifts a window.
 - The all-time high is the highest close (the new_high rule's "record close"), first date reached; a live quote
   above it counts as at the high.
+- Every figure compares the way the rules do (alerts/rules/exact.py): the spread is the rule's own exact
+  spread_units, the records are the rule's own fold (series.record), and a percentage change is exact on the
+  price grid, so the view and the alerts never disagree on whether a line or a record was reached.
 - Only closes of sessions closed by `now` are used (a bar of the session under way is no close yet), so a view
   "as of" a past moment over today's history is the view then.
 """
@@ -24,9 +27,10 @@ from alerts.fomc.announce import FomcSummary
 from alerts.market.freshness import Freshness, bars_freshness, quote_freshness
 from alerts.market.models import Quote
 from alerts.market.sessions import NEW_YORK, NyseSessions
+from alerts.rules.exact import as_pct, change_pct, price_units, spread_units
 from alerts.rules.messages import NAMES
 from alerts.rules.model import Point, RotationSpread
-from alerts.rules.series import count_through, joint_closes
+from alerts.rules.series import count_through, joint_closes, record
 
 PERIODS = (("1 day", 1), ("1 week", 5), ("1 month", 21), ("3 months", 63))  # label, sessions back
 BASKET_MONTH = 21  # sessions: the basket's "month"
@@ -153,9 +157,10 @@ class RotationView:
 
 
 def pct(value: float | None, reference: float | None) -> float | None:
-    if value is None or not reference:
+    """value against reference, percent: the move rule's day change (exact on the price grid)."""
+    if value is None or not reference or price_units(reference) <= 0:
         return None
-    return (value / reference - 1) * 100
+    return change_pct(price_units(value), price_units(reference))
 
 
 def rotation_view(
@@ -265,12 +270,10 @@ def _leg(symbol: str, points: Sequence[Point], quote: Quote | None, now: datetim
     return Leg(symbol, NAMES.get(symbol, symbol), last, bars, points[-1].date if points else None)
 
 
-def _from_high(points: Sequence[Point], last: Last | None, record: RecordClose | None) -> FromHigh | None:
-    best = (record.value, record.date) if record is not None else None
-    start = count_through(points, record.through) if record is not None else 0
-    for point in points[start:]:
-        if best is None or point.close > best[0]:  # strictly greater: a tie keeps the older date
-            best = (point.close, point.date)
+def _from_high(points: Sequence[Point], last: Last | None, known: RecordClose | None) -> FromHigh | None:
+    best = (known.value, known.date) if known is not None else None
+    start = count_through(points, known.through) if known is not None else 0
+    best = record(points, start, len(points), best)  # the new_high rule's fold: a tie keeps the older date
     if best is None or last is None:
         return None
     return FromHigh(best[0], best[1], pct(last.price, best[0]))
@@ -321,7 +324,7 @@ def _spread(rule: RotationSpread, state: dict | None, small: Sequence[Point], la
         closes = joint_closes(small, large, end, rule.window + 1)
         if closes is not None:
             (small_now, large_now), (small_then, large_then) = closes[0], closes[-1]
-            value = ((small_now / large_now) / (small_then / large_then) - 1) * 100
+            value = as_pct(spread_units(small_now, large_now, small_then, large_then))
     evaluated = bool(state) and "small_armed" in state
     judged = state.get("last_session") if state else None
     return SpreadView(
@@ -365,18 +368,19 @@ def spread_series(history: Mapping[str, Sequence[Point]], rule: RotationSpread, 
         day, small_now, large_now = joint[k]
         _, small_then, large_then = joint[k - rule.window]
         if day >= start:
-            out.append((day, ((small_now / large_now) / (small_then / large_then) - 1) * 100))
+            out.append((day, as_pct(spread_units(small_now, large_now, small_then, large_then))))
     return out
 
 
 def record_closes(points: Sequence[Point], start: date, end: date) -> list[Point]:
-    """Closes from `start` to `end` above every earlier close (all earlier history counts, not just the range)."""
+    """Closes from `start` to `end` above every earlier close (all earlier history counts, not just the range):
+    the sessions the new_high rule announces, by the same fold."""
     first, last = count_through(points, start - timedelta(days=1)), count_through(points, end)
-    best = max((p.close for p in points[:first]), default=None)
+    best = record(points, 0, first)
     out = []
-    for point in points[first:last]:
-        if best is None or point.close > best:
-            if best is not None:  # the first close ever beats nothing
-                out.append(point)
-            best = point.close
+    for index in range(first, last):
+        after = record(points, index, index + 1, best)
+        if best is not None and after[1] == points[index].date:  # the first close ever beats nothing
+            out.append(points[index])
+        best = after
     return out

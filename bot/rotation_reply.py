@@ -34,7 +34,7 @@ from alerts.rotation_view import (
     rotation_view,
 )
 from alerts.rules.model import Point, RotationSpread
-from bot.charts import rotation_chart_async
+from bot.charts import CHART_DAYS, rotation_chart_async
 from bot.commands.reply import Reply
 from storage import alert_state, fomc, guild_settings, prices, quotes
 
@@ -45,7 +45,6 @@ STATE_KEY = "*"  # as bot/jobs/alerts.py stores one state per rule
 FIELD_LIMIT, FIELDS_MAX = 1024, 25  # Discord embed limits
 MINUS = "\u2212"
 WARN = "\u26a0"
-CHART_DAYS = 366  # the chart draws one year
 
 
 async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: int = 0) -> Reply:

@@ -16,7 +16,8 @@ from alerts.market.bundled import bundled_history
 from alerts.market.models import Quote
 from alerts.market.sessions import NEW_YORK, NyseSessions
 from alerts.rotation_view import RecordClose, record_closes, rotation_view, spread_series
-from alerts.rules.model import Point
+from alerts.rules.engine import evaluate_sessions
+from alerts.rules.model import NewHigh, Point
 from bot.commands.reply import as_text
 from bot.rotation_reply import render_rotation
 from tests.rotation.rotationkit import AS_OF, RECORD_DAY, read_closes, through
@@ -248,6 +249,22 @@ def test_chart_series_agree_with_the_rule_and_the_records(history, spread_rule):
     assert 240 <= len(series) <= 260  # one year of sessions
     records = record_closes(history["^RUT"], date(2025, 11, 1), RECORD_DAY)
     assert [p.date for p in records] == [date(2025, 12, 4), date(2025, 12, 10), date(2025, 12, 11)]  # as replayed
+
+
+def test_the_chart_and_the_alerts_are_one_computation(history, spread_rule):
+    # A year of the rule judged session by session: its stored spread is the chart's to the last bit, its record
+    # closes are the chart's, so a picture can never show a line reached that the alert did not see, or miss one.
+    start = date(2024, 12, 11)
+    sessions = [p.date for p in history["^RUT"] if start <= p.date <= RECORD_DAY]
+    judged, state = [], None
+    for day in sessions:
+        state, _ = evaluate_sessions(spread_rule, state, history, [day])
+        if state.get("last_session") == day.isoformat():
+            judged.append((day, state["spread"]))
+    assert spread_series(history, spread_rule, start, RECORD_DAY) == judged
+    records = evaluate_sessions(NewHigh("r", "^RUT"), None, history, sessions)[1]
+    assert [p.date.isoformat() for p in record_closes(history["^RUT"], start, RECORD_DAY)] == [
+        e.trigger for e in records]
 
 
 def test_the_clock_may_be_any_zone(view, history, spread_rule, spread_state, sessions_2025):
