@@ -4,12 +4,15 @@ judging the same sessions twice says nothing new."""
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.rules.engine import evaluate_sessions, evaluate_tick, replay
+from alerts.rules.batch import RuleSet
+from alerts.rules.engine import evaluate_sessions, evaluate_tick, evaluate_ticks, replay
 from alerts.rules.model import (Above, Below, FomcDecision, High52w, Low52w, Move, NewHigh, Point, RotationSpread)
 from tests.rules.rulekit import tick, weekdays
 
@@ -179,3 +182,120 @@ def test_moves_and_extremes_fire_at_most_once_per_session_and_direction(steps):
             for event in events:
                 assert (t.session, event.direction) not in seen
                 seen.add((t.session, event.direction))
+
+
+# --- the exact rule, pinned: decimal prices against decimal lines, judged by exact rationals ----------------------
+#
+# Prices are whole cents (or ten-thousandths) read as a quote carries them (cents / 100, the float nearest the
+# decimal). The oracle says what the decimals say, with fractions.Fraction; every path of the engine must agree.
+
+EXACT = settings(max_examples=300, deadline=None)
+CENTS_UP_TO_100K = st.integers(1, 10_000_000)  # 0.01 to 100,000.00
+
+
+def on_the_grid_of(data, line: int) -> int:
+    """Cents up to 100,000.00 that, moved by `line` hundredths of a percent, land on a whole cent half the time:
+    the exact ties a float formula misses."""
+    if data.draw(st.booleans()):
+        return data.draw(CENTS_UP_TO_100K)
+    step = 10_000 // math.gcd(line, 10_000)
+    return step * data.draw(st.integers(1, 10_000_000 // step))
+
+
+def near(draw, exact: Fraction) -> int:
+    """A price in whole units on, just beside, or away from an exact (maybe fractional) number of units."""
+    floor = exact.numerator // exact.denominator
+    return max(1, draw(st.sampled_from([floor - 1, floor, floor + 1, floor + 2])) if draw(st.booleans())
+               else floor + draw(st.integers(-500, 500)))
+
+
+def judged_on_every_path(rule, days, prices, previous_closes) -> dict[str, list[list[str]]]:
+    """The directions each price fires, one price per session, on each of the engine's four paths."""
+    symbol = rule.symbol
+    ticks = [tick(symbol, day, "10:00", price, previous) for day, price, previous in zip(days, prices, previous_closes)]
+    out = {}
+    for path in ("evaluate_tick", "RuleSet", "list"):
+        state, fired = None, []
+        for t in ticks:
+            if path == "evaluate_tick":
+                state, events = evaluate_tick(rule, state, t, {})
+            else:
+                rules = RuleSet([rule]) if path == "RuleSet" else [rule]
+                changed, events = evaluate_ticks(rules, {} if state is None else {rule.id: state}, {symbol: t}, {})
+                state = changed.get(rule.id, state)
+            fired.append([e.direction for e in events])
+        out[path] = fired
+    # On closes: the previous close is the stored session before, so the prices are the closes themselves.
+    history = {symbol: [Point(day, price) for day, price in zip(days, prices)]}
+    state, fired = None, []
+    for day in days:
+        state, events = evaluate_sessions(rule, state, history, [day])
+        fired.append([e.direction for e in events])
+    out["closes"] = fired
+    return out
+
+
+@EXACT
+@given(st.data(), st.integers(1, 2_000))
+def test_a_move_fires_exactly_when_the_exact_change_reaches_its_line(data, line):
+    # line in hundredths of a percent: 0.01% to 20.00%; the price on, beside or away from previous * (1 +/- line).
+    previous = on_the_grid_of(data, line)
+    sign = data.draw(st.sampled_from([1, -1]))
+    price = near(data.draw, Fraction(previous * (10_000 + sign * line), 10_000))
+    rule = Move("m", SMALL, line / 100)
+    change = Fraction(100 * (price - previous), previous)  # percent, exactly
+    reaches = abs(change) >= Fraction(line, 100)
+    expected = [[], ["up" if change > 0 else "down"] if reaches else []]
+    days = weekdays(FIRST, 2)
+    seen = judged_on_every_path(rule, days, [previous / 100, price / 100], [None, previous / 100])
+    assert seen == {path: expected for path in seen}, (previous, price, line, change)
+
+
+@EXACT
+@given(st.data(), st.booleans(), st.one_of(CENTS_UP_TO_100K, st.integers(1, 25_000).map(lambda k: 400 * k)),
+       st.sampled_from([100, 10_000]))
+def test_a_line_fires_and_rearms_exactly_where_the_decimals_say(data, rises, line, scale):
+    # Prices and the line in cents, or in ten-thousandths (quotes under a dollar carry four decimals). A line of
+    # a multiple of 400 units has its re-arm edge on a whole unit (0.25% of 400 is 1).
+    band = Fraction(line * (10_000 - 25 if rises else 10_000 + 25), 10_000)  # the re-arm edge, 0.25% back, exact
+    prices = [near(data.draw, data.draw(st.sampled_from([Fraction(line), band]))) for _ in range(8)]
+    rule = (Above if rises else Below)("l", SMALL, line / scale)
+    # The oracle: the first price learns the side; past the line (not at it) fires once; back at or beyond the
+    # band re-arms. One price per session, so no crossing is used up by an earlier one the same day.
+    armed, expected = None, []
+    for units in prices:
+        past = units > line if rises else units < line
+        back = units <= band if rises else units >= band
+        fires = armed is True and past
+        expected.append([rule.kind] if fires else [])
+        armed = (not past) if armed is None else False if fires else True if (armed is False and back) else armed
+    days = weekdays(FIRST, len(prices))
+    seen = judged_on_every_path(rule, days, [units / scale for units in prices], [None] * len(prices))
+    assert seen == {path: expected for path in seen}, (rises, line, scale, prices)
+
+
+@EXACT
+@given(st.data(), st.lists(CENTS_UP_TO_100K, min_size=2, max_size=2), st.integers(1, 2_000))
+def test_the_spread_reaches_its_lines_exactly_where_the_decimals_say(data, legs, line):
+    # A 1-session window and ^NDX flat: the second session learns where the spread stands, the third is judged
+    # against +/- line (hundredths of a percent), its ^RUT close on, beside or away from the line.
+    small_then, large = legs
+    small_mid = on_the_grid_of(data, line)
+    sign = data.draw(st.sampled_from([1, -1]))
+    small_now = near(data.draw, Fraction(small_mid * (10_000 + sign * line), 10_000))
+    rule = RotationSpread("s", SMALL, LARGE, window=1, upper=line / 100, lower=-line / 100, hysteresis=0.0)
+    days = weekdays(FIRST, 3)
+    history = {SMALL: [Point(day, c / 100) for day, c in zip(days, [small_then, small_mid, small_now])],
+               LARGE: [Point(day, large / 100) for day in days]}
+
+    def spread(now: int, then: int) -> Fraction:  # ^NDX flat, so the spread is ^RUT's own change, exactly
+        return Fraction(100 * (now - then), then)
+
+    first, second, limit = spread(small_mid, small_then), spread(small_now, small_mid), Fraction(line, 100)
+    fires = ["small"] if first < limit and second >= limit else ["large"] if first > -limit and second <= -limit else []
+    state, fired = None, []
+    for day in days:
+        state, events = evaluate_sessions(rule, state, history, [day])
+        fired.append([e.direction for e in events])
+    assert fired == [[], [], fires], (small_then, small_mid, small_now, large, line)
+    assert [e.direction for e in replay([rule], history, days[0], days[-1])] == fires
