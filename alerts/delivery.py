@@ -36,12 +36,14 @@ class Target:
 
 
 class DeliveryFailed(Exception):
-    """A target did not take the alert. `permanent`: it will not until a person changes something."""
+    """A target did not take the alert. `permanent`: it will not until a person changes something; `hint`: what
+    that person can do, for the notice when the target is given up on."""
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, hint: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.hint = hint
 
 
 class NotWanted(Exception):

@@ -161,6 +161,8 @@ def plan_kills(rng: random.Random, kills: int, startup: float, steps: list[float
 async def run_week(folder: Path, seed: int, plan: list[Kill]) -> Run:
     """The week on a fresh database, killed where `plan` says (an empty plan: uninterrupted)."""
     folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise ValueError(f"{folder} is not empty: the week starts from a fresh database")
     fake, fed, hook = fake_discord(), Fed(), Webhook()
     await fake.start()
     runners = []
@@ -293,12 +295,26 @@ def received(fake: FakeDiscord, hook: Webhook) -> dict[tuple, Received]:
     return found
 
 
+_GAVE_UP_AFTER = re.compile(r"(?<=^\*\*rotobot gave up delivering to )(.*?) after [^*]+\*\*$")
+_TIMESTAMP = re.compile(r"<t:\d+:f>")
+
+
 def _add_blocks(into: Received, content: str) -> None:
     if not content.startswith("**"):
         content = content.split("\n", 1)[1] if "\n" in content else ""  # the mentions line
     for block in re.split(r"\n\n(?=\*\*)", content):
-        plain = _NOTES.sub("", block)
-        (into.marked if "possibly repeated" in block else into.plain)[plain] += 1
+        (into.marked if "possibly repeated" in block else into.plain)[block_identity(block)] += 1
+
+
+def block_identity(block: str) -> str:
+    """An alert as a reader tells it apart: its headline and its time. Its details are left out: a repeat marked
+    "possibly repeated" has less room for them within Discord's 2,000 characters, so a long one is cut shorter.
+    When a target is given up on can shift by a retry between the runs (a kill mid-send counts as a try, and
+    tries set the backoff): a give-up notice is the same notice whatever hour it names."""
+    lines = _NOTES.sub("", block).split("\n")
+    headline = _GAVE_UP_AFTER.sub(r"\1**", lines[0])
+    when = lines[-1] if len(lines) > 1 and _TIMESTAMP.fullmatch(lines[-1]) else ""
+    return f"{headline}\n{when}" if when and not headline.startswith("**rotobot gave up") else headline
 
 
 @dataclass(frozen=True)

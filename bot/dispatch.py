@@ -236,8 +236,9 @@ class Dispatcher:
             return Outcome(event_id, key, NOT_WANTED, error=str(result))
         if isinstance(result, NotReady):
             return Outcome(event_id, key, WAITING, retry_at=now + NOT_READY_WAIT)
+        hint = ""
         if isinstance(result, DeliveryFailed):
-            reason, permanent = scrub_urls(result.reason), result.permanent
+            reason, permanent, hint = scrub_urls(result.reason), result.permanent, result.hint
         else:  # anything unforeseen is retried, never fatal to the other targets
             reason, permanent = scrub_urls(f"{type(result).__name__}: {result}"), False
         since = due.failing_since or now
@@ -246,7 +247,7 @@ class Dispatcher:
             log.error("%s gave up on %s to %s after %s: %s", name, due.event.key, due.target.label,
                       age_text((now - since).total_seconds()), reason)
             notice = None if isinstance(due.event.alert, NoticeAlert) or due.given_up_before else \
-                self._give_up_notice(name, due, reason, since, now)
+                self._give_up_notice(name, due, reason, hint, since, now)
             return Outcome(event_id, key, GAVE_UP, error=reason, permanent=permanent, notice=notice)
         retry_at = now + retry_delay(due.attempts + 1, permanent)
         log.warning("%s could not deliver %s to %s (%s); retrying at %s", name, due.event.key, due.target.label,
@@ -260,14 +261,16 @@ class Dispatcher:
             body=f"{reason}. The error is logged with its traceback.",
         )
 
-    def _give_up_notice(self, name: str, due: Due, reason: str, since: datetime, now: datetime) -> NoticeAlert:
+    def _give_up_notice(self, name: str, due: Due, reason: str, hint: str, since: datetime,
+                        now: datetime) -> NoticeAlert:
         """One notice per run of failures of a target: to its server's alert channel, or to the operator when
-        that channel is the target that fails (or when the target is not in a server)."""
+        that channel is the target that fails (or when the target is not in a server). The hint is the
+        transport's, for what failed; else a word for the kind of target."""
         target = due.target
         concerns = target.guild_id if target.place in ("dm", "channel") else None
-        hint = {
-            "server": "Give the bot Send Messages there, or choose another channel with !set channel.",
-            "channel": "Give the bot Send Messages there, or subscribe again elsewhere.",
+        hint = hint or {
+            "server": "Check the bot's permissions there, or choose another channel with !set channel.",
+            "channel": "Check the bot's permissions there, or subscribe again elsewhere.",
             "dm": "They can allow direct messages from the bot, or subscribe with `here` in a channel.",
             "webhook": "Set ROTOBOT_WEBHOOK_URL to a current webhook.",
         }.get(target.place, "")

@@ -24,7 +24,7 @@ from alerts.delivery import DeliveryFailed, Target
 from alerts.payloads import Alert, Everyone, Operator
 from bot.secret import Secret
 from bot.transports.base import Notification
-from bot.transports.discord.render import CONTENT_MAX, alert_text, clip
+from bot.transports.discord.render import alert_text
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class WebhookTransport:
         return [WEBHOOK] if shared else []
 
     async def send(self, target: Target, notification: Notification) -> None:
-        payload = {"content": clip(alert_text(notification), CONTENT_MAX), "allowed_mentions": {"parse": []}}
+        payload = {"content": alert_text(notification), "allowed_mentions": {"parse": []}}
         status, wait = await self._post(payload)
         if status == 429:
             if wait is None or wait > self._max_retry_after:
@@ -104,7 +104,8 @@ class WebhookTransport:
             raise WebhookError(f"the webhook failed on Discord's side (HTTP {status})")
         if status in (401, 403, 404):
             raise WebhookError(f"the webhook was refused (HTTP {status}): it was deleted or its URL is wrong; "
-                               "set ROTOBOT_WEBHOOK_URL to a current one", permanent=True)
+                               "set ROTOBOT_WEBHOOK_URL to a current one", permanent=True,
+                               hint="Set ROTOBOT_WEBHOOK_URL to a current webhook.")
         raise WebhookError(f"the webhook refused the alert (HTTP {status})")
 
 

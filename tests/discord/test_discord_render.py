@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from bot.commands.reply import Reply
 from bot.transports.base import Notification
-from bot.transports.discord.render import alert_text, as_embed, chunks, group_text
+from bot.transports.discord.render import alert_text, as_embed, group_text, mentions, pack
 
 
 def test_an_oversized_reply_is_cut_to_discords_limits():
@@ -44,7 +44,27 @@ def test_an_alert_shows_its_time_as_a_discord_timestamp():
 
 
 def test_many_alerts_are_split_only_where_a_message_would_overflow():
-    blocks = ["x" * 900, "y" * 900, "z" * 900]
-    groups = chunks(blocks, head="<@&1>")
+    role = frozenset({111111111111111111})
+    blocks = [("x" * 900, role, frozenset()), ("y" * 900, role, frozenset()), ("z" * 900, role, frozenset())]
+    groups = pack(blocks)
     assert groups == [[0, 1], [2]]
-    assert all(len(group_text([blocks[i] for i in g], "<@&1>")) <= 2000 for g in groups)
+    assert all(len(group_text([blocks[i][0] for i in g], mentions(role, ()))) <= 2000 for g in groups)
+
+
+def test_a_message_mentions_only_its_own_alerts_people():
+    ann, bob = frozenset({222222222222222222}), frozenset({333333333333333333})
+    groups = pack([("**a**", frozenset(), ann), ("**b**", frozenset(), bob)])
+    assert groups == [[0, 1]]  # together they fit: one message mentioning both
+    long = ("c" * 1960, frozenset(), bob)
+    assert pack([("**a**", frozenset(), ann), long]) == [[0], [1]]  # bob's long alert goes alone, with bob only
+
+
+def test_a_long_alert_keeps_its_notes_and_time_whole_beside_its_mentions():
+    when = datetime(2025, 12, 10, 19, 0, tzinfo=timezone.utc)
+    note = Notification("k", "Daily wrap, Wed 10 Dec 2025", "x" * 5000, occurred_at=when,
+                        notes=("possibly repeated: an earlier send was not confirmed",))
+    head = mentions(frozenset({111111111111111111}), ())
+    text = alert_text(note, limit=2000 - len(head) - 1)
+    message = group_text([text], head)
+    assert len(message) <= 2000
+    assert message.endswith("(possibly repeated: an earlier send was not confirmed)\n<t:1765393200:f>")

@@ -14,7 +14,7 @@ import pytest
 
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_tick, evaluate_ticks, replay
-from alerts.rules.model import Above, Below, High52w, Low52w, Move, NewHigh, Point, RotationSpread
+from alerts.rules.model import Above, Below, High52w, Low52w, Move, NewHigh, RotationSpread
 from tests.rules.rulekit import points, tick, weekdays
 
 DAYS = weekdays(date(2025, 12, 1), 400)

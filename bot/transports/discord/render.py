@@ -86,16 +86,17 @@ def notes_line(notification: Notification) -> str:
     return "(" + "; ".join(notification.notes) + ")" if notification.notes else ""
 
 
-def alert_text(notification: Notification) -> str:
-    """One alert as a text block: the headline in bold, its details, the delivery's notes, when it happened.
+def alert_text(notification: Notification, limit: int = CONTENT_MAX) -> str:
+    """One alert as a text block of at most `limit` characters: the headline in bold, its details, the
+    delivery's notes, when it happened.
 
-    Within Discord's 2,000 characters only the details are shortened: the headline, the notes ("possibly
-    repeated", "late") and the time always show whole.
+    Only the details are shortened to fit: the headline, the notes ("possibly repeated", "late") and the time
+    always show whole. Leave room in `limit` for the mentions line that goes before it.
     """
     head = f"**{clip(notification.title, 300)}**"
     tail = [part for part in (notes_line(notification),
                               timestamp(notification.occurred_at) if notification.occurred_at else "") if part]
-    room = CONTENT_MAX - len(head) - sum(len(part) + 1 for part in tail) - 1
+    room = limit - len(head) - sum(len(part) + 1 for part in tail) - 1
     parts = [head] + ([clip(notification.body, room)] if notification.body and room > 1 else []) + tail
     return "\n".join(parts)
 
@@ -108,22 +109,35 @@ def user_mention(user_id: int) -> str:
     return f"<@{user_id}>"
 
 
-def chunks(blocks: list[str], head: str = "", limit: int = CONTENT_MAX) -> list[list[int]]:
-    """Indexes of `blocks` grouped so that head + the blocks, joined by blank lines, fit in one message each."""
+def mentions(roles, users) -> str:
+    """The mentions line of a message: its roles, then its users."""
+    return " ".join([role_mention(r) for r in sorted(roles)] + [user_mention(u) for u in sorted(users)])
+
+
+def pack(blocks: list[tuple[str, frozenset[int], frozenset[int]]], limit: int = CONTENT_MAX) -> list[list[int]]:
+    """Alerts for one channel, as (text, roles, users), packed in order into as few messages as fit `limit`: each
+    message mentions only the roles and users of its own alerts. An alert whose text fits with its own mentions
+    (alert_text's `limit` makes sure) always fits in a message of its own, so nothing is ever cut here."""
     out: list[list[int]] = []
+    roles: set[int] = set()
+    users: set[int] = set()
     size = 0
-    for index, block in enumerate(blocks):
-        cost = len(block) + 2
-        if out and size + cost <= limit:
-            out[-1].append(index)
-            size += cost
-        else:
-            out.append([index])
-            size = len(head) + 1 + cost
+    for index, (text, own_roles, own_users) in enumerate(blocks):
+        if out:
+            merged = mentions(roles | own_roles, users | own_users)
+            grown = len(merged) + 1 + size + 2 + len(text) if merged else size + 2 + len(text)
+            if grown <= limit:
+                out[-1].append(index)
+                roles |= own_roles
+                users |= own_users
+                size += 2 + len(text)
+                continue
+        out.append([index])
+        roles, users, size = set(own_roles), set(own_users), len(text)
     return out
 
 
 def group_text(blocks: list[str], head: str = "") -> str:
     """Alerts for one destination as one message: the mentions first, then each alert, a blank line between."""
     body = "\n\n".join(blocks)
-    return clip(f"{head}\n{body}" if head else body, CONTENT_MAX)
+    return f"{head}\n{body}" if head else body

@@ -36,7 +36,7 @@ from bot.server_settings import muted
 from bot.transports.base import Notification
 from bot.transports.discord.client import RotoBot
 from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
-from bot.transports.discord.render import alert_text, chunks, group_text, role_mention, user_mention
+from bot.transports.discord.render import CONTENT_MAX, alert_text, group_text, mentions, pack
 from storage import guild_settings
 from storage.database import Database
 
@@ -213,7 +213,8 @@ class DiscordTransport:
             raise DeliveryError(f"{target.key} is not a Discord target", permanent=True)
         # Grouped per channel and per kind of target: a server's alerts (its role mentioned), a subscriber's (only
         # they are), a notice (nobody is) never share one message's mentions.
-        await self._grouper.add(destination, alert_text(notification), roles, users)
+        text = alert_text(notification, limit=CONTENT_MAX - len(mentions(roles, users)) - 1)
+        await self._grouper.add(destination, text, roles, users)
 
     async def _settings_of(self, guild_id: int) -> dict:
         return await self._database.run(guild_settings.all_for, guild_id)
@@ -275,22 +276,22 @@ class DiscordTransport:
         return int(channel_id), int(role) if role else None
 
     async def _deliver(self, key: Hashable, items: list[Item]) -> list[BaseException | None]:
-        """One message (more only past 2,000 characters) with every item for this destination."""
+        """One message (more only past 2,000 characters) with every item for this destination; each message
+        mentions, and may ping, only the roles and users of its own alerts."""
         destination = await self._destination(key)
-        roles = sorted(frozenset().union(*(i.roles for i in items)))
-        users = sorted(frozenset().union(*(i.users for i in items)))
-        head = " ".join([role_mention(r) for r in roles] + [user_mention(u) for u in users])
-        allowed = discord.AllowedMentions(
-            everyone=False,
-            roles=[discord.Object(r) for r in roles] if roles else False,
-            users=[discord.Object(u) for u in users] if users else False,
-            replied_user=False,
-        )
-        texts = [item.text for item in items]
         outcomes: list[BaseException | None] = [None] * len(items)
-        for group in chunks(texts, head):
+        for group in pack([(item.text, item.roles, item.users) for item in items]):
+            roles = frozenset().union(*(items[i].roles for i in group))
+            users = frozenset().union(*(items[i].users for i in group))
+            allowed = discord.AllowedMentions(
+                everyone=False,
+                roles=[discord.Object(r) for r in sorted(roles)] if roles else False,
+                users=[discord.Object(u) for u in sorted(users)] if users else False,
+                replied_user=False,
+            )
+            content = group_text([items[i].text for i in group], mentions(roles, users))
             try:
-                await destination.send(content=group_text([texts[i] for i in group], head), allowed_mentions=allowed)
+                await destination.send(content=content, allowed_mentions=allowed)
             except Exception as exc:  # noqa: BLE001 - this part failed; the others may still go
                 failure = refusal(exc, key)
                 for index in group:
@@ -334,13 +335,20 @@ def refusal(exc: BaseException, key: Hashable) -> DeliveryFailed:
     kind, ident = key[0], key[1]
     what = f"user {ident}" if kind == "dm" else f"channel {ident}"
     if isinstance(exc, discord.NotFound):
-        return DeliveryError(f"{what} does not exist (Discord {exc.code or 404})", permanent=True)
+        hint = ("The account is gone." if kind == "dm" else
+                "The channel was deleted: choose another with !set channel (or subscribe again elsewhere).")
+        return DeliveryError(f"{what} does not exist (Discord {exc.code or 404})", permanent=True, hint=hint)
     if isinstance(exc, discord.Forbidden):
         if exc.code == CANNOT_DM:
-            return DeliveryError(f"{what} does not accept direct messages from the bot", permanent=True)
+            return DeliveryError(f"{what} does not accept direct messages from the bot", permanent=True,
+                                 hint="They can allow direct messages from the bot, or subscribe with `here` in a "
+                                      "channel.")
         if exc.code == MISSING_PERMISSIONS:
-            return DeliveryError(f"the bot lacks a permission in {what} (Send Messages)", permanent=True)
-        return DeliveryError(f"the bot may not see {what} (Discord {exc.code or 403})", permanent=True)
+            return DeliveryError(f"the bot lacks a permission in {what} (Send Messages)", permanent=True,
+                                 hint="Give the bot Send Messages there, or choose another channel with !set "
+                                      "channel.")
+        return DeliveryError(f"the bot may not see {what} (Discord {exc.code or 403})", permanent=True,
+                             hint="Give the bot View Channel there, or choose another channel with !set channel.")
     if isinstance(exc, discord.HTTPException):
         return DeliveryError(f"Discord answered HTTP {exc.status} for {what}", permanent=400 <= exc.status < 500
                              and exc.status != 429)
