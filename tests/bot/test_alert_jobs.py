@@ -116,3 +116,24 @@ async def test_a_subscription_added_between_polls_is_judged_from_the_next_poll(w
                                                           created_at=clock(), threshold=58.0))
     assert await alert.judge_quotes([Quote("CFG", 57.6, tick.replace(minute=1), "yahoo", tick, 57.0)]) == 0
     assert await alert.judge_quotes([Quote("CFG", 58.4, tick.replace(minute=2), "yahoo", tick, 57.0)]) == 1
+
+
+async def test_a_servers_lines_that_no_longer_fit_together_leave_it_on_the_shared_rule(world, caplog):
+    """Server 77 set lower 4.5 while the shared upper was 6; the operator has since brought it down to 5, so with
+    the shared hysteresis of 1 its lines no longer fit together. The close job must neither crash on them every
+    day nor go quiet for that server: it hears the shared alerts, and the log says why."""
+    from storage import guild_settings
+
+    db, clock, jobs = world
+    store(db, "^RUT", between(RUT_BARS, date(2024, 1, 1), date(2025, 12, 3)))
+    store(db, "^NDX", between(NDX_BARS, date(2024, 1, 1), date(2025, 12, 3)))
+    db.call(guild_settings.set_value, 77, "lower", 4.5, clock())
+    clock.now = ny(2025, 12, 3, 17, 0)
+    await jobs().judge_sessions()
+    store(db, "^RUT", between(RUT_BARS, date(2025, 12, 4), date(2025, 12, 11)))
+    store(db, "^NDX", between(NDX_BARS, date(2025, 12, 4), date(2025, 12, 11)))
+    clock.now = ny(2025, 12, 12, 3, 10)
+    await jobs().judge_sessions()
+    spread = [e.alert for e in db.call(outbox.recent, 20) if e.kind == "rotation_spread"]
+    assert [a.route for a in spread] == [Everyone()]  # the shared +5% alert, for 77 as for everyone
+    assert "server 77's own spread lines" in caplog.text
