@@ -13,12 +13,12 @@ from alerts.market.errors import UpstreamError
 from alerts.market.history_csv import looks_like_history_csv, parse_history_csv
 from alerts.market.sessions import SessionBook
 from alerts.market.yahoo_chart import parse_chart
+from alerts.rules.checks import is_symbol
 from bot.settings import Settings
 from storage import prices
 from storage.database import Database
 from storage.errors import StorageError
 
-_SYMBOL = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=\-]{0,14}$")
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 SHOWN_REJECTIONS = 10
 
@@ -32,12 +32,12 @@ def symbol_from_name(path: Path) -> str | None:
     stem = path.name.split(".csv")[0].split(".json")[0]
     stem = re.sub(r"_d$", "", stem)
     stem = re.sub(r"\.us$", "", stem, flags=re.I).upper()
-    return stem if _SYMBOL.match(stem) else None
+    return stem if is_symbol(stem) else None
 
 
 def checked_symbol(text: str) -> str:
     symbol = text.strip().upper()
-    if not _SYMBOL.match(symbol):
+    if not is_symbol(symbol):
         raise InputError(f"{text!r} is not a ticker symbol: expected something like ^RUT, IWM or BRK-B")
     return symbol
 

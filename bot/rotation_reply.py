@@ -33,7 +33,7 @@ from alerts.rotation_view import (
     RotationView,
     rotation_view,
 )
-from alerts.rules.model import Point, RotationSpread
+from alerts.rules.model import Point, RotationSpread, own_spread_rule
 from bot.charts import CHART_DAYS, rotation_chart_async
 from bot.commands.reply import Reply
 from storage import alert_state, fomc, guild_settings, prices, quotes
@@ -56,9 +56,7 @@ async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: 
     if guild_id:
         own = await ctx.database.run(_own_lines, guild_id)
         if own:
-            candidate = dataclasses.replace(rule, id=f"{rule.id}@{guild_id}", **own)
-            if candidate.lower < candidate.upper and candidate.hysteresis < candidate.upper - candidate.lower:
-                rule = candidate
+            rule = own_spread_rule(rule, guild_id, own) or rule
     basket = ctx.settings.market.basket
     facts = await ctx.database.run(load_rotation_facts, rule, basket, today, chart=chart)
     view = view_from_facts(facts, rule, basket, now, ctx.sessions.around(now), ctx.settings.market.poll_seconds)

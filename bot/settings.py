@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from alerts.rules.checks import is_symbol, spread_lines
 from bot.secret import MASK, Secret
 
 ENV_PREFIX = "ROTOBOT_"
@@ -48,11 +49,10 @@ def _between(low, high, what: str) -> Check:
     return lambda v: None if low <= v <= high else f"{what} from {low} to {high}"
 
 
-_SYMBOL = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=\-]{0,14}$")
 
 
 def _symbols(values: tuple[str, ...]) -> str | None:
-    bad = [v for v in values if not _SYMBOL.match(v)]
+    bad = [v for v in values if not is_symbol(v)]
     return f"ticker symbols such as ^RUT, IWM or BRK-B (not {bad[0]!r})" if bad else None
 
 
@@ -144,9 +144,10 @@ class RotationSettings:
     hysteresis: float = setting(1.0, "points the spread must retreat before the alert re-arms", _between(0.0, 50.0, "points"))
 
     def check(self) -> tuple[str, typing.Any, str] | None:
-        if self.lower >= self.upper:
+        problem = spread_lines(self.upper, self.lower, self.hysteresis)
+        if problem and problem[0] == "upper":  # named by lower: the line a reader moves first
             return "lower", self.lower, f"a number below rotation.upper ({self.upper})"
-        if self.hysteresis >= self.upper - self.lower:
+        if problem:
             return "hysteresis", self.hysteresis, f"less than the gap between upper and lower ({self.upper - self.lower:g})"
         if self.small == self.large:
             return "large", self.large, f"a symbol other than rotation.small ({self.small})"

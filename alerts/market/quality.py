@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from alerts.rules import exact
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -44,14 +46,16 @@ class JumpGate:
         self.tolerance_pct = tolerance_pct
         self.max_age = max_age
         self.max_pending = max_pending
+        self._max_units = exact.pct_units(max_jump_pct)
         self._pending: dict[str, _Pending] = {}  # in the order they were held
 
     def check(self, key: str, price: float, reference: float | None, source: str, observed_at: datetime) -> Verdict:
         """Judge `price` for `key` (a symbol, or symbol and date for daily bars) against `reference`."""
         if reference is None or reference <= 0:
             return Verdict(True, "no reference price to compare with")
-        move = (price / reference - 1) * 100
-        if abs(move) <= self.max_jump_pct:
+        move = exact.percent_change(price, reference)
+        # On the rules' grid (alerts/rules/exact.py): a move of exactly max_jump_pct passes, as it reads.
+        if abs(exact.change_units(exact.price_units(price), exact.price_units(reference))) <= self._max_units:
             self._pending.pop(key, None)
             return Verdict(True)
         held = self._pending.get(key)

@@ -14,6 +14,11 @@ import re
 # far more likely a typo for a different list than a request we should silently rewrite. No "|": it separates
 # the parts of an event key.
 SYMBOL = re.compile(r"\^?[A-Z0-9][A-Z0-9.\-=]{0,19}")
+
+
+def is_symbol(text: str) -> bool:
+    """Is `text` a ticker rotobot takes (upper case)? The one test rules, settings, commands and the CLI share."""
+    return SYMBOL.fullmatch(text) is not None
 _NO_VALUE = object()
 
 
@@ -87,6 +92,21 @@ def hours(key: str, value: object) -> tuple[float, ...]:
     if len(set(value)) != len(value):
         raise RuleError(key, "lists the same hour twice", value)
     return tuple(float(item) for item in value)
+
+
+def spread_lines(upper: float, lower: float, hysteresis: float) -> tuple[str, str] | None:
+    """Why a rotation spread's lines cannot work together, as (the key at fault, what it must be: "above lower
+    (-5)"), or None.
+
+    The one rule the rules themselves, the [rotation] settings, `!set` and a server's own lines all follow: the
+    upper line above the lower, and the re-arm distance less than the gap between them (wider, one side's re-arm
+    line would lie beyond the other side's line).
+    """
+    if upper <= lower:
+        return "upper", f"above lower ({lower:g})"
+    if hysteresis >= upper - lower:
+        return "hysteresis", f"less than upper - lower ({upper - lower:g})"
+    return None
 
 
 def number_text(value: float) -> str:

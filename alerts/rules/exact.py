@@ -92,6 +92,12 @@ def change_pct(price: int, previous: int) -> float:
     return (price - previous) * 100 / previous
 
 
+def percent_change(price: float, previous: float) -> float:
+    """(price / previous - 1) * 100 of two prices as floats, read to the grid first: for anything that shows a
+    change, so that what is shown agrees with what the rules judged."""
+    return change_pct(price_units(price), price_units(previous))
+
+
 def spread_units(small_now: float, large_now: float, small_then: float, large_then: float) -> Fraction:
     """((small_now / large_now) / (small_then / large_then) - 1) * 100, in pct units, exactly: the rotation
     spread of the prices read to the grid. As one fraction: (sn * lt - st * ln) / (st * ln)."""

@@ -10,6 +10,8 @@ once when the rule is built, not once per rule per poll, and never part of its e
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,8 @@ from typing import ClassVar, Union
 
 from alerts.rules import checks, exact, lines
 from alerts.rules.checks import RuleError, number_text
+
+log = logging.getLogger(__name__)
 
 
 def _set(rule: object, name: str, value: object) -> None:
@@ -78,12 +82,10 @@ class RotationSpread:
         _set(self, "upper", checks.number("upper", self.upper))
         _set(self, "lower", checks.number("lower", self.lower))
         _set(self, "hysteresis", checks.number("hysteresis", self.hysteresis, minimum=0))
-        if self.upper <= self.lower:
-            raise RuleError("upper", f"must be above lower ({self.lower:g})", self.upper)
-        # Wider than the gap, the re-arm line of one side would lie beyond the other side's line.
-        if self.hysteresis >= self.upper - self.lower:
-            raise RuleError("hysteresis", f"must be less than upper - lower ({self.upper - self.lower:g})",
-                            self.hysteresis)
+        problem = checks.spread_lines(self.upper, self.lower, self.hysteresis)
+        if problem:
+            key, expected = problem
+            raise RuleError(key, f"must be {expected}", getattr(self, key))
         _set(self, "upper_units", exact.pct_units(self.upper))
         _set(self, "lower_units", exact.pct_units(self.lower))
         _set(self, "hysteresis_units", exact.pct_units(self.hysteresis))
@@ -301,3 +303,16 @@ class Event:
     message: str
     occurred_at: datetime
     details: dict = field(default_factory=dict, hash=False)  # JSON-able extras
+
+
+def own_spread_rule(rule: RotationSpread, guild_id: int, values: dict[str, float]) -> RotationSpread | None:
+    """A server's own version of a spread rule, with the lines it set (!set upper/lower/hysteresis); None, and a
+    warning, when they no longer fit together with the rule's own (the operator changed [rotation] since): the
+    server then hears the shared rule, as if it had set nothing."""
+    chosen = {name: values.get(name, getattr(rule, name)) for name in ("upper", "lower", "hysteresis")}
+    problem = checks.spread_lines(**chosen)
+    if problem:
+        log.warning("Ignoring server %s's own spread lines (%s): %s must be %s; it hears the shared rule", guild_id,
+                    ", ".join(f"{k} {v:g}" for k, v in chosen.items()), *problem)
+        return None
+    return dataclasses.replace(rule, id=f"{rule.id}@{guild_id}", **chosen)

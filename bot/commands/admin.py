@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from alerts.rules.checks import spread_lines
 from bot.commands import parsing
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
@@ -52,11 +53,11 @@ async def set_command(ctx: CommandContext, caller: Caller, args: list[str]) -> R
         number = parsing.number(value, f"{key} ({what})", low, high)
         merged = {**await ctx.database.run(guild_settings.all_for, guild), key: number}
         rotation = ctx.settings.rotation
-        upper, lower = merged.get("upper", rotation.upper), merged.get("lower", rotation.lower)
-        if lower >= upper:
-            raise CommandError(f"lower ({lower:g}) must stay below upper ({upper:g})")
-        if merged.get("hysteresis", rotation.hysteresis) >= upper - lower:
-            raise CommandError(f"hysteresis must be smaller than upper - lower ({upper - lower:g})")
+        lines = {name: merged.get(name, getattr(rotation, name)) for name in ("upper", "lower", "hysteresis")}
+        problem = spread_lines(**lines)
+        if problem:
+            at_fault, expected = problem
+            raise CommandError(f"{at_fault} ({lines[at_fault]:g}) must be {expected} for this server's lines")
         await ctx.database.run(guild_settings.set_value, guild, key, number, now)
         return Reply(f"{key} set to {number:g} for this server", (what,))
     if key == "wrap":

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from alerts.market.freshness import bars_freshness, quote_freshness
 from alerts.payloads import Everyone, seen_in_server
+from alerts.rules.exact import percent_change
+from alerts.rules.series import YEAR, highest_close, lowest_close
 from bot.commands import parsing
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
@@ -14,7 +16,6 @@ from alerts.timefmt import age
 from storage import deliveries, outbox, prices, quotes
 from storage.deliveries import GAVE_UP, NOT_WANTED, NOWHERE, OWED, SENT, UNRESOLVED
 
-YEAR_SESSIONS = 252
 
 
 async def price_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
@@ -31,17 +32,17 @@ async def price_command(ctx: CommandContext, caller: Caller, args: list[str]) ->
     if quote is not None:
         fresh = quote_freshness(quote.fetched_at, now, ctx.settings.market.poll_seconds, calendar)
         reference = quote.previous_close or (last_close.close if last_close else None)
-        change = f" ({(quote.price / reference - 1) * 100:+.2f}%)" if reference else ""
+        change = f" ({percent_change(quote.price, reference):+.2f}%)" if reference else ""
         fields.append(("last", f"{quote.price:,.2f}{change}, {fresh.text} from {quote.source}"))
     if last_close is not None:
         fresh = bars_freshness(last_close.date, now, calendar)
         previous = bars[-2].close if len(bars) > 1 else None
-        change = f" ({(last_close.close / previous - 1) * 100:+.2f}%)" if previous else ""
+        change = f" ({percent_change(last_close.close, previous):+.2f}%)" if previous else ""
         fields.append(("close", f"{last_close.close:,.2f}{change} on {last_close.date}"
                                 + (f" — {fresh.text}" if fresh.stale else "")))
-        year = bars[-YEAR_SESSIONS:]
-        high, low = max(year, key=lambda b: b.close), min(year, key=lambda b: b.close)
-        fields.append(("52-week range", f"{low.close:,.2f} ({low.date}) to {high.close:,.2f} ({high.date})"))
+        start = max(0, len(bars) - YEAR)
+        (high, high_day), (low, low_day) = highest_close(bars, start, len(bars)), lowest_close(bars, start, len(bars))
+        fields.append(("52-week range", f"{low:,.2f} ({low_day}) to {high:,.2f} ({high_day})"))
     return Reply(f"{symbol}", fields=tuple(fields), footer="from stored data; no live fetch")
 
 
@@ -79,4 +80,4 @@ def _price_facts(db, symbol: str):
     year, not all history: ^RUT alone has 9,000 sessions, and reading them cost 100 ms a command."""
     last = prices.last_bar(db, symbol)
     year = prices.daily_bars(db, symbol, start=last.date - timedelta(days=380)) if last else []
-    return year[-YEAR_SESSIONS - 1:], quotes.get_quote(db, symbol)
+    return year[-YEAR - 1:], quotes.get_quote(db, symbol)

@@ -6,9 +6,9 @@ import math
 import re
 from datetime import timedelta
 
+from alerts.rules.checks import is_symbol
 from bot.commands.reply import CommandError
 
-_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=\-]{0,14}$")
 _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|days?)$")
 MAX_SHOWN = 40  # what a user typed is echoed at most this long
 
@@ -21,7 +21,7 @@ def shown(text: str) -> str:
 
 def ticker(text: str) -> str:
     symbol = text.strip().upper()
-    if not _TICKER.match(symbol):
+    if not is_symbol(symbol):
         raise CommandError(f"'{shown(text)}' is not a ticker: try something like CFG, IWM, BRK-B or ^RUT")
     return symbol
 

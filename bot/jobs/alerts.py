@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from alerts.market.models import Quote
@@ -19,7 +19,7 @@ from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadA
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
-from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick
+from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick, own_spread_rule
 from storage import alert_state, guild_settings, prices, subscriptions
 from storage.database import Database
 
@@ -120,8 +120,8 @@ class AlertJobs:
         overrides = await self._db.run(_spread_overrides)
         routes: dict[str, Route] = {}
         for rule in [r for r in rules if r.kind == "rotation_spread"]:
-            own = [replace(rule, id=f"{rule.id}@{guild}", **values) for guild, values in overrides.items()]
-            own = [r for r in own if r.lower < r.upper and r.hysteresis < r.upper - r.lower]
+            own = [mine for guild, values in overrides.items()
+                   if (mine := own_spread_rule(rule, guild, values)) is not None]
             routes.update({r.id: Server(int(r.id.rsplit("@", 1)[1])) for r in own})
             if own:
                 routes[rule.id] = Everyone(tuple(sorted(int(r.id.rsplit("@", 1)[1]) for r in own)))
