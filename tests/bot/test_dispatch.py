@@ -4,6 +4,7 @@ transports and targets that never hold each other back, and crashes."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from alerts.delivery import DeliveryFailed, NotReady, NotWanted, Target, retry_d
 from alerts.payloads import Everyone, NoticeAlert, RecordAlert, Server
 from bot.dispatch import Dispatcher, scrub_urls
 from bot.metrics import standard
-from storage import alert_state, outbox
+from storage import alert_state, deliveries, outbox
 from storage.database import Database
 from tests.conftest import ROOT, Clock
 
@@ -327,3 +328,30 @@ async def test_an_alert_settled_when_its_transport_was_removed_is_not_sent_when_
     await again.recover()
     await again.run_once()
     assert fresh.sent == []
+
+
+async def test_a_send_whose_outcome_cannot_be_written_is_written_later_and_never_sent_again(db):
+    """The alert went out, then the write of what became of it failed (disk full, a locked file). Its rows stay
+    marked 'sending', which due() never returns: the target gets nothing more, this alert or any later one to it,
+    until the process restarts, and then the alert goes out again marked possibly repeated though it was sent."""
+    discord = Recorder("discord", ("alpha",))
+    queue(db)
+    real_run = db.run
+    refuse = [deliveries.record]
+
+    async def flaky(fn, *args, **kwargs):
+        if refuse and fn is refuse[0]:
+            refuse.clear()
+            raise sqlite3.OperationalError("database or disk is full")
+        return await real_run(fn, *args, **kwargs)
+
+    db.run = flaky
+    dispatcher = Dispatcher(db, [discord], lambda: NOW, NY)
+    await dispatcher.run_once()  # sent, but what became of it is not written
+    assert discord.sent == [("alpha", "Russell 2000 closes at a record 2,590.61")]
+    queue(db, record(key="new_high|^RUT|2025-12-12", price=2600.0), states=())
+    await dispatcher.run_once()
+    assert discord.sent == [("alpha", "Russell 2000 closes at a record 2,590.61"),
+                            ("alpha", "Russell 2000 closes at a record 2,600.00")]  # the first never twice
+    assert db.call(outbox.pending_count) == 0
+    assert db.call(deliveries.recover_unconfirmed) == 0  # nothing left looking unconfirmed
