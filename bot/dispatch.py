@@ -74,6 +74,9 @@ class Dispatcher:
         self._rang = {name: asyncio.Event() for name in self._transports}
         self._unresolvable: dict[str, dict[int, datetime]] = {name: {} for name in self._transports}
         self._busy: dict[str, dict[str, asyncio.Task]] = {name: {} for name in self._transports}
+        # Outcomes of sends that went out but could not be written (the disk refused): written first at the next
+        # look, and meanwhile their rows stay marked 'sending', so due() never offers them again.
+        self._unwritten: dict[str, list[Outcome]] = {name: [] for name in self._transports}
 
     def wake(self) -> None:
         """Something was queued: every transport looks at once."""
@@ -110,6 +113,11 @@ class Dispatcher:
                 for task in busy.values():
                     task.cancel()
                 await asyncio.gather(*busy.values(), return_exceptions=True)
+            for name in self._transports:  # a last try; what still cannot be written goes out again, marked
+                try:
+                    await self._write_unwritten(name)
+                except Exception:  # noqa: BLE001
+                    log.exception("could not write what became of the last sends on %s", name)
 
     async def _drain(self, name: str) -> None:
         rang = self._rang[name]
@@ -142,6 +150,7 @@ class Dispatcher:
         """Resolve new alerts to targets, then start a send for every target with a due delivery that has none
         going. Returns how many deliveries were tried (or started)."""
         transport = self._transports[name]
+        await self._write_unwritten(name)
         if not transport.ready():
             return 0
         await self._resolve(name, transport)
@@ -212,11 +221,28 @@ class Dispatcher:
         now = self._clock()
         outcomes = [self._outcome(name, d, result, now) for d, result in zip(items, results)]
         kept = [o for o in outcomes if o is not None]
-        notices = await self._db.run(deliveries.record, name, kept, now, list(self._transports))
+        try:
+            await self._write(name, kept)
+        except Exception:  # noqa: BLE001 - what was sent stays known in memory, and is written at the next look
+            log.exception("could not write what became of %d sends on %s; writing it again shortly", len(kept), name)
+            self._unwritten[name].extend(kept)
+
+    async def _write_unwritten(self, name: str) -> None:
+        outcomes, self._unwritten[name] = self._unwritten[name], []
+        try:
+            await self._write(name, outcomes)
+        except BaseException:
+            self._unwritten[name] = outcomes + self._unwritten[name]
+            raise
+
+    async def _write(self, name: str, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        notices = await self._db.run(deliveries.record, name, outcomes, self._clock(), list(self._transports))
         if notices:
             self.wake()
         if self._metrics is not None:
-            for outcome in kept:
+            for outcome in outcomes:
                 self._metrics.inc("rotobot_deliveries_total", transport=name, outcome=outcome.result.replace(" ", "_"))
 
     async def _send_one(self, transport: Transport, target: Target, due: Due, now: datetime) -> None:
