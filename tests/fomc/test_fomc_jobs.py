@@ -60,6 +60,8 @@ class FakeFed:
 async def fed_world(tmp_path):
     database = Database.open(tmp_path / "rotobot.db")
     await seed_fomc_if_empty(database, datetime(2025, 12, 1, tzinfo=timezone.utc))
+    # The world at 14:00 on 10 December: the bundled history knows that day's decision, the live bot would not.
+    database.call(lambda db: db.execute("DELETE FROM fomc_decisions WHERE date >= '2025-12-10'"))
     fed_site = FakeFed()
     await fed_site.server.start_server()
     published: list = []  # the alerts queued, in order
@@ -205,3 +207,46 @@ async def test_fed_requests_are_counted_for_metrics(fed_world):
     await fed_world.jobs.poll_feed()
     assert metrics.value("rotobot_polls_total", source="fed") == 3  # the failed feed, the feed, the statement
     assert metrics.value("rotobot_poll_failures_total", source="fed") == 1
+
+
+async def test_a_statement_that_fails_to_load_never_replaces_a_decision_known_with_its_numbers(fed_world):
+    """FRED (or the bundled history) already has the range of 10 December; the Fed's page then fails once when the
+    feed is first read. The failed read used to be stored over the known decision as 'unknown', so !fomc lost the
+    number and FRED's check, seeing a statement reading, never restored it."""
+    from alerts.fomc.models import Decision
+
+    known = Decision(date(2025, 12, 10), "lower", 3.5, 3.75, -25, "fred")
+    fed_world.db.call(fomc.upsert_decision, known, fed_world.clock())
+    fed_world.clock.now = ny(2025, 12, 20, 9, 0)
+    fed_world.site.page("/feeds/press_monetary.xml", DEC_FEED, content_type="application/xml")
+    fed_world.site.page("/newsevents/pressreleases/monetary20251210a.htm", "Service Unavailable", status=503,
+                        content_type="text/plain")
+    await fed_world.jobs.poll_feed()
+    stored = {d.date: d for d in fed_world.db.call(fomc.decisions)}[date(2025, 12, 10)]
+    assert (stored.action, stored.lower, stored.upper, stored.change_bp) == ("lower", 3.5, 3.75, -25)
+
+    fed_world.site.page("/newsevents/pressreleases/monetary20251210a.htm", STATEMENT)  # the page is back
+    await fed_world.jobs.poll_feed()
+    stored = {d.date: d for d in fed_world.db.call(fomc.decisions)}[date(2025, 12, 10)]
+    assert "statement" in stored.source and stored.votes  # read in the end, with the votes FRED does not have
+
+
+async def test_a_decision_announced_without_its_number_is_followed_by_the_number_once_the_page_reads(fed_world):
+    fed_world.site.page("/feeds/press_monetary.xml", DEC_FEED, content_type="application/xml")
+    statement = "/newsevents/pressreleases/monetary20251210a.htm"
+    fed_world.site.page(statement, "Service Unavailable", status=503, content_type="text/plain")
+    assert await fed_world.jobs.poll_window() == 1
+    assert "could not read the decision" in fed_world.published[0].message
+
+    fed_world.clock.now += timedelta(seconds=30)
+    assert await fed_world.jobs.poll_window() == 0  # still failing: nothing said twice
+    fed_world.site.page(statement, STATEMENT)
+    fed_world.clock.now += timedelta(seconds=30)
+    assert await fed_world.jobs.poll_window() == 1
+    follow_up = fed_world.published[1]
+    assert follow_up.key == "fomc_decision|2025-12-10|read"
+    assert follow_up.message.startswith("FOMC lowers the target range 25 bp to 3.50%–3.75%")
+    assert follow_up.body.startswith("The statement could not be read at first")
+    fed_world.clock.now += timedelta(seconds=30)
+    assert await fed_world.jobs.poll_window() == 0
+    assert len(fed_world.published) == 2
