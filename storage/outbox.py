@@ -104,6 +104,12 @@ def recent(db: sqlite_utils.Database, limit: int = 20) -> list[Queued]:
     return [queued(row) for row in db.query("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", [limit])]
 
 
+def find(db: sqlite_utils.Database, key: str) -> Queued | None:
+    """The alert queued under `key`, delivered or not (until the log is pruned)."""
+    rows = list(db.query("SELECT * FROM outbox WHERE event_key = ?", [key]))
+    return queued(rows[0]) if rows else None
+
+
 def since(db: sqlite_utils.Database, moment: datetime) -> list[Queued]:
     """Every alert queued at or after `moment`, oldest first (the daily wrap's 'fired today')."""
     rows = db.query("SELECT * FROM outbox WHERE created_at >= ? ORDER BY id", [to_iso(moment)])

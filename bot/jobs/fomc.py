@@ -26,7 +26,7 @@ from alerts.fomc.statement import StatementUnreadable, read_statement
 from alerts.market.errors import UpstreamError
 from alerts.market.source_client import SourceClient
 from alerts.payloads import FomcDecisionAlert, FomcReminderAlert
-from storage import fomc
+from storage import fomc, outbox
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -107,9 +107,15 @@ class FomcJobs:
         announced = 0
         for item in sorted((i for i in items if is_policy_statement(i)), key=lambda i: i.published):
             day = statement_date(item) or item.published.astimezone(NEW_YORK).date()
-            if day in known and "statement" in known[day].source:
-                continue
+            mine = known.get(day)
+            if mine is not None and "statement" in mine.source and mine.action != "unknown":
+                continue  # read already
             decision = await self._read_decision(day, item.link)
+            if mine is not None and decision.action == "unknown":
+                if mine.action == "unknown":
+                    continue  # said already, with its link: read again at the next poll
+                decision = replace(mine, statement_url=mine.statement_url or item.link)  # a failed read never
+                # replaces a number FRED or the bundled history gave; the page is read again at the next poll
             fresh = now - item.published <= ANNOUNCE_WITHIN
             announced += await self._store(decision, item.published if fresh else None)
             known[day] = decision
@@ -141,8 +147,19 @@ class FomcJobs:
 
     async def _store(self, decision: Decision, released: datetime | None) -> int:
         """Store `decision` and, when `released` is given, queue its announcement in the same transaction: a
-        decision stored as known is never without its alert, so no later poll can pass over it unannounced."""
-        events = [await self._announcement(decision, released)] if released is not None else []
+        decision stored as known is never without its alert, so no later poll can pass over it unannounced. One
+        announced already is not announced again, except with the number it was first announced without."""
+        events = []
+        if released is not None:
+            alert = await self._announcement(decision, released)
+            said = await self._db.run(outbox.find, alert.key)
+            if said is None:
+                events.append(alert)
+            elif getattr(said.alert, "action", None) == "unknown" and decision.action != "unknown":
+                # First announced with its link only: the number follows, under a key of its own.
+                events.append(replace(alert, key=f"{alert.key}|read", occurred_at=self._clock(),
+                                      body="The statement could not be read at first; this is its reading.\n"
+                                           + alert.body))
         store = partial(fomc.upsert_decision, decision=decision, now=self._clock())
         return len(await self._publish(events, also=store))
 
