@@ -97,7 +97,7 @@ async def _measure() -> None:
         await asyncio.wait_for(app.started.wait(), 120)
         try:
             asks = {f"!{c}": (lambda c=c: app.answer(f"!{c}")) for c in ("rotation", "status", "price ^RUT", "fomc")}
-            asks["health report"] = app.health_report
+            asks["health report"] = app.service_health.report
             for name, ask in asks.items():
                 await ask()  # warm: the first answer of each command is not what a rebuild costs
                 during, alone = [], []
@@ -113,10 +113,10 @@ async def _measure() -> None:
             async def on_loop(day):
                 NyseSessions.around(day)
 
-            before = statistics.median([await _during_build_elsewhere(on_loop, app.health_report, 10 + i)
+            before = statistics.median([await _during_build_elsewhere(on_loop, app.service_health.report, 10 + i)
                                         for i in range(REPEATS)])
             thread = statistics.median([
-                await _during_build_elsewhere(lambda d: asyncio.to_thread(NyseSessions.around, d), app.health_report,
+                await _during_build_elsewhere(lambda d: asyncio.to_thread(NyseSessions.around, d), app.service_health.report,
                                               20 + i)
                 for i in range(REPEATS)])
         finally:

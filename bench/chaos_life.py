@@ -15,16 +15,13 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
-from alerts.market.health import SourceHealth
-from alerts.market.providers import MarketData
-from alerts.market.quality import JumpGate
 from alerts.market.sessions import SessionBook
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import NoticeAlert, Operator
@@ -36,10 +33,10 @@ from bot.commands.subscriptions import parse_subscription
 from bot.dispatch import Dispatcher
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.fomc import FomcJobs
-from bot.jobs.market import MarketJobs
 from bot.jobs.publish import make_publisher
 from bot.jobs.wrap import daily_wrap
 from bot.metrics import standard
+from bot.pipeline import build_market
 from bot.secret import Secret
 from bot.settings import load_settings
 from bot.transports.discord import DiscordTransport
@@ -144,12 +141,12 @@ async def _live(places, week, bars, sessions, say, start, clock, settings, datab
         async def notify(notice) -> None:
             await notify_text(f"{notice.source}|{notice.kind}", notice.text)
 
-        market = MarketJobs(database=database, market=MarketData([world.SimulatedMarket(bars)]), sessions=sessions,
-                            gate=JumpGate(settings.market.max_jump_pct), health=SourceHealth(timedelta(minutes=10)),
-                            symbols=needed_symbols(settings, database), notify=notify, clock=clock)
         engine = AlertJobs(database=database, rules=configured_rules(settings), sessions=sessions, publish=publish,
                            clock=clock)
-        market.on_bars, market.on_quotes = engine.judge_sessions, engine.judge_quotes
+        market = build_market(database, [world.SimulatedMarket(bars)], sessions,
+                              symbols=needed_symbols(settings, database), notify=notify, clock=clock,
+                              max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions,
+                              on_quotes=engine.judge_quotes).jobs
         quick = RetryPolicy(attempts=1)
         fed = FomcJobs(database=database, fed=SourceClient("fed", session, retry=quick),
                        fred=SourceClient("fred", session, retry=quick), fed_url=places.fed_url,
@@ -195,7 +192,7 @@ async def _run(step, week, bars, places, database, session, market, engine, fed,
     elif what == "close":
         await market.close_job()
     elif what == "wrap":
-        await daily_wrap(lambda: context, sessions, publish, clock)
+        await daily_wrap(context, sessions, publish, clock)
     elif what == "fomc_window":
         await fed.poll_window()
     elif what == "publish_statement":

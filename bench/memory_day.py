@@ -10,13 +10,11 @@ from pathlib import Path
 
 import aiohttp
 
-from alerts.market.health import SourceHealth
-from alerts.market.providers import MarketData, YahooProvider
-from alerts.market.quality import JumpGate
+from alerts.market.providers import YahooProvider
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import SourceClient
 from bench.summary import record
-from bot.jobs.market import MarketJobs
+from bot.pipeline import build_market
 from storage.database import Database
 from tests.upstream import FakeUpstream, ok_json, yahoo_quote
 
@@ -45,9 +43,8 @@ async def _day(folder: Path) -> tuple[float, float, float]:
         async def ignore(notice) -> None:
             return None
 
-        jobs = MarketJobs(database=database, market=MarketData([YahooProvider(client, upstream.url)]),
-                          sessions=SessionBook(), gate=JumpGate(10.0), health=SourceHealth(timedelta(minutes=10)),
-                          symbols=wanted, notify=ignore, clock=lambda: clock_now[0])
+        jobs = build_market(database, [YahooProvider(client, upstream.url)], SessionBook(), symbols=wanted,
+                            notify=ignore, clock=lambda: clock_now[0], max_jump_pct=10.0).jobs
         await jobs.poll_quotes()
         gc.collect()
         after_first = rss_mib()

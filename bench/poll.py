@@ -17,17 +17,15 @@ from pathlib import Path
 
 import aiohttp
 
-from alerts.market.health import SourceHealth
 from alerts.market.models import DailyBar
-from alerts.market.providers import MarketData, YahooProvider
-from alerts.market.quality import JumpGate
+from alerts.market.providers import YahooProvider
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import SourceClient
-from bot.jobs.market import MarketJobs
-from storage import prices, subscriptions
-from storage.database import Database
 from bench.looplag import stalls_during
 from bench.summary import record
+from bot.pipeline import build_market
+from storage import prices, subscriptions
+from storage.database import Database
 from tests.upstream import FakeUpstream, ok_json, yahoo_quote
 
 SYMBOLS, SUBSCRIPTIONS, YEARS = 500, 5_000, 10
@@ -37,7 +35,6 @@ SESSION_TIME = datetime(2025, 12, 11, 11, 0, tzinfo=NEW_YORK)
 async def _cycle(database: Database, upstream: FakeUpstream, min_interval: float) -> tuple[int, int, float]:
     async with aiohttp.ClientSession() as session:
         client = SourceClient("yahoo", session, max_concurrency=8, min_interval=min_interval)
-        market = MarketData([YahooProvider(client, upstream.url)])
 
         async def wanted() -> list[str]:
             return sorted(await database.run(subscriptions.watched_symbols))
@@ -45,9 +42,8 @@ async def _cycle(database: Database, upstream: FakeUpstream, min_interval: float
         async def ignore(notice) -> None:
             return None
 
-        jobs = MarketJobs(database=database, market=market, sessions=SessionBook(), gate=JumpGate(10.0),
-                          health=SourceHealth(timedelta(minutes=10)), symbols=wanted, notify=ignore,
-                          clock=lambda: SESSION_TIME)
+        jobs = build_market(database, [YahooProvider(client, upstream.url)], SessionBook(), symbols=wanted,
+                            notify=ignore, clock=lambda: SESSION_TIME, max_jump_pct=10.0).jobs
         before = len(upstream.requests)
         started = time.perf_counter()
         report = await jobs.poll_quotes()

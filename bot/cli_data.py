@@ -121,7 +121,8 @@ def backfill(settings: Settings, symbols: list[str], since: date | None) -> tupl
 async def _backfill(settings: Settings, symbols: list[str], since: date | None) -> tuple[str, bool]:
     import aiohttp
 
-    from bot.wiring import build_market_jobs, needed_symbols
+    from bot.pipeline import build_market, market_providers
+    from bot.wiring import needed_symbols
 
     database = Database.open(settings.storage.database, busy_timeout_ms=settings.storage.busy_timeout_ms)
     try:
@@ -130,7 +131,9 @@ async def _backfill(settings: Settings, symbols: list[str], since: date | None) 
             async def say(notice) -> None:
                 print(notice.text, file=sys.stderr)
 
-            jobs = build_market_jobs(settings, database, session, SessionBook(), clock=_now, notify=say)
+            jobs = build_market(database, market_providers(settings, session), SessionBook(),
+                                symbols=needed_symbols(settings, database), notify=say, clock=_now,
+                                max_jump_pct=settings.market.max_jump_pct).jobs
             wanted = symbols or await needed_symbols(settings, database)()
             report = await jobs.store_daily(wanted, since=since, progress=_progress_bar() if sys.stderr.isatty() else None)
     finally:

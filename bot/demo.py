@@ -22,9 +22,6 @@ from zoneinfo import ZoneInfo
 from alerts.fomc.announce import NEW_YORK, decision_time
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import BUNDLED_FILES, BundledProvider, bundled_history
-from alerts.market.health import SourceHealth
-from alerts.market.providers import MarketData
-from alerts.market.quality import JumpGate
 from alerts.market.sessions import SessionBook
 from alerts.rules.loader import default_rules
 from bot.commands.context import CommandContext
@@ -35,6 +32,7 @@ from bot.jobs.alerts import AlertJobs
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.market import MarketJobs
 from bot.jobs.publish import make_publisher
+from bot.pipeline import build_market
 from bot.settings import load_settings
 from bot.transports.console import ConsoleTransport
 from bot.wiring import needed_symbols
@@ -87,13 +85,12 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
     async def quiet(notice) -> None:
         return None
 
-    market = MarketJobs(database=database, market=MarketData([BundledProvider(datetime.now(timezone.utc))]), sessions=sessions,
-                        gate=JumpGate(settings.market.max_jump_pct), health=SourceHealth(timedelta(minutes=10)),
-                        symbols=needed_symbols(settings, database), notify=quiet, clock=clock)
     r = settings.rotation
     rules = default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis, settings.fomc.remind_hours_before)
     engine = AlertJobs(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
-    market.on_bars = engine.judge_sessions
+    market = build_market(database, [BundledProvider(datetime.now(timezone.utc))], sessions,
+                          symbols=needed_symbols(settings, database), notify=quiet, clock=clock,
+                          max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions).jobs
     fed = FomcJobs(database=database, fed=None, fred=None, fed_url="", fred_url="",
                    remind_hours=settings.fomc.remind_hours_before, publish=publish, notify=lambda k, t: quiet(t),
                    clock=clock)

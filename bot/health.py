@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
+from alerts.market.sessions import NEW_YORK
 from alerts.timefmt import age_text
 
 from bot.metrics import CONTENT_TYPE
@@ -68,6 +69,38 @@ def judge_health(
             reasons.append(f"Data source {source} last answered {age_text(now - last)} ago (allowed: {age_text(allowed)}).")
     details = {"scheduler_running": scheduler_running, "sources": sources, "checked_at": _iso(now)}
     return HealthReport(healthy=not reasons, reasons=reasons, details=details)
+
+
+class ServiceHealth:
+    """What /healthz answers for the running bot: healthy while the scheduler runs and, in session, Yahoo (the
+    live source) answered recently. Stooq is a fallback and not judged; outside the session nothing is fetched,
+    so nothing can go stale."""
+
+    def __init__(self, *, settings, sessions, scheduler, watch, started_at: datetime, fetching: bool,
+                 clock: Callable[[], datetime]) -> None:
+        self._market = settings.market
+        self._sessions = sessions
+        self._scheduler = scheduler
+        self._watch = watch
+        self._started_at = started_at
+        self._fetching = fetching
+        self._clock = clock
+
+    async def report(self) -> HealthReport:
+        now = self._clock()
+        calendar = self._sessions.around(now)
+        in_session = calendar.is_open(now)
+        allowed = timedelta(seconds=max(self._market.source_down_notice_minutes * 60, 2 * self._market.poll_seconds))
+        since = self._started_at
+        if in_session:
+            since = max(since, calendar.session(now.astimezone(NEW_YORK).date()).open)
+        return judge_health(
+            scheduler_running=bool(self._scheduler and self._scheduler.running),
+            last_success=self._watch.last_successes(),
+            max_age={"yahoo": allowed} if in_session and self._fetching else {},
+            now=now,
+            expected_since={"yahoo": since},
+        )
 
 
 def _iso(moment: datetime) -> str:

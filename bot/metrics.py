@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage import outbox
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -183,3 +185,18 @@ def standard() -> Metrics:
     for name, kind, help, labels in STANDARD:
         metrics.describe(name, help, kind, labels)
     return metrics
+
+
+async def scrape(metrics: Metrics, database, loop_lag, database_path, clock) -> str:
+    """What /metrics answers: the registry, with the gauges read at scrape time brought up to date."""
+    pending, oldest = await database.run(_outbox_facts)
+    now = clock()
+    metrics.set("rotobot_outbox_backlog", pending)
+    metrics.set("rotobot_oldest_undelivered_alert_seconds", (now - oldest).total_seconds() if oldest else 0)
+    metrics.set("rotobot_event_loop_lag_seconds", loop_lag.take_worst())
+    metrics.set("rotobot_database_bytes", database_bytes(database_path))
+    return metrics.render()
+
+
+def _outbox_facts(db):
+    return outbox.pending_count(db), outbox.oldest_undelivered(db)

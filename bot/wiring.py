@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 
-from alerts.market.health import Notice, SourceHealth
-from alerts.market.providers import MarketData, StooqProvider, YahooProvider
-from alerts.market.quality import JumpGate
-from alerts.market.sessions import SessionBook
 from alerts.market.source_client import SourceClient
 from alerts.rules.loader import RuleFileError, default_rules, load_rules
 from alerts.rules.model import Rule
 from bot.jobs.fomc import FomcJobs, Notify, Publish
-from bot.jobs.market import MarketJobs
 from bot.settings import Settings
 from storage import subscriptions
 from storage.database import Database
@@ -32,33 +27,6 @@ def needed_symbols(settings: Settings, database: Database) -> Callable[[], Await
     return symbols
 
 
-def build_market_jobs(
-    settings: Settings,
-    database: Database,
-    session: aiohttp.ClientSession,
-    sessions: SessionBook,
-    *,
-    clock: Callable[[], datetime],
-    notify: Callable[[Notice], Awaitable[None]],
-) -> MarketJobs:
-    market = settings.market
-    # Yahoo takes a brisk pace; Stooq is the fallback and rate-limits per day, so it is asked gently.
-    yahoo = SourceClient("yahoo", session, max_concurrency=8, min_interval=0.05, timeout=market.request_timeout_seconds)
-    stooq = SourceClient("stooq", session, max_concurrency=2, min_interval=1.0, timeout=market.request_timeout_seconds)
-    api_key = market.stooq_api_key.reveal() if market.stooq_api_key else None
-    providers = MarketData([YahooProvider(yahoo, market.yahoo_url), StooqProvider(stooq, market.stooq_url, api_key)])
-    return MarketJobs(
-        database=database,
-        market=providers,
-        sessions=sessions,
-        gate=JumpGate(market.max_jump_pct),
-        health=SourceHealth(timedelta(minutes=market.source_down_notice_minutes)),
-        symbols=needed_symbols(settings, database),
-        notify=notify,
-        clock=clock,
-    )
-
-
 def build_fomc_jobs(
     settings: Settings,
     database: Database,
@@ -67,6 +35,7 @@ def build_fomc_jobs(
     clock: Callable[[], datetime],
     publish: Publish,
     notify: Notify,
+    metrics=None,
 ) -> FomcJobs:
     fomc = settings.fomc
     timeout = settings.market.request_timeout_seconds
@@ -75,7 +44,7 @@ def build_fomc_jobs(
     fred = SourceClient("fred", session, max_concurrency=2, min_interval=0.5, timeout=timeout)
     return FomcJobs(
         database=database, fed=fed, fred=fred, fed_url=fomc.fed_url, fred_url=fomc.fred_url,
-        remind_hours=fomc.remind_hours_before, publish=publish, notify=notify, clock=clock,
+        remind_hours=fomc.remind_hours_before, publish=publish, notify=notify, clock=clock, metrics=metrics,
     )
 
 

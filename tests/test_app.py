@@ -262,9 +262,9 @@ async def test_no_nyse_calendar_is_built_on_the_event_loop(tmp_path):
         for command in ("!rotation", "!status", "!price ^RUT"):
             reply = await app.answer(command)
             assert not reply.error, (command, reply)
-        assert (await app.health_report()).healthy
-        await app.alert_jobs.judge_sessions()
-        assert (await app.market_jobs.poll_quotes()).skipped  # it asks the calendar first
+        assert (await app.service_health.report()).healthy
+        await app.pipeline.engine.judge_sessions()
+        assert (await app.pipeline.market.poll_quotes()).skipped  # it asks the calendar first
 
     await ask_everything()
     clock.now += timedelta(days=345)  # the calendar loaded at start ends 55 days from now

@@ -55,3 +55,34 @@ def test_no_sql_outside_storage():
         for path in modules(package):
             hits = SQL.findall(path.read_text())
             assert not hits, f"{path.relative_to(ROOT)} holds SQL: {hits}"
+
+
+COMPOSITION_ROOT = ("bot/app.py", "bot/pipeline.py")
+
+
+def foreign_attribute_writes(path) -> list[str]:
+    """`x.attr = ...` or `self.part.attr = ...` anywhere in the module: a collaborator changed after it was built.
+    The object's own attributes (`self.attr = ...`) are its business."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+        for target in targets:
+            for leaf in ast.walk(target):
+                if isinstance(leaf, ast.Attribute) and isinstance(leaf.ctx, ast.Store):
+                    own = isinstance(leaf.value, ast.Name) and leaf.value.id == "self"
+                    if not own:
+                        found.append(f"{path.name}:{leaf.lineno} {ast.unparse(leaf)}")
+    return found
+
+
+@pytest.mark.parametrize("module", COMPOSITION_ROOT)
+def test_the_composition_root_hands_every_stage_what_it_needs_when_it_is_built(module):
+    assert foreign_attribute_writes(ROOT / module) == []
+
+
+def test_the_attribute_check_sees_a_callback_assigned_after_construction(tmp_path):
+    sample = tmp_path / "wiring.py"
+    sample.write_text("def wire(self, market, engine):\n    market.on_bars = engine.judge\n    self.jobs.metrics = 1\n"
+                      "    self.ok = 2\n")
+    assert foreign_attribute_writes(sample) == ["wiring.py:2 market.on_bars", "wiring.py:3 self.jobs.metrics"]

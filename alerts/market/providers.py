@@ -112,10 +112,11 @@ class MarketData:
     def __init__(
         self,
         providers: list[Provider],
-        on_outcome: Callable[[str, UpstreamError | None], None] = lambda source, error: None,
+        on_outcome: Callable[[str, UpstreamError | None], None] | None = None,
     ) -> None:
         self.providers = providers
-        self.on_outcome = on_outcome
+        # Told of each answer or failure as it happens (bot/jobs/source_watch.py).
+        self._on_outcome = on_outcome or (lambda source, error: None)
 
     async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]:
         return await self._first(
@@ -146,10 +147,10 @@ class MarketData:
                 result = await call(provider)
             except UpstreamError as exc:
                 log.info("%s", exc)  # one line per source; failing for long raises one operator notice
-                self.on_outcome(provider.name, exc)
+                self._on_outcome(provider.name, exc)
                 errors.append(exc)
                 continue
-            self.on_outcome(provider.name, None)
+            self._on_outcome(provider.name, None)
             if errors:
                 log.info("%s: %s answered after %s failed", symbol, provider.name, ", ".join(e.source for e in errors))
             return result

@@ -50,6 +50,7 @@ class FomcJobs:
         publish: Publish,
         notify: Notify,
         clock: Callable[[], datetime],
+        metrics=None,
     ) -> None:
         self._db = database
         self._fed, self._fred = fed, fred
@@ -59,7 +60,7 @@ class FomcJobs:
         self._notify = notify
         self._clock = clock
         self._noticed: set[str] = set()  # operator notices already raised, so each is raised once
-        self.metrics = None  # set by the app
+        self._metrics = metrics  # Fed and FRED requests, counted like the market sources
 
     # --- the calendar ---------------------------------------------------------------------------------------------
 
@@ -226,7 +227,7 @@ class FomcJobs:
 
     async def _get(self, client: SourceClient, url: str, params: dict | None = None):
         """Every Fed and FRED request, counted for /metrics like the market sources."""
-        metrics = self.metrics
+        metrics = self._metrics
         try:
             response = await client.get(url, params=params)
         except UpstreamError:

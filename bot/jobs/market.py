@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from alerts.market.errors import UpstreamError
-from alerts.market.health import Notice, SourceHealth
+from alerts.market.health import Notice
 from alerts.market.models import DailyBar, Quote
 from alerts.market.providers import MarketData
-from alerts.market.quality import JumpGate
+from alerts.market.quality_gate import Admitted, QualityGate
 from alerts.market.sessions import NEW_YORK, SessionBook
+from bot.jobs.source_watch import SourceWatch
 from storage import prices, quotes
 from storage.database import Database
 from storage.prices import StoreResult
@@ -59,51 +60,38 @@ Progress = Callable[[int, int, str], None]
 
 
 class MarketJobs:
+    """provider → quality gate → store → rules engine, for quotes and daily bars: each stage is given at
+    construction (bot/pipeline.py builds them in that order)."""
+
     def __init__(
         self,
         *,
         database: Database,
         market: MarketData,
+        gate: QualityGate,
+        watch: SourceWatch,
         sessions: SessionBook,
-        gate: JumpGate,
-        health: SourceHealth,
         symbols: Callable[[], Awaitable[list[str]]],
         notify: Callable[[Notice], Awaitable[None]],
         clock: Callable[[], datetime],
+        on_bars: Callable[[], Awaitable[object]] | None = None,
+        on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,
     ) -> None:
         self._db = database
         self._market = market
-        self._sessions = sessions
         self._gate = gate
-        self.health = health
+        self.watch = watch  # what the health report reads: when each source last answered
+        self._sessions = sessions
         self._symbols = symbols
         self._notify = notify
         self._clock = clock
-        self._notices: list[Notice] = []
+        self._on_bars = on_bars  # the rules engine judges what was just stored
+        self._on_quotes = on_quotes
         self._bar_runs = asyncio.Lock()  # store_daily runs one at a time (see the module docstring)
-        self._storing = asyncio.Lock()  # one writer: judging at the jump gate and writing, never across a fetch
-        market.on_outcome = self.record_outcome
-        self.metrics = None  # set by the app: polls and failures per source
-        # Set by the app: the rules engine judges what was just stored.
-        self.on_bars: Callable[[], Awaitable[object]] | None = None
-        self.on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None
-
-    def record_outcome(self, source: str, error: UpstreamError | None) -> None:
-        """Every answer or failure of a source, so a long outage is noticed once and its end once."""
-        now = self._clock()
-        if self.metrics is not None:
-            self.metrics.inc("rotobot_polls_total", source=source)
-            if error is None:
-                self.metrics.set("rotobot_source_last_success_timestamp_seconds", now.timestamp(), source=source)
-            else:
-                self.metrics.inc("rotobot_poll_failures_total", source=source)
-        notice = self.health.succeeded(source, now) if error is None else self.health.failed(source, error.reason, now)
-        if notice:
-            self._notices.append(notice)
+        self._storing = asyncio.Lock()  # one writer: judging at the gate and writing, never across a fetch
 
     async def _flush_notices(self) -> None:
-        notices, self._notices = self._notices, []
-        for notice in notices:
+        for notice in self.watch.take_notices():
             log.warning("%s", notice.text)
             await self._notify(notice)
 
@@ -116,24 +104,15 @@ class MarketJobs:
         got, failed = await self._market.quotes(symbols, now)
         today = now.astimezone(NEW_YORK).date()
         report = PollReport(failed={s: e.reason for s, e in failed.items()})
-        accepted: list[Quote] = []
         async with self._storing:
             references = await self._db.run(_closes_before, symbols, today)
-            for symbol, quote in got.items():
-                # The stored close is trusted; the upstream's own previous close only where nothing is stored.
-                reference = references.get(symbol) or quote.previous_close
-                # Observed when the exchange stamped it: the same trade polled again confirms nothing.
-                verdict = self._gate.check(symbol, quote.price, reference, quote.source, quote.exchange_time)
-                if verdict.accepted:
-                    accepted.append(quote)
-                else:
-                    log.warning("%s", verdict.reason)
-                    report.held.append(symbol)
-            report.stored = await self._db.run(_save_quotes, accepted)
+            admitted = self._gate.admit_quotes(got, references)
+            report.held = admitted.held
+            report.stored = await self._db.run(_save_quotes, admitted.kept)
         await self._flush_notices()
-        if self.on_quotes and report.stored:
+        if self._on_quotes and report.stored:
             stored = set(report.stored)
-            await self.on_quotes([q for q in accepted if q.symbol in stored])
+            await self._on_quotes([q for q in admitted.kept if q.symbol in stored])
         return report
 
     async def store_daily(
@@ -181,15 +160,15 @@ class MarketJobs:
                 continue
             bars = [bar for bar in bars if bar.date <= last.date]  # never a session still trading
             async with self._storing:
-                kept, held = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:])
-                report.result += await self._db.run(prices.store_bars, kept)
-            report.held += held
+                admitted = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:])
+                report.result += await self._db.run(prices.store_bars, admitted.kept)
+            report.held += admitted.held
             report.fetched.append(symbol)
         if progress:
             progress(len(symbols), len(symbols), "")
         await self._flush_notices()
-        if self.on_bars and (report.result.added or report.result.updated):
-            await self.on_bars()
+        if self._on_bars and (report.result.added or report.result.updated):
+            await self._on_bars()
         return report
 
     async def look_up(self, symbol: str) -> bool | None:
@@ -243,27 +222,12 @@ class MarketJobs:
             candidates.add(latest + timedelta(days=1))  # a gap older than the recheck window
         return min(candidates) if candidates else None
 
-    async def _gate_bars(
-        self, symbol: str, bars: list[DailyBar], gated: list[date]
-    ) -> tuple[list[DailyBar], list[str]]:
-        """Recent bars must not jump implausibly from the bar before; the first that does stops the batch."""
+    async def _gate_bars(self, symbol: str, bars: list[DailyBar], gated: list[date]) -> Admitted:
         if not bars or not gated:
-            return bars, []
-        kept: list[DailyBar] = []
+            return Admitted(bars, [])
         reference = await self._db.run(prices.close_before, symbol, bars[0].date)
-        known = await self._db.run(prices.stored_closes, symbol, bars[0].date, bars[-1].date)
-        for bar in bars:
-            # A bar already stored with this close passed the gate before; judging it again on a refresh would
-            # hold it (its confirmation is spent) and stop the newer bars behind it.
-            if bar.date >= gated[0] and known.get(bar.date) != bar.close:
-                # Only a later fetch (or another source) confirms a held bar: never the same answer twice.
-                verdict = self._gate.check(f"{symbol}@{bar.date}", bar.close, reference, bar.source, bar.fetched_at)
-                if not verdict.accepted:
-                    log.warning("%s", verdict.reason)
-                    return kept, [f"{symbol}@{bar.date}"]
-            kept.append(bar)
-            reference = bar.close
-        return kept, []
+        stored = await self._db.run(prices.stored_closes, symbol, bars[0].date, bars[-1].date)
+        return self._gate.admit_bars(symbol, bars, reference, stored, gated[0])
 
 
 def _closes_before(db, symbols: list[str], day: date) -> dict[str, float]:

@@ -17,7 +17,7 @@ from storage.deliveries import NOT_WANTED, NOWHERE
 
 
 async def daily_wrap(
-    context: Callable[[], CommandContext],
+    context: CommandContext,
     sessions: SessionBook,
     publish: Callable[..., Awaitable[list[str]]],
     clock: Callable[[], datetime],
@@ -28,20 +28,19 @@ async def daily_wrap(
     session = sessions.around(now).session(today)
     if session is None or now < session.close:
         return 0  # a holiday or weekend, or (at an odd configured time) the session is still open
-    ctx = context()
-    guilds = await ctx.database.run(guild_settings.guilds_where, "daily_wrap", True)
+    guilds = await context.database.run(guild_settings.guilds_where, "daily_wrap", True)
     if not guilds:
         return 0
-    summary = as_text(await rotation_reply(ctx))
+    summary = as_text(await rotation_reply(context))
     midnight = datetime.combine(today, time(0, 0), tzinfo=NEW_YORK)
-    queued = [q for q in await ctx.database.run(outbox.since, midnight)
+    queued = [q for q in await context.database.run(outbox.since, midnight)
               if not isinstance(q.alert, (WrapAlert, NoticeAlert, TickerLookupAlert))]
     wraps = []
     for guild in guilds:
         # What this server's members saw today: never another server's own alerts, nor anyone's DMs, nor what
         # it was muted for.
         mine = [q for q in queued if seen_in_server(q.alert.route, guild)]
-        status = await ctx.database.run(deliveries.in_guild, [q.id for q in mine], guild)
+        status = await context.database.run(deliveries.in_guild, [q.id for q in mine], guild)
         fired = [q.alert.message for q in mine if status[q.id] not in (NOT_WANTED, NOWHERE)]
         today_line = ("Fired today: " + "; ".join(fired)) if fired else "Nothing fired today."
         wraps.append(WrapAlert(key=f"daily_wrap|{guild}|{today}", message=f"Daily wrap, {today:%a %d %b %Y}",

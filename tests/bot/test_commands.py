@@ -178,10 +178,10 @@ async def test_the_daily_wrap_goes_once_to_servers_that_opted_in_and_not_on_holi
     publish = publisher(ask.database, ask.clock)
 
     ask.clock.now = datetime(2025, 12, 25, 16, 30, tzinfo=NEW_YORK)
-    assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 0  # Christmas: no wrap
+    assert await daily_wrap(context, SessionBook(), publish, ask.clock) == 0  # Christmas: no wrap
     ask.clock.now = datetime(2025, 12, 11, 16, 30, tzinfo=NEW_YORK)
-    assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 1
-    assert await daily_wrap(lambda: context, SessionBook(), publish, ask.clock) == 0  # once per server and day
+    assert await daily_wrap(context, SessionBook(), publish, ask.clock) == 1
+    assert await daily_wrap(context, SessionBook(), publish, ask.clock) == 0  # once per server and day
     (wrap,) = ask.database.call(outbox.recent, 5)
     assert wrap.alert.route.guild_id == 99 and wrap.alert.message == "Daily wrap, Thu 11 Dec 2025"
     assert "Rotation: small caps vs mega caps" in wrap.alert.body

@@ -11,13 +11,27 @@ from alerts.market.health import SourceHealth
 from alerts.market.models import DailyBar
 from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
+from alerts.market.quality_gate import QualityGate
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.market import MarketJobs
+from bot.jobs.source_watch import SourceWatch
 from storage import prices, quotes
 from storage.database import Database
-from tests.upstream import NDX, RUT, Answer, FakeUpstream, between, history, ok_csv, ok_json, stooq_csv, yahoo_daily, yahoo_quote
 from tests.conftest import Clock, no_sleep
+from tests.upstream import (
+    NDX,
+    RUT,
+    Answer,
+    FakeUpstream,
+    between,
+    history,
+    ok_csv,
+    ok_json,
+    stooq_csv,
+    yahoo_daily,
+    yahoo_quote,
+)
 
 RUT_BARS = history(RUT)
 NDX_BARS = history(NDX)
@@ -46,7 +60,6 @@ async def world(tmp_path):
         quick = RetryPolicy(attempts=2, base_delay=0.0)
         yahoo = SourceClient("yahoo", session, retry=quick, sleep=no_sleep)
         stooq = SourceClient("stooq", session, retry=quick, sleep=no_sleep)
-        market = MarketData([YahooProvider(yahoo, upstream.url), StooqProvider(stooq, upstream.url)])
         clock = SteppingClock(ny(2025, 12, 12, 3, 10))
         notices = []
         symbols = ["^RUT"]
@@ -57,11 +70,12 @@ async def world(tmp_path):
         async def notify(notice):
             notices.append(notice)
 
+        watch = SourceWatch(SourceHealth(timedelta(minutes=10)), clock)
+        market = MarketData([YahooProvider(yahoo, upstream.url), StooqProvider(stooq, upstream.url)],
+                            on_outcome=watch.record)
         gate = JumpGate(10.0)
-        jobs = MarketJobs(
-            database=database, market=market, sessions=SESSIONS, gate=gate,
-            health=SourceHealth(timedelta(minutes=10)), symbols=needed, notify=notify, clock=clock,
-        )
+        jobs = MarketJobs(database=database, market=market, gate=QualityGate(gate), watch=watch, sessions=SESSIONS,
+                          symbols=needed, notify=notify, clock=clock)
         yield type("World", (), dict(db=database, upstream=upstream, jobs=jobs, clock=clock, notices=notices,
                                      symbols=symbols, yahoo=yahoo, gate=gate, market=market))
     database.close()
@@ -200,8 +214,8 @@ async def test_daily_close_job_refreshes_the_last_sessions(world):
 
 async def test_a_pending_ticker_is_confirmed_or_refused_and_the_subscriber_told(world):
     from bot.jobs.pending import confirm_pending
-    from tests.conftest import publisher
     from storage import outbox, subscriptions
+    from tests.conftest import publisher
 
     world.clock.now = ny(2025, 12, 12, 10, 0)
     for symbol in ("ROAD", "NOPE"):

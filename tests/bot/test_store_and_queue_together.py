@@ -16,19 +16,17 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.market.health import SourceHealth
 from alerts.market.models import Quote
-from alerts.market.providers import MarketData, StooqProvider, YahooProvider
-from alerts.market.quality import JumpGate
+from alerts.market.providers import StooqProvider, YahooProvider
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import Subscriber, SubscriptionAlert
 from alerts.rules.loader import default_rules
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.fomc import FomcJobs
-from bot.jobs.market import MarketJobs
 from bot.jobs.pending import confirm_pending
 from bot.jobs.seed import seed_fomc_if_empty
+from bot.pipeline import build_market
 from storage import alert_state, fomc, outbox, subscriptions
 from storage.database import Database
 from tests.conftest import Clock, no_sleep, publisher
@@ -122,8 +120,8 @@ async def market(tmp_path):
     database = Database.open(tmp_path / "rotobot.db")
     async with FakeUpstream() as upstream, aiohttp.ClientSession() as session:
         quick = RetryPolicy(attempts=1, base_delay=0.0)
-        data = MarketData([YahooProvider(SourceClient("yahoo", session, retry=quick, sleep=no_sleep), upstream.url),
-                           StooqProvider(SourceClient("stooq", session, retry=quick, sleep=no_sleep), upstream.url)])
+        data = [YahooProvider(SourceClient("yahoo", session, retry=quick, sleep=no_sleep), upstream.url),
+                StooqProvider(SourceClient("stooq", session, retry=quick, sleep=no_sleep), upstream.url)]
         clock = Clock(ny(2025, 12, 12, 10, 0))
 
         async def needed():
@@ -132,8 +130,8 @@ async def market(tmp_path):
         async def notify(notice):
             return None
 
-        jobs = MarketJobs(database=database, market=data, sessions=SESSIONS, gate=JumpGate(10.0),
-                          health=SourceHealth(timedelta(minutes=10)), symbols=needed, notify=notify, clock=clock)
+        jobs = build_market(database, data, SESSIONS, symbols=needed, notify=notify, clock=clock,
+                            max_jump_pct=10.0).jobs
         yield database, upstream, jobs, clock
     database.close()
 

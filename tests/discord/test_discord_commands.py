@@ -30,7 +30,7 @@ def is_error(message: discord.Message) -> bool:
 
 
 async def test_the_bot_asks_for_message_content_and_has_no_library_help(database):
-    transport = DiscordTransport(Secret("t"), router=build_router("!"), context=lambda: None, database=database,
+    transport = DiscordTransport(Secret("t"), router=build_router("!"), context=None, database=database,
                                  on_fatal=lambda _: None, sync_commands=False)
     # dpytest delivers message text whatever the intents, so only this assertion guards prefix commands in Discord.
     assert transport.bot.intents.message_content is True

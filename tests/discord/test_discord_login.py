@@ -37,7 +37,7 @@ def made(database):
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    transport = DiscordTransport(Secret(TOKEN), router=build_router("!"), context=lambda: None, database=database,
+    transport = DiscordTransport(Secret(TOKEN), router=build_router("!"), context=None, database=database,
                                  on_fatal=fatal.append, sleep=sleep, sync_commands=False)
     return transport, fatal, waits
 

@@ -18,6 +18,7 @@ from alerts.fomc.announce import NEW_YORK
 from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.seed import seed_fomc_if_empty
+from bot.metrics import standard
 from bot.schedule import fomc_window_trigger
 from storage import fomc
 from storage.database import Database
@@ -78,16 +79,17 @@ async def fed_world(tmp_path):
     async def notify(key, text):
         notices.append(text)
 
+    metrics = standard()
     async with aiohttp.ClientSession() as session:
         quick = RetryPolicy(attempts=1)
         base = str(fed_site.server.make_url("")).rstrip("/")
         jobs = FomcJobs(
             database=database, fed=SourceClient("fed", session, retry=quick, sleep=no_sleep),
             fred=SourceClient("fred", session, retry=quick, sleep=no_sleep), fed_url=base, fred_url=base,
-            remind_hours=(24.0, 1.0), publish=publish, notify=notify, clock=clock,
+            remind_hours=(24.0, 1.0), publish=publish, notify=notify, clock=clock, metrics=metrics,
         )
         yield type("FedWorld", (), dict(db=database, site=fed_site, jobs=jobs, clock=clock, published=published,
-                                        notices=notices))
+                                        notices=notices, metrics=metrics))
     await fed_site.server.close()
     database.close()
 
@@ -197,9 +199,7 @@ def test_the_decision_window_is_new_york_time_across_daylight_saving():
 
 
 async def test_fed_requests_are_counted_for_metrics(fed_world):
-    from bot.metrics import standard
-
-    fed_world.jobs.metrics = metrics = standard()
+    metrics = fed_world.metrics
     fed_world.site.page("/feeds/press_monetary.xml", "Service Unavailable", status=503, content_type="text/plain")
     await fed_world.jobs.poll_feed()
     fed_world.site.page("/feeds/press_monetary.xml", DEC_FEED, content_type="application/xml")

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 import shlex
-from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -72,7 +71,7 @@ class RotoBot(commands.Bot):
     def __init__(
         self,
         router: Router,
-        context: CommandContext | Callable[[], CommandContext],
+        context: CommandContext,
         *,
         sync_commands: bool = True,
         defer_after: float = DEFER_AFTER,
@@ -86,14 +85,11 @@ class RotoBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,  # the default for every send; alerts widen it to one role or one user
         )
         self.router = router
-        self._context = context
+        self.command_context = context
         self._sync_commands = sync_commands
         self._defer_after = defer_after
         for command in router.commands:
             self.add_command(self._hybrid(command))
-
-    def context(self) -> CommandContext:
-        return self._context() if callable(self._context) else self._context
 
     def _hybrid(self, command: Command) -> commands.HybridCommand:
         bot = self
@@ -120,7 +116,7 @@ class RotoBot(commands.Bot):
         await ctx.send(**message_parts(reply))
 
     async def _run(self, ctx: commands.Context, name: str, words: list[str], caller: Caller) -> Reply:
-        running = asyncio.ensure_future(self.router.run(name, words, self.context(), caller))
+        running = asyncio.ensure_future(self.router.run(name, words, self.command_context, caller))
         if ctx.interaction is not None and not ctx.interaction.response.is_done():
             done, _ = await asyncio.wait({running}, timeout=self._defer_after)
             if not done:
@@ -134,7 +130,7 @@ class RotoBot(commands.Bot):
         if ctx.command is None:
             if ctx.invoked_with and _COMMAND_NAME.match(ctx.invoked_with.lower()):
                 # "!rotatoin": the router names it and suggests the nearest command. "!!!" or "!?" is chat.
-                reply = await self.router.run(ctx.invoked_with.lower(), [], self.context(), caller_from(ctx))
+                reply = await self.router.run(ctx.invoked_with.lower(), [], self.command_context, caller_from(ctx))
                 await ctx.send(**message_parts(reply))
             return
         await self.invoke(ctx)

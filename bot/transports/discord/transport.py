@@ -66,7 +66,7 @@ class DiscordTransport:
         token: Secret,
         *,
         router: Router,
-        context: CommandContext | Callable[[], CommandContext],
+        context: CommandContext,
         database: Database,
         on_fatal: Callable[[str], None],
         alert_channel_id: int = 0,

@@ -1,0 +1,39 @@
+"""Every answer or failure of a market source, seen as it happens: counted for /metrics, and a long outage
+noticed once and its end once (alerts/market/health.py decides when). MarketData reports to it; the market jobs
+pass on its notices after each run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from alerts.market.errors import UpstreamError
+from alerts.market.health import Notice, SourceHealth
+
+
+class SourceWatch:
+    def __init__(self, health: SourceHealth, clock: Callable[[], datetime], metrics=None) -> None:
+        self._health = health
+        self._clock = clock
+        self._metrics = metrics
+        self._notices: list[Notice] = []
+
+    def record(self, source: str, error: UpstreamError | None) -> None:
+        now = self._clock()
+        if self._metrics is not None:
+            self._metrics.inc("rotobot_polls_total", source=source)
+            if error is None:
+                self._metrics.set("rotobot_source_last_success_timestamp_seconds", now.timestamp(), source=source)
+            else:
+                self._metrics.inc("rotobot_poll_failures_total", source=source)
+        notice = self._health.succeeded(source, now) if error is None else self._health.failed(source, error.reason,
+                                                                                               now)
+        if notice:
+            self._notices.append(notice)
+
+    def take_notices(self) -> list[Notice]:
+        notices, self._notices = self._notices, []
+        return notices
+
+    def last_successes(self) -> dict[str, datetime | None]:
+        return self._health.last_successes()

@@ -1,0 +1,150 @@
+"""rotobot's stages, named in one place in the order data flows, each built with what it needs.
+
+    market data   provider → quality gate → store → rules engine ─┐
+    the FOMC      Fed and FRED pages ──────→ store ─────────────────┤
+                                                                    └→ outbox → dispatcher → transports
+    commands      transport → router → stored state → reply
+
+Each stage is handed the next one when it is built, so they are built from the end backwards; nothing is
+assigned to a stage after it is built. docs/architecture.md draws this with the module of every stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from alerts.market.health import SourceHealth
+from alerts.market.health import Notice
+from alerts.market.models import Quote
+from alerts.market.providers import MarketData, Provider, StooqProvider, YahooProvider
+from alerts.market.quality import JumpGate
+from alerts.market.quality_gate import QualityGate
+from alerts.market.sessions import SessionBook
+from alerts.market.source_client import SourceClient
+from alerts.rules.model import Rule
+from bot.commands.context import CommandContext
+from bot.commands.core import build_router
+from bot.commands.router import Router
+from bot.dispatch import Dispatcher
+from bot.jobs.alerts import AlertJobs
+from bot.jobs.fomc import FomcJobs
+from bot.jobs.market import MarketJobs
+from bot.jobs.operator_notices import OperatorNotices
+from bot.jobs.publish import make_publisher
+from bot.jobs.source_watch import SourceWatch
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.transports.base import Transport
+from bot.transports.choice import build_transports, transport_names
+from bot.wiring import build_fomc_jobs, needed_symbols
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    # market data, in the order it flows
+    provider: MarketData
+    gate: QualityGate
+    market: MarketJobs  # fetches from the provider, passes the gate, stores, hands what it stored to the engine
+    engine: AlertJobs
+    # the FOMC
+    fed: FomcJobs
+    # delivery
+    publish: Callable[..., Awaitable[list[str]]]  # the outbox: every alert is queued here, with its state
+    dispatcher: Dispatcher
+    transports: list[Transport]
+    # commands
+    router: Router
+    context: CommandContext
+    # beside the flow
+    watch: SourceWatch
+    notices: OperatorNotices
+
+
+def build_pipeline(
+    settings: Settings,
+    *,
+    database: Database,
+    session: aiohttp.ClientSession,
+    sessions: SessionBook,
+    rules: list[Rule],
+    metrics: Metrics,
+    clock: Callable[[], datetime],
+    stdin: TextIO,
+    stdout: TextIO,
+    on_eof: Callable[[], None],
+    on_fatal: Callable[[str], None],
+) -> Pipeline:
+    # Commands: they read stored state, so they need only the database, the clock and the calendar.
+    router = build_router(settings.discord.prefix)
+    names = transport_names(settings, stdin)
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), sessions=sessions,
+                             transports=names)
+    transports = build_transports(names, settings, router=router, context=context, database=database,
+                                  session=session, stdin=stdin, stdout=stdout, on_eof=on_eof, on_fatal=on_fatal)
+    # Delivery, from the end: the transports, the dispatcher that feeds them, the outbox that rings it.
+    dispatcher = Dispatcher(database, transports, clock, ZoneInfo(settings.display.timezone),
+                            give_up_after=timedelta(hours=settings.delivery.give_up_hours), metrics=metrics)
+    publish = make_publisher(database, dispatcher, clock, metrics)
+    notices = OperatorNotices(publish, clock)
+    # Market data, from the end: the engine, the store before it, the gate before that, the provider first.
+    engine = AlertJobs(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
+    limits = settings.market
+    market = build_market(database, market_providers(settings, session), sessions,
+                          symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,
+                          max_jump_pct=limits.max_jump_pct,
+                          notice_after=timedelta(minutes=limits.source_down_notice_minutes), metrics=metrics,
+                          on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes)
+    fed = build_fomc_jobs(settings, database, session, clock=clock, publish=publish, notify=notices.text,
+                          metrics=metrics)
+    return Pipeline(provider=market.provider, gate=market.gate, market=market.jobs, engine=engine, fed=fed,
+                    publish=publish, dispatcher=dispatcher, transports=transports, router=router, context=context,
+                    watch=market.watch, notices=notices)
+
+
+@dataclass(frozen=True)
+class MarketStages:
+    provider: MarketData
+    gate: QualityGate
+    watch: SourceWatch
+    jobs: MarketJobs
+
+
+def build_market(
+    database: Database,
+    providers: list[Provider],
+    sessions: SessionBook,
+    *,
+    symbols: Callable[[], Awaitable[list[str]]],
+    notify: Callable[[Notice], Awaitable[None]],
+    clock: Callable[[], datetime],
+    max_jump_pct: float,
+    notice_after: timedelta = timedelta(minutes=10),
+    metrics: Metrics | None = None,
+    on_bars: Callable[[], Awaitable[object]] | None = None,
+    on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,
+) -> MarketStages:
+    """provider → quality gate → store (→ the rules engine, when `on_bars` and `on_quotes` are given): the app,
+    the demo, the command line's back-fill and the benches build the market stages here, the same way."""
+    watch = SourceWatch(SourceHealth(notice_after), clock, metrics)
+    provider = MarketData(providers, on_outcome=watch.record)
+    gate = QualityGate(JumpGate(max_jump_pct))
+    jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, sessions=sessions, symbols=symbols,
+                      notify=notify, clock=clock, on_bars=on_bars, on_quotes=on_quotes)
+    return MarketStages(provider, gate, watch, jobs)
+
+
+def market_providers(settings: Settings, session: aiohttp.ClientSession) -> list[Provider]:
+    """Yahoo first, Stooq as the fallback. Yahoo takes a brisk pace; Stooq rate-limits per day, so it is asked
+    gently."""
+    market = settings.market
+    yahoo = SourceClient("yahoo", session, max_concurrency=8, min_interval=0.05, timeout=market.request_timeout_seconds)
+    stooq = SourceClient("stooq", session, max_concurrency=2, min_interval=1.0, timeout=market.request_timeout_seconds)
+    api_key = market.stooq_api_key.reveal() if market.stooq_api_key else None
+    return [YahooProvider(yahoo, market.yahoo_url), StooqProvider(stooq, market.stooq_url, api_key)]
