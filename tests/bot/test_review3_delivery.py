@@ -55,3 +55,31 @@ async def test_a_run_of_failures_that_ended_without_a_success_makes_one_later_bl
         "one transient failure lost the alert: it was given up on at its first try"
     notices = [q.alert for q in db.call(outbox.recent, 10) if isinstance(q.alert, NoticeAlert)]
     assert notices == []
+
+
+async def test_daily_pruning_keeps_a_failing_target_from_ever_being_given_up(db):
+    """delivery.keep_days may be 1 to 3650 (bot/settings.py). With keep_days = 3 the daily prune
+    (storage/retention.py) deletes every failing_targets row whose run began more than 3 days ago, while that
+    target still owes the alert. The next failure inserts a new row with since = now, and should_give_up measures
+    the run from there, so a target that fails transiently (a webhook answering 500) never reaches the week after
+    which such a failure is given up on: the alert is retried every 10 minutes for ever, stays owed in the outbox
+    (rotobot_oldest_undelivered_alert_seconds only grows) and the operator is never told. 'Nothing is retried
+    forever', says the README."""
+    from storage.retention import prune
+
+    webhook = Recorder("webhook")
+    webhook.failing["only"] = DeliveryFailed("the webhook failed on Discord's side (HTTP 500)")
+    clock = Clock(NOW)
+    dispatcher = Dispatcher(db, [webhook], clock, NY)
+    queue(db)
+    for hour in range(24 * 10):  # ten days: hourly looks, the prune once a day
+        await dispatcher.run_once()
+        if hour % 24 == 7:
+            db.call(prune, clock(), 3)
+        clock.now += HOUR
+    outcome = db.call(lambda d: d.execute(
+        "SELECT d.outcome FROM deliveries d JOIN outbox o ON o.id = d.event_id "
+        "WHERE o.event_key = 'new_high|^RUT|2025-12-11'").fetchone()[0])
+    assert outcome == "gave up", "ten days of HTTP 500 and the alert is still being retried: the prune reset the run"
+    notices = [q.alert for q in db.call(outbox.recent, 10) if isinstance(q.alert, NoticeAlert)]
+    assert len(notices) == 1  # the operator was told, once
