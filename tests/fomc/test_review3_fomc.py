@@ -20,3 +20,33 @@ async def test_a_reminder_owed_since_yesterday_says_tomorrow_on_the_decision_day
     await fed_world.jobs.remind()
     said = [alert.message for alert in fed_world.published]
     assert not any("tomorrow" in message for message in said), said
+
+
+async def test_the_follow_up_says_the_statement_was_read_when_its_number_is_freds(fed_world):
+    """The 10 December statement could not be read, so the decision went out with its link and no number. The
+    page stays unreadable. At 09:30 the next day confirm_with_fred stores FRED's range over the 'unknown' decision
+    (source 'fred'). At the next feed poll the page fails again; poll_feed then keeps FRED's decision (a failed read
+    never replaces a known number) and _store, seeing the first announcement had no number, queues the follow-up
+    fomc_decision|2025-12-10|read with the fixed body "The statement could not be read at first; this is its
+    reading." Readers are told the statement was read, when it still was not and the number is FRED's."""
+    from tests.fomc.test_fomc_jobs import DEC_FEED, FIXTURES
+
+    statement = "/newsevents/pressreleases/monetary20251210a.htm"
+    fed_world.site.page("/feeds/press_monetary.xml", DEC_FEED, content_type="application/xml")
+    fed_world.site.page(statement, "Service Unavailable", status=503, content_type="text/plain")
+    assert await fed_world.jobs.poll_window() == 1  # with its link only
+
+    upper = (FIXTURES / "fred_DFEDTARU_2008-12-16_to_2025-12-10.csv").read_text().rstrip("\n") + "\n2025-12-11,3.75\n"
+    lower = (FIXTURES / "fred_DFEDTARL_2008-12-16_to_2025-12-10.csv").read_text().rstrip("\n") + "\n2025-12-11,3.50\n"
+    fed_world.site.page("/graph/fredgraph.csv?id=DFEDTARU", upper, content_type="text/csv")
+    fed_world.site.page("/graph/fredgraph.csv?id=DFEDTARL", lower, content_type="text/csv")
+    fed_world.clock.now = ny(2025, 12, 11, 9, 30)
+    await fed_world.jobs.confirm_with_fred()
+    fed_world.clock.now = ny(2025, 12, 11, 9, 45)
+    await fed_world.jobs.poll_feed()  # the statement still fails
+
+    follow_ups = [a for a in fed_world.published if a.key == "fomc_decision|2025-12-10|read"]
+    assert follow_ups, "no follow-up at all"
+    (follow_up,) = follow_ups
+    assert "3.50%–3.75%" in follow_up.message
+    assert "this is its reading" not in follow_up.body, follow_up.body  # the statement was never read
