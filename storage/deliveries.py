@@ -178,7 +178,9 @@ def record(db: sqlite_utils.Database, transport: str, outcomes: Sequence[Outcome
                 "WHERE event_id = ? AND transport = ? AND target = ?",
                 [to_iso(now), outcome.result, outcome.error and outcome.error[:500], *where],
             )
-            if outcome.result == SENT:
+            if outcome.result in (SENT, NOT_WANTED):
+                # A run of failures ends when the target takes an alert, or stops wanting them (muted, left): a
+                # failure weeks later starts a new run, with all its patience.
                 db.execute("DELETE FROM failing_targets WHERE transport = ? AND target = ?", [transport, outcome.target])
             elif outcome.result == GAVE_UP:
                 _target_failed(db, transport, outcome, now)

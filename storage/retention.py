@@ -7,7 +7,8 @@ Without this the outbox, its per-target delivery log and the alert states only g
   their fan-out and delivery rows. Alerts still owed are never pruned, however old.
 - Alert states of subscriptions that no longer exist, and of a server's own spread rule once the server dropped
   its own lines, go: no rule can read them again (ids are never reused).
-- A target's record of failing ends after `keep_days`: its next failure starts a new day of patience.
+- A target's record of failing ends after `keep_days` once it owes nothing: its next failure starts a new run of
+  patience. One that still owes an alert keeps it, so it is given up on in the end, never retried for ever.
 Price history, FOMC data, settings and subscriptions are never pruned: they are what rotobot knows.
 """
 
@@ -51,7 +52,11 @@ def prune(db: sqlite_utils.Database, now: datetime, keep_days: int, *, dry_run: 
     before = now - timedelta(days=keep_days)
     cutoff = to_iso(before)
     old_alerts = "FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?"
-    old_failures = "FROM failing_targets WHERE since < ?"
+    # A failing target that still owes an alert keeps its record: its run of failures is what gives it up in the
+    # end, and forgetting it would start the patience again every day (retried for ever, never given up).
+    old_failures = ("FROM failing_targets WHERE since < ? AND NOT EXISTS (SELECT 1 FROM deliveries d "
+                    "WHERE d.transport = failing_targets.transport AND d.target = failing_targets.target "
+                    "AND d.done_at IS NULL)")
     with db.atomic():
         report = PruneReport(
             alerts=_count(db, old_alerts, cutoff),
