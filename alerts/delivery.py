@@ -37,13 +37,16 @@ class Target:
 
 class DeliveryFailed(Exception):
     """A target did not take the alert. `permanent`: it will not until a person changes something; `hint`: what
-    that person can do, for the notice when the target is given up on."""
+    that person can do, for the notice when the target is given up on. `maybe_sent`: the request went out and its
+    answer was lost (a timeout, a dropped connection), so the reader may have it: the retry is marked possibly
+    repeated."""
 
-    def __init__(self, reason: str, *, permanent: bool = False, hint: str = "") -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, hint: str = "", maybe_sent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.hint = hint
+        self.maybe_sent = maybe_sent
 
 
 class NotWanted(Exception):

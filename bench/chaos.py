@@ -70,6 +70,7 @@ class Run:
     startup: float  # seconds from a fork to the parts being up, in the first life
     mid_send: int = 0  # kills that left sends begun and not confirmed (the possibly-repeated path)
     step_seconds: list[float] = field(default_factory=list)  # how long each step of the week took, in the first life
+    planned: int = 0  # kills planned; more than `kills` when the week ended before the last ones could land
 
 
 class Fed:
@@ -208,7 +209,8 @@ async def run_week(folder: Path, seed: int, plan: list[Kill]) -> Run:
             await runner.cleanup()
     given_up, notices, owed = await asyncio.to_thread(_outcomes, database)
     durations = [b - a for a, b in zip(steps, steps[1:] + [seconds])]
-    return Run(done_kills, lives, received(fake, hook), given_up, notices, seconds, owed, startup, mid_send, durations)
+    return Run(done_kills, lives, received(fake, hook), given_up, notices, seconds, owed, startup, mid_send, durations,
+               len(plan))
 
 
 async def _one_life(zygote, kill: Kill | None) -> tuple[int, float, list[float]]:
@@ -216,7 +218,7 @@ async def _one_life(zygote, kill: Kill | None) -> tuple[int, float, list[float]]
     to be up (0 when it never was), and when each step it ran began (seconds after the fork)."""
     zygote.stdin.write(b"fork\n")
     await zygote.stdin.drain()
-    forked, up, pid, began = time.monotonic(), 0.0, None, []
+    forked, up, pid, began, aimed_at = time.monotonic(), 0.0, None, [], None
     deadline = forked + kill.after if kill is not None and kill.step is None else None
     while True:
         wait = LIFE_LIMIT if deadline is None or pid is None else max(0.0, deadline - time.monotonic())
@@ -226,7 +228,7 @@ async def _one_life(zygote, kill: Kill | None) -> tuple[int, float, list[float]]
             if deadline is None:
                 raise RuntimeError(f"a life took longer than {LIFE_LIMIT:.0f} s") from None
             os.kill(pid, signal.SIGKILL)
-            deadline = None
+            deadline = aimed_at = None
             continue
         words = line.decode().split()
         if not words:
@@ -238,8 +240,14 @@ async def _one_life(zygote, kill: Kill | None) -> tuple[int, float, list[float]]
             up = now - forked
         elif words[0] == "step":
             began.append(now - forked)
-            if kill is not None and kill.step is not None and deadline is None and int(words[1]) >= kill.step:
-                deadline, kill = now + kill.after, None  # aimed: it lands that far into this step
+            step = int(words[1])
+            if aimed_at is not None and step > aimed_at and deadline is not None:
+                # This life ran its aimed step faster than the uninterrupted run did: the kill lands at the step's
+                # end rather than later, so the week never moves past kills still aimed at that step.
+                os.kill(pid, signal.SIGKILL)
+                deadline = aimed_at = None
+            elif kill is not None and kill.step is not None and deadline is None and step >= kill.step:
+                deadline, aimed_at, kill = now + kill.after, step, None  # aimed: it lands that far into this step
         elif words[0] == "exit":
             return int(words[2]), up, began
 
@@ -357,7 +365,9 @@ async def run(kills: int = 200, seed: int = 1, folder: Path | None = None) -> tu
 
 
 def line(verdict: Verdict, chaos: Run) -> str:
-    return (f"chaos: {chaos.kills} kills ({chaos.mid_send} mid-send), {verdict.expected:,} alerts expected, {verdict.delivered:,} delivered, "
+    short = f" of {chaos.planned} planned" if chaos.kills < chaos.planned else ""
+    return (f"chaos: {chaos.kills} kills{short} ({chaos.mid_send} mid-send), {verdict.expected:,} alerts expected, "
+            f"{verdict.delivered:,} delivered, "
             f"{verdict.lost} lost, {verdict.unmarked_duplicates} unmarked duplicates "
             f"({verdict.marked_repeats} marked as possibly repeated), {verdict.misrouted} misrouted, "
             f"{chaos.given_up} targets given up ({chaos.notices} notices), {chaos.owed} still owed")

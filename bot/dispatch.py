@@ -262,9 +262,10 @@ class Dispatcher:
             return Outcome(event_id, key, NOT_WANTED, error=str(result))
         if isinstance(result, NotReady):
             return Outcome(event_id, key, WAITING, retry_at=now + NOT_READY_WAIT)
-        hint = ""
+        hint, maybe_sent = "", False
         if isinstance(result, DeliveryFailed):
             reason, permanent, hint = scrub_urls(result.reason), result.permanent, result.hint
+            maybe_sent = result.maybe_sent
         else:  # anything unforeseen is retried, never fatal to the other targets
             reason, permanent = scrub_urls(f"{type(result).__name__}: {result}"), False
         since = due.failing_since or now
@@ -278,7 +279,8 @@ class Dispatcher:
         retry_at = now + retry_delay(due.attempts + 1, permanent)
         log.warning("%s could not deliver %s to %s (%s); retrying at %s", name, due.event.key, due.target.label,
                     reason, retry_at.astimezone(self._zone).strftime("%H:%M:%S"))
-        return Outcome(event_id, key, FAILED, error=reason, permanent=permanent, retry_at=retry_at)
+        return Outcome(event_id, key, FAILED, error=reason, permanent=permanent, retry_at=retry_at,
+                       maybe_sent=maybe_sent)
 
     def _unresolvable_notice(self, name: str, event, reason: str, now: datetime) -> NoticeAlert:
         return NoticeAlert(

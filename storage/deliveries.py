@@ -48,6 +48,7 @@ class Outcome:
     permanent: bool = False
     retry_at: datetime | None = None
     notice: Alert | None = None  # queued with a give-up, for the target's server or the operator
+    maybe_sent: bool = False  # the failed try may have reached the reader: the next one is marked possibly repeated
 
 
 def unresolved(db: sqlite_utils.Database, transport: str, limit: int = 100,
@@ -168,8 +169,10 @@ def record(db: sqlite_utils.Database, transport: str, outcomes: Sequence[Outcome
             if outcome.result == FAILED:
                 db.execute(
                     "UPDATE deliveries SET sending_at = NULL, last_error = ?, next_attempt_at = ?, "
-                    "first_failed_at = coalesce(first_failed_at, ?) WHERE event_id = ? AND transport = ? AND target = ?",
-                    [(outcome.error or "")[:500], to_iso(outcome.retry_at or now), to_iso(now), *where],
+                    "first_failed_at = coalesce(first_failed_at, ?), possibly_repeated = max(possibly_repeated, ?) "
+                    "WHERE event_id = ? AND transport = ? AND target = ?",
+                    [(outcome.error or "")[:500], to_iso(outcome.retry_at or now), to_iso(now),
+                     int(outcome.maybe_sent), *where],
                 )
                 _target_failed(db, transport, outcome, now)
                 continue

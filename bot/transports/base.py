@@ -8,9 +8,12 @@ keeps the log per target, so one refusing target never hides behind the others.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+import aiohttp
 
 from alerts.delivery import Target
 from alerts.payloads import Alert, Everyone, Route
@@ -47,3 +50,13 @@ class Transport(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """Did a request fail after it may have reached the other side? A connection that was never made (refused,
+    no route, a connect timeout) sent nothing; a timeout or a dropped connection after that may have lost only
+    the answer, and the message may exist."""
+    if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)):
+        return False
+    return isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
+                            aiohttp.ClientOSError))

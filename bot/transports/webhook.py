@@ -23,7 +23,7 @@ from alerts.backoff import retry_after_seconds
 from alerts.delivery import DeliveryFailed, Target
 from alerts.payloads import Alert, Everyone, Operator
 from bot.secret import Secret
-from bot.transports.base import Notification
+from bot.transports.base import Notification, answer_lost
 from bot.transports.discord.render import alert_text
 
 log = logging.getLogger(__name__)
@@ -95,11 +95,12 @@ class WebhookTransport:
                 if status == 429:
                     return status, await _retry_after(response)
                 await response.read()
-        except asyncio.TimeoutError:
-            raise WebhookError("the webhook did not answer in time") from None
+        except asyncio.TimeoutError as exc:
+            raise WebhookError("the webhook did not answer in time", maybe_sent=answer_lost(exc)) from None
         except (aiohttp.ClientError, ValueError, OSError, RuntimeError) as exc:
             # Their text can hold the URL: only the type goes on. RuntimeError: the session was closed (shutdown).
-            raise WebhookError(f"the webhook could not be reached ({type(exc).__name__})") from None
+            raise WebhookError(f"the webhook could not be reached ({type(exc).__name__})",
+                               maybe_sent=answer_lost(exc)) from None
         if status >= 500:
             raise WebhookError(f"the webhook failed on Discord's side (HTTP {status})")
         if status in (401, 403, 404):

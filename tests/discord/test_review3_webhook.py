@@ -71,3 +71,19 @@ async def test_a_send_whose_answer_was_lost_goes_out_again_unmarked(endpoint, tm
         assert "possibly repeated" in endpoint.posted[1], "a repeat went out without its mark"  # ... unmarked
     finally:
         database.close()
+
+
+def test_only_a_failure_after_the_request_may_have_landed_marks_the_retry():
+    """A connection never made sent nothing; a timeout or a dropped connection may have lost only the answer."""
+    import asyncio
+    import socket
+
+    from bot.transports.discord.transport import refusal
+
+    never_connected = aiohttp.ClientConnectorError(aiohttp.client_reqrep.ConnectionKey(
+        "discord.com", 443, True, True, None, None, None), OSError(111, "refused"))
+    assert not refusal(never_connected, ("channel", 1, 1, "server")).maybe_sent
+    assert not refusal(aiohttp.ConnectionTimeoutError(), ("channel", 1, 1, "server")).maybe_sent
+    assert refusal(asyncio.TimeoutError(), ("channel", 1, 1, "server")).maybe_sent
+    assert refusal(aiohttp.ServerDisconnectedError(), ("dm", 5, None, "dm")).maybe_sent
+    assert not refusal(socket.gaierror("no such host"), ("channel", 1, 1, "server")).maybe_sent

@@ -33,7 +33,7 @@ from bot.commands.context import CommandContext
 from bot.commands.router import Router
 from bot.secret import Secret
 from bot.server_settings import muted
-from bot.transports.base import Notification
+from bot.transports.base import Notification, answer_lost
 from bot.transports.discord.client import RotoBot
 from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
 from bot.transports.discord.render import CONTENT_MAX, alert_text, group_text, mentions, pack
@@ -353,5 +353,5 @@ def refusal(exc: BaseException, key: Hashable) -> DeliveryFailed:
         return DeliveryError(f"Discord answered HTTP {exc.status} for {what}", permanent=400 <= exc.status < 500
                              and exc.status != 429)
     if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
-        return DeliveryError(f"Discord could not be reached ({type(exc).__name__})")
+        return DeliveryError(f"Discord could not be reached ({type(exc).__name__})", maybe_sent=answer_lost(exc))
     return DeliveryError(f"{type(exc).__name__}: {exc}")
