@@ -250,3 +250,15 @@ async def test_a_decision_announced_without_its_number_is_followed_by_the_number
     fed_world.clock.now += timedelta(seconds=30)
     assert await fed_world.jobs.poll_window() == 0
     assert len(fed_world.published) == 2
+
+
+async def test_the_window_poll_and_the_quarter_hour_poll_at_once_read_the_statement_once(fed_world):
+    """They are two scheduler jobs and meet at 14:00, 14:15 and 14:30: one waits for the other, so a failed read
+    in one can never race a good read in the other into announcing nothing."""
+    import asyncio
+
+    fed_world.site.page("/feeds/press_monetary.xml", DEC_FEED, content_type="application/xml")
+    fed_world.site.page("/newsevents/pressreleases/monetary20251210a.htm", STATEMENT)
+    counts = await asyncio.gather(fed_world.jobs.poll_window(), fed_world.jobs.poll_feed())
+    assert sorted(counts) == [0, 1]
+    assert fed_world.site.requests.count("/newsevents/pressreleases/monetary20251210a.htm") == 1
