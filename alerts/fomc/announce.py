@@ -75,24 +75,36 @@ def dissent_line(votes: dict) -> str:
     return "Dissent: " + ", ".join(against) + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def reminder_message(meeting: Meeting, hours_before: float) -> str:
-    when = "tomorrow at 2:00 pm ET" if hours_before >= 20 else (
-        "in 1 hour" if hours_before == 1 else f"in {hours_before:g} hours"
-    )
+ON_TIME = timedelta(minutes=15)  # a reminder queued this long after its moment is worded from the time left
+
+
+def reminder_message(meeting: Meeting, hours_before: float, now: datetime | None = None) -> str:
+    """Worded by the reminder's own lead ("tomorrow", "in 1 hour"); one queued late (rotobot was down at its
+    moment) by the time actually left, so the morning of the decision never reads "tomorrow"."""
+    decided_at = decision_time(meeting)
+    if now is None or now - (decided_at - timedelta(hours=hours_before)) < ON_TIME:
+        when = "tomorrow at 2:00 pm ET" if hours_before >= 20 else (
+            "in 1 hour" if hours_before == 1 else f"in {hours_before:g} hours"
+        )
+    else:
+        minutes = max(1, round((decided_at - now).total_seconds() / 60))
+        when = ("tomorrow at 2:00 pm ET" if decided_at.astimezone(NEW_YORK).date() > now.astimezone(NEW_YORK).date()
+                else "today at 2:00 pm ET" if minutes > 90 else f"in {minutes} minutes")
     extra = ", with new projections and dot plot" if meeting.sep else ""
     return f"FOMC decision {when} ({meeting_days(meeting)} meeting{extra})"
 
 
 def due_reminders(meetings: list[Meeting], hours: tuple[float, ...], now: datetime) -> list[tuple[Meeting, float]]:
-    """Reminders whose time has come and whose decision is still ahead (a reminder after the fact is noise)."""
+    """The latest reminder whose time has come, per meeting whose decision is still ahead: a reminder after the fact
+    is noise, and so is one a later reminder has overtaken (rotobot was down at its moment)."""
     due = []
     for meeting in meetings:
         decided_at = decision_time(meeting)
         if meeting.unscheduled or meeting.notation_vote or now >= decided_at:
             continue
-        for h in hours:
-            if decided_at - timedelta(hours=h) <= now:
-                due.append((meeting, h))
+        passed = [h for h in hours if decided_at - timedelta(hours=h) <= now]
+        if passed:
+            due.append((meeting, min(passed)))
     return due
 
 

@@ -8,6 +8,7 @@ a stable key, so each decision and each reminder is said exactly once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -60,6 +61,9 @@ class FomcJobs:
         self._notify = notify
         self._clock = clock
         self._noticed: set[str] = set()  # operator notices already raised, so each is raised once
+        # The window poll and the quarter-hour poll are two jobs that meet at 14:00: one reads at a time, so a
+        # failed read and a good one never race each other into announcing nothing.
+        self._reading = asyncio.Lock()
         self._metrics = metrics  # Fed and FRED requests, counted like the market sources
 
     # --- the calendar ---------------------------------------------------------------------------------------------
@@ -97,6 +101,10 @@ class FomcJobs:
 
     async def poll_feed(self) -> int:
         """Read the press feed; store and announce each new policy statement. Returns how many were announced."""
+        async with self._reading:
+            return await self._poll_feed()
+
+    async def _poll_feed(self) -> int:
         now = self._clock()
         try:
             response = await self._get(self._fed, f"{self._fed_url}/feeds/press_monetary.xml")
@@ -157,10 +165,12 @@ class FomcJobs:
             if said is None:
                 events.append(alert)
             elif getattr(said.alert, "action", None) == "unknown" and decision.action != "unknown":
-                # First announced with its link only: the number follows, under a key of its own.
+                # First announced with its link only: the number follows, under a key of its own, saying where
+                # it comes from.
+                origin = ("this is its reading" if "statement" in decision.source
+                          else "the range is FRED's" if "fred" in decision.source else f"from {decision.source}")
                 events.append(replace(alert, key=f"{alert.key}|read", occurred_at=self._clock(),
-                                      body="The statement could not be read at first; this is its reading.\n"
-                                           + alert.body))
+                                      body=f"The statement could not be read at first; {origin}.\n" + alert.body))
         store = partial(fomc.upsert_decision, decision=decision, now=self._clock())
         return len(await self._publish(events, also=store))
 
@@ -187,7 +197,7 @@ class FomcJobs:
         for meeting, hours in due_reminders(meetings, self._remind_hours, now):
             reminded_at = decision_time(meeting) - timedelta(hours=hours)
             events.append(FomcReminderAlert(key=f"fomc_reminder|{meeting.end}|{hours:g}h",
-                                            message=reminder_message(meeting, hours), occurred_at=reminded_at,
+                                            message=reminder_message(meeting, hours, now), occurred_at=reminded_at,
                                             date=meeting.end, hours_before=hours))
         return len(await self._publish(events)) if events else 0
 

@@ -57,7 +57,8 @@ def test_reminders_come_due_a_day_and_an_hour_before_and_never_after_the_decisio
     two_pm = datetime(2025, 12, 10, 14, 0, tzinfo=NEW_YORK)
     assert due_reminders(meetings, (24.0, 1.0), two_pm - timedelta(hours=25)) == []
     assert due_reminders(meetings, (24.0, 1.0), two_pm - timedelta(hours=23)) == [(DEC_MEETING, 24.0)]
-    assert due_reminders(meetings, (24.0, 1.0), two_pm - timedelta(minutes=30)) == [(DEC_MEETING, 24.0), (DEC_MEETING, 1.0)]
+    # Down through both moments: only the hour-before reminder, the day-before one is overtaken.
+    assert due_reminders(meetings, (24.0, 1.0), two_pm - timedelta(minutes=30)) == [(DEC_MEETING, 1.0)]
     assert due_reminders(meetings, (24.0, 1.0), two_pm) == []
     assert reminder_message(DEC_MEETING, 24.0) == "FOMC decision tomorrow at 2:00 pm ET (9–10 Dec meeting, with new projections and dot plot)"
     assert reminder_message(DEC_MEETING, 1.0) == "FOMC decision in 1 hour (9–10 Dec meeting, with new projections and dot plot)"
@@ -80,3 +81,14 @@ def test_a_statement_that_does_not_state_the_size_takes_it_from_the_last_range()
     old_target = Decision(date(2008, 10, 29), "lower", 1.0, 1.0, -50, "fred")
     assert with_change_from(first_range, old_target).action == "lower"
     assert with_change_from(first_range, old_target).change_bp == -75
+
+
+def test_a_reminder_queued_late_is_worded_by_the_time_left():
+    two_pm = datetime(2025, 12, 10, 14, 0, tzinfo=NEW_YORK)
+    day_before = two_pm - timedelta(hours=24)
+    assert reminder_message(DEC_MEETING, 24.0, day_before + timedelta(minutes=1)).startswith("FOMC decision tomorrow")
+    assert reminder_message(DEC_MEETING, 24.0, two_pm.replace(hour=9)).startswith("FOMC decision today at 2:00 pm ET")
+    assert reminder_message(DEC_MEETING, 24.0, two_pm.replace(hour=13, minute=20)).startswith(
+        "FOMC decision in 40 minutes")
+    assert reminder_message(DEC_MEETING, 1.0, two_pm - timedelta(minutes=59)).startswith("FOMC decision in 1 hour")
+    assert reminder_message(DEC_MEETING, 24.0, day_before + timedelta(hours=6)).startswith("FOMC decision tomorrow")
