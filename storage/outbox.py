@@ -81,13 +81,32 @@ def commit(
     """
     from storage.alert_state import save_state  # sibling repository; imported here to keep the modules flat
 
+    alerts, states = list(alerts), list(states)
     with db.atomic():
+        gone = _gone_subscriptions(db, {rule_id for rule_id, _, _ in states}
+                                   | {getattr(alert, "rule_id", "") for alert in alerts})
         for rule_id, key, state in states:
-            save_state(db, rule_id, key, state, now)
+            if rule_id not in gone:
+                save_state(db, rule_id, key, state, now)
         if also is not None:
             also(db)
-        queued = (enqueue(db, alert, now) for alert in alerts)
+        queued = (enqueue(db, alert, now) for alert in alerts if getattr(alert, "rule_id", "") not in gone)
         return [key for key in queued if key is not None]
+
+
+def _gone_subscriptions(db: sqlite_utils.Database, rule_ids: set[str]) -> set[str]:
+    """Of these rule ids, the subscriptions removed since the engine judged them (an !unsubscribe between the
+    tick and this commit): their alert is not queued and their state not written back."""
+    ids = {int(r[4:]) for r in rule_ids if r.startswith("sub:") and r[4:].isdigit()}
+    if not ids:
+        return set()
+    found: set[int] = set()
+    listed = sorted(ids)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found |= {row[0] for row in db.execute(f"SELECT id FROM subscriptions WHERE id IN ({marks})", chunk)}
+    return {f"sub:{i}" for i in ids - found}
 
 
 def pending_count(db: sqlite_utils.Database) -> int:

@@ -29,6 +29,7 @@ from bot.jobs.seed import seed_fomc_if_empty
 from bot.pipeline import build_market
 from storage import alert_state, fomc, outbox, subscriptions
 from storage.database import Database
+from storage.subscriptions import Subscription
 from tests.conftest import Clock, no_sleep, publisher
 from tests.upstream import RUT, FakeUpstream, between, history, ok_json, yahoo_daily
 
@@ -204,6 +205,8 @@ def test_a_key_that_collides_with_a_different_alert_is_an_error_and_not_dropped(
                              route=Subscriber(7, 41), rule_kind="above", rule_id="sub:1", symbol="CFG",
                              trigger="2025-12-11:above:58", direction="above", value=58.3, threshold=58.0)
     theirs = replace(mine, route=Subscriber(7, 42))
+    database.call(subscriptions.add, Subscription(guild_id=7, user_id=41, symbol="CFG", kind="above", created_at=now,
+                                                  threshold=58.0))  # sub:1, whose alerts these are
     assert database.call(outbox.commit, [mine], now)
     with caplog.at_level(logging.ERROR):
         database.call(outbox.commit, [theirs], now)
@@ -215,4 +218,22 @@ def test_a_key_that_collides_with_a_different_alert_is_an_error_and_not_dropped(
     with caplog.at_level(logging.ERROR):
         database.call(outbox.commit, [replace(mine, message="CFG at 58.31", value=58.31)], now)
     assert len(database.call(outbox.recent, 10)) == 2 and not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    database.close()
+
+
+def test_an_alert_of_a_subscription_removed_since_it_was_judged_is_not_queued_nor_its_state_written(tmp_path):
+    """!unsubscribe lands between the engine judging a tick and its commit: the leaver is told nothing more."""
+    database = Database.open(tmp_path / "rotobot.db")
+    now = datetime(2025, 12, 11, 16, 5, tzinfo=timezone.utc)
+    (kept, _), (left, _) = [database.call(subscriptions.add, Subscription(
+        guild_id=7, user_id=user, symbol="CFG", kind="above", created_at=now, threshold=58.0)) for user in (41, 42)]
+    alerts = [SubscriptionAlert(key=f"sub:{s.id}|CFG|2025-12-11:above:58", message="CFG at 58.30", occurred_at=now,
+                                route=Subscriber(7, s.user_id), rule_kind="above", rule_id=f"sub:{s.id}", symbol="CFG",
+                                trigger="2025-12-11:above:58", direction="above", value=58.3, threshold=58.0)
+              for s in (kept, left)]
+    database.call(subscriptions.remove, 7, 42, "CFG")
+    states = [(f"sub:{s.id}", "CFG", {"armed": False}) for s in (kept, left)]
+    assert database.call(outbox.commit, alerts, now, states) == [alerts[0].key]
+    assert database.call(alert_state.load_state, f"sub:{left.id}", "CFG") is None
+    assert database.call(alert_state.load_state, f"sub:{kept.id}", "CFG") == {"armed": False}
     database.close()
