@@ -13,7 +13,6 @@ class Reply:
     footer: str = ""
     error: bool = False
     attachments: tuple[tuple[str, bytes], ...] = ()  # (file name, content), e.g. ("rotation.png", png)
-    follow_up: str = ""  # said to the user later, e.g. once a new ticker is confirmed (not used for rendering)
 
 
 class CommandError(Exception):

@@ -73,9 +73,6 @@ class Router:
     def commands(self) -> list[Command]:
         return list(self._commands.values())
 
-    def is_command(self, text: str) -> bool:
-        return text.strip().startswith(self.prefix)
-
     async def dispatch(self, text: str, context, caller: Caller = CONSOLE) -> Reply:
         """Answer one line of user input. Never raises: every failure becomes a Reply that says what to do."""
         text = text.strip()
