@@ -78,10 +78,6 @@ class FromHigh:
     high_date: date  # the first session it was reached
     pct: float  # last against it, percent: 0 at the record, above 0 when a live quote is beyond it
 
-    @property
-    def at_high(self) -> bool:
-        return self.pct >= 0
-
 
 @dataclass(frozen=True)
 class SpreadView:
