@@ -11,8 +11,7 @@ from storage.subscriptions import Subscription
 
 MAX_PER_USER = 50
 DEFAULT_MOVE = 3.0
-KIND_WORDS = {"above": "above", "below": "below", "move": "move", "52w": "52w", "high_52w": "high_52w",
-              "low_52w": "low_52w", "all": "all"}
+KIND_WORDS = frozenset({"above", "below", "move", "52w", "high_52w", "low_52w", "all"})  # what !unsubscribe takes
 
 
 def describe(sub: Subscription) -> str:

@@ -105,11 +105,26 @@ async def test_subscribe_here_posts_in_the_channel(ask):
         ("!price NOPE", "has no data for NOPE"),
         ("!alerts 500", "from 1 to 25"),
         ("!unsubscribe", "Which ticker?"),
+        ("!unsubscribe CFG sideways", "'sideways' is not a kind: use above, below, move, 52w or all"),
     ],
 )
 async def test_bad_arguments_get_a_reply_that_shows_what_would_be_right(ask, text, expected):
     reply = await ask(text)
     assert reply.error and expected in reply.title + " ".join(reply.lines)
+
+
+@pytest.mark.parametrize("word, left", [
+    ("above", {"below", "move", "high_52w", "low_52w"}), ("below", {"above", "move", "high_52w", "low_52w"}),
+    ("move", {"above", "below", "high_52w", "low_52w"}), ("52w", {"above", "below", "move"}),
+    ("high_52w", {"above", "below", "move", "low_52w"}), ("low_52w", {"above", "below", "move", "high_52w"}),
+    ("all", set()),
+])
+async def test_unsubscribe_takes_every_kind_word(ask, word, left):
+    for args in ("above 60", "below 40", ""):
+        await ask(f"!subscribe CFG {args}".strip())
+    reply = await ask(f"!unsubscribe CFG {word}")
+    assert not reply.error and reply.title == "Unsubscribed from CFG"
+    assert {s.kind for s in ask.database.call(subscriptions.for_user, 99, 11)} == left
 
 
 async def test_the_subscription_limit_is_named(ask):
