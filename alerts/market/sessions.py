@@ -18,7 +18,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,10 +34,6 @@ class Session:
     date: date
     open: datetime  # UTC
     close: datetime  # UTC
-
-    @property
-    def early_close(self) -> bool:
-        return self.close.astimezone(NEW_YORK).time() < time(16, 0)
 
 
 class NyseSessions:
@@ -79,14 +75,6 @@ class NyseSessions:
             if session.close <= now:
                 return session
             index -= 1
-        return None
-
-    def next_open(self, now: datetime) -> Session | None:
-        """The next session whose open is after `now`."""
-        index = bisect.bisect_left(self._dates, now.astimezone(NEW_YORK).date())
-        for day in self._dates[index:]:
-            if self._sessions[day].open > now:
-                return self._sessions[day]
         return None
 
     def sessions_between(self, first: date, last: date) -> list[date]:

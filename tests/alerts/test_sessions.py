@@ -23,7 +23,6 @@ def ny(*args) -> datetime:
 
 def test_black_friday_2025_closes_at_13_00(nyse):
     session = nyse.session(date(2025, 11, 28))
-    assert session.early_close
     assert session.close == datetime(2025, 11, 28, 18, 0, tzinfo=timezone.utc)
     assert nyse.is_open(ny(2025, 11, 28, 12, 59))
     assert not nyse.is_open(ny(2025, 11, 28, 13, 0))
@@ -32,7 +31,8 @@ def test_black_friday_2025_closes_at_13_00(nyse):
 def test_christmas_is_no_session_and_christmas_eve_is_short(nyse):
     assert not nyse.is_session(date(2025, 12, 25))
     assert not nyse.is_open(ny(2025, 12, 25, 11, 0))
-    assert nyse.session(date(2025, 12, 24)).early_close
+    assert nyse.session(date(2025, 12, 24)).close == datetime(2025, 12, 24, 18, 0, tzinfo=timezone.utc)
+    assert nyse.is_open(ny(2025, 12, 24, 12, 59)) and not nyse.is_open(ny(2025, 12, 24, 13, 0))
 
 
 @pytest.mark.parametrize(
@@ -56,11 +56,6 @@ def test_last_closed_session_is_the_one_with_an_official_bar(nyse):
     assert nyse.last_closed(ny(2025, 12, 11, 15, 0)).date == date(2025, 12, 10)
     assert nyse.last_closed(ny(2025, 12, 11, 16, 0)).date == date(2025, 12, 11)
     assert nyse.last_closed(ny(2025, 12, 26, 8, 0)).date == date(2025, 12, 24)
-
-
-def test_next_open_skips_weekends_and_holidays(nyse):
-    assert nyse.next_open(ny(2025, 12, 24, 14, 0)).date == date(2025, 12, 26)
-    assert nyse.next_open(ny(2025, 12, 12, 17, 0)).date == date(2025, 12, 15)
 
 
 def test_sessions_between_is_inclusive(nyse):
@@ -179,7 +174,7 @@ def test_a_child_process_builds_the_same_calendar_as_this_one():
     assert (there.start, there.end) == (here.start, here.end)
     assert [there.session(d) for d in there.sessions_between(there.start, there.end)] == [
         here.session(d) for d in here.sessions_between(here.start, here.end)]
-    assert there.session(date(2026, 11, 27)).early_close
+    assert there.session(date(2026, 11, 27)).close == datetime(2026, 11, 27, 18, 0, tzinfo=timezone.utc)  # 13:00
 
 
 def test_a_failing_child_process_falls_back_to_building_here(monkeypatch, caplog):
