@@ -42,11 +42,6 @@ class CircuitBreaker:
         """Consecutive failures recorded since the last success."""
         return self._failures
 
-    @property
-    def opened_at(self) -> float | None:
-        """Clock reading when the circuit last opened; None while closed."""
-        return self._opened_at
-
     def seconds_until_trial(self) -> float:
         """How long until an open circuit lets a trial through (0 when it already would, or is not open)."""
         if self._state != "open" or self._opened_at is None:
