@@ -86,7 +86,7 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
         return None
 
     r = settings.rotation
-    rules = default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis, settings.fomc.remind_hours_before)
+    rules = default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis)
     engine = AlertJobs(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
     market = build_market(database, [BundledProvider(datetime.now(timezone.utc))], sessions,
                           symbols=needed_symbols(settings, database), notify=quiet, clock=clock,

@@ -52,8 +52,8 @@ def configured_rules(settings: Settings, rules_file: Path | None = None) -> list
     """The rules file if one is given (here or in alerts.rules_file), else the built-in rules from [rotation]."""
     path = rules_file or settings.alerts.rules_file
     if path is None:
-        r, hours = settings.rotation, settings.fomc.remind_hours_before
-        return default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis, hours)
+        r = settings.rotation
+        return default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -82,18 +82,6 @@ def choice(key: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def hours(key: str, value: object) -> tuple[float, ...]:
-    expected = "expected a list of positive hours such as [24.0, 1.0]"
-    if not isinstance(value, (list, tuple)) or not value:
-        raise RuleError(key, expected, value)
-    for item in value:
-        if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item) or item <= 0:
-            raise RuleError(key, expected, value)
-    if len(set(value)) != len(value):
-        raise RuleError(key, "lists the same hour twice", value)
-    return tuple(float(item) for item in value)
-
-
 def spread_lines(upper: float, lower: float, hysteresis: float) -> tuple[str, str] | None:
     """Why a rotation spread's lines cannot work together, as (the key at fault, what it must be: "above lower
     (-5)"), or None.

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from alerts.rules import batch, closes
 from alerts.rules import ticks as tick_rules
-from alerts.rules.model import CONFIG_ONLY, Event, History, NewHigh, RotationSpread, Rule, Tick
+from alerts.rules.model import Event, History, NewHigh, RotationSpread, Rule, Tick
 from alerts.rules.ticks import SymbolView
 
 
@@ -24,8 +24,6 @@ def evaluate_sessions(rule: Rule, state: dict | None, history: History, sessions
     the same sessions announces nothing new. `close_times` gives a session's real close (an early close); else
     16:00 New York.
     """
-    if rule.kind in CONFIG_ONLY:
-        return dict(state or {}), []
     last = state.get("last_session") if state else None
     todo = sorted(day for day in set(sessions) if last is None or day.isoformat() > last)
     if isinstance(rule, RotationSpread):
@@ -52,7 +50,7 @@ def evaluate_ticks(rules: Sequence[Rule], states: Mapping[str, dict], ticks: Map
     """One poll: every tick-judged rule whose symbol has a tick, judged exactly as evaluate_tick would.
 
     Returns only the states that changed (rule id -> state; a missing state counts as {}), and the events in
-    rule order. Rules judged on closes (new_high by close, rotation_spread) and FOMC rules are passed over.
+    rule order. Rules judged on closes (new_high by close, rotation_spread) are passed over.
     Given a batch.RuleSet (an index built once when the rules change) whole groups of rules that cannot change
     are skipped without being visited; given a plain list, each rule is visited once, nothing built per rule.
     """
@@ -66,14 +64,11 @@ def replay(rules: Sequence[Rule], history: History, start: date, end: date, *,
     """Every event the rules give over the stored sessions from `start` to `end` (inclusive), from fresh state.
 
     History before `start` still counts (a record must beat every earlier close, a spread looks back its window).
-    Events come in time order, rules in the order given within the same instant. FOMC rules are left out: their
-    events come from the FOMC watch.
+    Events come in time order, rules in the order given within the same instant.
     """
     sessions = sorted({point.date for points in history.values() for point in points if start <= point.date <= end})
     found: list[tuple[datetime, int, Event]] = []
     for order, rule in enumerate(rules):
-        if rule.kind in CONFIG_ONLY:
-            continue
         _, events = evaluate_sessions(rule, None, history, sessions, close_times=close_times)
         found.extend((event.occurred_at, order, event) for event in events)
     found.sort(key=lambda item: (item[0], item[1]))  # stable: a rule's own events keep their order

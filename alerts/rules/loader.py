@@ -3,6 +3,10 @@
 A bad file is refused whole, with one line that says where and what: the file, the rule's number (1-based, as
 a reader counts the tables), its kind, the key, the value and what was expected. Half a rules file is worse
 than none: the rules a trader relies on might be the ones left out.
+
+FOMC alerts are not rules: the FOMC watch always announces each decision, and reminds `[fomc] remind_hours_before`
+of the settings before it. A rules file that tries to configure them is refused and told where that is set, rather
+than read and ignored (its `hours_before` once was, silently).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import difflib
 import tomllib
 
 from alerts.rules.checks import RuleError, show
-from alerts.rules.model import RULE_TYPES, FomcDecision, FomcReminder, NewHigh, RotationSpread, Rule
+from alerts.rules.model import RULE_TYPES, NewHigh, RotationSpread, Rule
 
 
 _EXPECTED = {  # what a required key holds, for the "missing" message
@@ -21,6 +25,15 @@ _EXPECTED = {  # what a required key holds, for the "missing" message
     "large": "the mega-cap ticker, such as '^NDX'",
     "price": "the price of the line, such as 150.0",
     "pct": "a percent move, such as 3.0",
+}
+
+
+_FOMC_SETTING = "set [fomc] remind_hours_before in the settings, such as remind_hours_before = {hours}"
+_NOT_RULES = {  # what a rules file asking for an FOMC alert is told to do instead (None: any other FOMC kind)
+    "fomc_decision": "fomc_decision rules are not read from a rules file: rotobot always announces each FOMC "
+                     "decision; remove this rule",
+    "fomc_reminder": "fomc_reminder rules are not read from a rules file: remove this rule and " + _FOMC_SETTING,
+    None: "FOMC alerts are not rules: rotobot always announces each decision; for its reminders " + _FOMC_SETTING,
 }
 
 
@@ -34,6 +47,10 @@ def load_rules(text: str, *, source: str) -> list[Rule]:
     except tomllib.TOMLDecodeError as error:
         raise RuleFileError(f"{source}: invalid TOML: {_one_line(str(error))}") from None
     for key in document:
+        if key.lower() == "fomc":
+            raise RuleFileError(f"{source}: [{key}]: belongs in the settings file (--config or ROTOBOT_CONFIG), not "
+                                f"the rules file: set [fomc] remind_hours_before = {_hours(document[key])} there; "
+                                "rules go in [[rules]] tables")
         if key != "rules":
             raise RuleFileError(f"{source}: {key}: unknown top-level key{_did_you_mean(key, ['rules'])}; "
                                 "rules go in [[rules]] tables")
@@ -61,6 +78,9 @@ def _rule(table: dict, source: str, number: int) -> Rule:
     if "kind" not in table:
         raise RuleFileError(f"{where}: kind: missing; expected one of {', '.join(kinds)}")
     kind = table["kind"]
+    if isinstance(kind, str) and "fomc" in kind.lower():
+        said, kind = (f"{where} ({kind})", kind) if kind in _NOT_RULES else (f"{where}: kind = {show(kind)}", None)
+        raise RuleFileError(f"{said}: {_NOT_RULES[kind].format(hours=_hours(table))}")
     if not isinstance(kind, str) or kind not in RULE_TYPES:
         hint = _did_you_mean(kind, kinds) if isinstance(kind, str) else ""
         raise RuleFileError(f"{where}: kind = {show(kind)}: unknown kind{hint}; expected one of {', '.join(kinds)}")
@@ -69,7 +89,9 @@ def _rule(table: dict, source: str, number: int) -> Rule:
     fields = {field.name: field for field in dataclasses.fields(cls) if field.init}  # not what is worked out
     for key, value in table.items():
         if key != "kind" and key not in fields:
-            raise RuleFileError(f"{where}: {key} = {show(value)}: unknown key{_did_you_mean(key, list(fields))}")
+            hint = f"; FOMC reminders are not rules: {_FOMC_SETTING.format(hours='[24.0, 1.0]')}" if (
+                key == "hours_before") else _did_you_mean(key, list(fields))
+            raise RuleFileError(f"{where}: {key} = {show(value)}: unknown key{hint}")
     for name, field in fields.items():
         if name != "id" and name not in table and field.default is dataclasses.MISSING:
             raise RuleFileError(f"{where}: {name}: missing; expected {_EXPECTED.get(name, 'a value')}")
@@ -82,17 +104,20 @@ def _rule(table: dict, source: str, number: int) -> Rule:
 
 
 def default_rules(small: str = "^RUT", large: str = "^NDX", window: int = 20, upper: float = 5.0,
-                  lower: float = -5.0, hysteresis: float = 1.0,
-                  remind_hours: tuple[float, ...] = (24.0, 1.0)) -> list[Rule]:
-    """What rotobot watches without a rules file: the small-cap leg's record closes, the rotation spread, the FOMC."""
+                  lower: float = -5.0, hysteresis: float = 1.0) -> list[Rule]:
+    """What rotobot watches without a rules file: the small-cap leg's record closes and the rotation spread. (The
+    FOMC watch, which is no rule, runs either way.)"""
     record = NewHigh("-", small, "close")
     spread = RotationSpread("-", small, large, window, upper, lower, hysteresis)
-    return [
-        dataclasses.replace(record, id=record.natural_id),
-        dataclasses.replace(spread, id=spread.natural_id),
-        FomcDecision("fomc_decision"),
-        FomcReminder("fomc_reminder", tuple(remind_hours)),
-    ]
+    return [dataclasses.replace(record, id=record.natural_id), dataclasses.replace(spread, id=spread.natural_id)]
+
+
+def _hours(table: object) -> str:
+    """The reminder hours a table gave, for the example, if they look like hours; else the default."""
+    hours = table.get("hours_before", table.get("remind_hours_before")) if isinstance(table, dict) else None
+    looks_right = isinstance(hours, list) and hours and all(
+        isinstance(h, (int, float)) and not isinstance(h, bool) and 0 < h < float("inf") for h in hours)
+    return show(hours) if looks_right else "[24.0, 1.0]"
 
 
 def _did_you_mean(word: str, known: list[str]) -> str:

@@ -214,47 +214,8 @@ class Low52w:
     symbols = Above.symbols
 
 
-@dataclass(frozen=True, slots=True)
-class FomcDecision:
-    """Announce each FOMC decision. Configuration only: the FOMC watch produces these events, not this engine."""
-
-    kind: ClassVar[str] = "fomc_decision"
-    id: str
-
-    def __post_init__(self) -> None:
-        checks.rule_id(self.id)
-
-    @property
-    def natural_id(self) -> str:
-        return self.kind
-
-    @property
-    def symbols(self) -> tuple[str, ...]:
-        return ()
-
-
-@dataclass(frozen=True, slots=True)
-class FomcReminder:
-    """Remind `hours_before` each decision. Configuration only, like FomcDecision."""
-
-    kind: ClassVar[str] = "fomc_reminder"
-    id: str
-    hours_before: tuple[float, ...] = (24.0, 1.0)
-
-    def __post_init__(self) -> None:
-        checks.rule_id(self.id)
-        _set(self, "hours_before", checks.hours("hours_before", self.hours_before))
-
-    natural_id = FomcDecision.natural_id
-    symbols = FomcDecision.symbols
-
-
-Rule = Union[NewHigh, RotationSpread, Above, Below, Move, High52w, Low52w, FomcDecision, FomcReminder]
-RULE_TYPES: dict[str, type] = {
-    cls.kind: cls for cls in (NewHigh, RotationSpread, Above, Below, Move, High52w, Low52w, FomcDecision, FomcReminder)
-}
-# Kinds that only configure what another part of rotobot produces; the engine and replay pass over them.
-CONFIG_ONLY = frozenset({"fomc_decision", "fomc_reminder"})
+Rule = Union[NewHigh, RotationSpread, Above, Below, Move, High52w, Low52w]
+RULE_TYPES: dict[str, type] = {cls.kind: cls for cls in (NewHigh, RotationSpread, Above, Below, Move, High52w, Low52w)}
 
 
 @dataclass(frozen=True, slots=True)

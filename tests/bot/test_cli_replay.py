@@ -69,6 +69,18 @@ def test_a_bad_rules_file_names_the_file_the_rule_and_the_key(cli, tmp_path):
     assert str(rules) in err and "rule 1" in err and "upper" in err and "Traceback" not in err
 
 
+def test_a_rules_file_with_fomc_reminders_is_refused_and_told_where_they_are_set(cli, tmp_path):
+    """Its hours_before used to be read and then ignored: the reminders always came from the settings."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nkind = "new_high"\nsymbol = "IWM"\n\n'
+                     '[[rules]]\nkind = "fomc_reminder"\nhours_before = [48, 2]\n')
+    code, out, err = cli("--rules", str(rules))
+    assert code == 78 and out == ""
+    assert (f"{rules}: rule 2 (fomc_reminder): fomc_reminder rules are not read from a rules file: remove this rule "
+            "and set [fomc] remind_hours_before in the settings, such as remind_hours_before = [48, 2]") in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [

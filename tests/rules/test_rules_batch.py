@@ -13,7 +13,7 @@ from alerts.market.sessions import NEW_YORK
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_tick, evaluate_ticks
 from alerts.rules.lines import REARM_BAND_PCT
-from alerts.rules.model import (Above, Below, FomcReminder, High52w, Low52w, Move, NewHigh, Point, RotationSpread,
+from alerts.rules.model import (Above, Below, High52w, Low52w, Move, NewHigh, Point, RotationSpread,
                                 Tick)
 from alerts.rules.ticks import apply_for
 from tests.rules.rulekit import weekdays
@@ -66,7 +66,7 @@ def world(rng: random.Random, symbols: int = 30, rules: int = 1_500):
     made, states = [], {}
     for n in range(rules):
         symbol, rid = rng.choice(names), f"r{n}"
-        pick = rng.randrange(9)
+        pick = rng.randrange(8)
         if pick == 0:
             rule, kind = Above(rid, symbol, line(symbol), rng.choice([0, 60, 3600])), "line"
         elif pick == 1:
@@ -81,10 +81,8 @@ def world(rng: random.Random, symbols: int = 30, rules: int = 1_500):
             rule, kind = NewHigh(rid, symbol, "intraday"), "extreme"
         elif pick == 6:
             rule, kind = NewHigh(rid, symbol, "close"), "extreme"  # judged on closes: passed over
-        elif pick == 7:
-            rule, kind = RotationSpread(rid, symbol, "^NDX" if symbol != "^NDX" else "^RUT"), "extreme"
         else:
-            rule, kind = FomcReminder(rid), "extreme"
+            rule, kind = RotationSpread(rid, symbol, "^NDX" if symbol != "^NDX" else "^RUT"), "extreme"
         made.append(rule)
         found = state(kind)
         if found is not None:

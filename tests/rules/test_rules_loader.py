@@ -6,8 +6,7 @@ import pytest
 
 from alerts.rules.checks import RuleError
 from alerts.rules.loader import RuleFileError, default_rules, load_rules
-from alerts.rules.model import (Above, Below, FomcDecision, FomcReminder, High52w, Low52w, Move, NewHigh,
-                                RotationSpread)
+from alerts.rules.model import Above, Below, High52w, Low52w, Move, NewHigh, RotationSpread
 
 EVERY_KIND = """
 [[rules]]
@@ -48,13 +47,6 @@ symbol = "ZION"
 kind = "low_52w"
 id = "zion-low"
 symbol = "ZION"
-
-[[rules]]
-kind = "fomc_decision"
-
-[[rules]]
-kind = "fomc_reminder"
-hours_before = [48, 1.5]
 """
 
 
@@ -67,8 +59,6 @@ def test_every_kind_loads_with_ids_derived_from_kind_and_parameters():
         Move("move:KRE:3", "KRE", 3.0),
         High52w("high_52w:ZION", "ZION"),
         Low52w("zion-low", "ZION"),
-        FomcDecision("fomc_decision"),
-        FomcReminder("fomc_reminder", (48.0, 1.5)),
     ]
 
 
@@ -83,20 +73,18 @@ def test_the_same_file_gives_the_same_ids_every_time():
     assert [r.id for r in load_rules(EVERY_KIND, source="a")] == [r.id for r in load_rules(EVERY_KIND, source="b")]
 
 
-def test_default_rules_are_the_ruts_record_close_the_spread_and_the_fomc():
+def test_default_rules_are_the_ruts_record_close_and_the_spread():
     assert default_rules() == [
         NewHigh("new_high:^RUT:close", "^RUT", "close"),
         RotationSpread("rotation_spread:^RUT/^NDX:20", "^RUT", "^NDX", 20, 5.0, -5.0, 1.0),
-        FomcDecision("fomc_decision"),
-        FomcReminder("fomc_reminder", (24.0, 1.0)),
     ]
-    custom = default_rules("IWM", "QQQ", window=30, upper=6.0, lower=-4.0, hysteresis=0.5, remind_hours=(2.0,))
-    assert custom[0] == NewHigh("new_high:IWM:close", "IWM")
-    assert custom[1] == RotationSpread("rotation_spread:IWM/QQQ:30", "IWM", "QQQ", 30, 6.0, -4.0, 0.5)
-    assert custom[3].hours_before == (2.0,)
+    assert default_rules("IWM", "QQQ", window=30, upper=6.0, lower=-4.0, hysteresis=0.5) == [
+        NewHigh("new_high:IWM:close", "IWM"),
+        RotationSpread("rotation_spread:IWM/QQQ:30", "IWM", "QQQ", 30, 6.0, -4.0, 0.5),
+    ]
 
 
-RULE_2 = '[[rules]]\nkind = "fomc_decision"\n[[rules]]\n'
+RULE_2 = '[[rules]]\nkind = "high_52w"\nsymbol = "KRE"\n[[rules]]\n'
 SPREAD = 'kind = "rotation_spread"\nsmall = "^RUT"\nlarge = "^NDX"\n'
 ABOVE = 'kind = "above"\nsymbol = "AAPL"\n'
 
@@ -110,14 +98,14 @@ BAD_FILES = [
      "rules.toml: rule: unknown top-level key (did you mean 'rules'?); rules go in [[rules]] tables"),
     ("rules not tables", "rules = [1, 2]", "rules.toml: rules: expected [[rules]] tables, not [1, 2]"),
     ("kind missing", '[[rules]]\nsymbol = "^RUT"\n',
-     "rules.toml: rule 1: kind: missing; expected one of above, below, fomc_decision, fomc_reminder, high_52w, "
-     "low_52w, move, new_high, rotation_spread"),
+     "rules.toml: rule 1: kind: missing; expected one of above, below, high_52w, low_52w, move, new_high, "
+     "rotation_spread"),
     ("unknown kind", RULE_2 + 'kind = "new_hihg"\nsymbol = "^RUT"\n',
      "rules.toml: rule 2: kind = 'new_hihg': unknown kind (did you mean 'new_high'?); expected one of above, "
-     "below, fomc_decision, fomc_reminder, high_52w, low_52w, move, new_high, rotation_spread"),
+     "below, high_52w, low_52w, move, new_high, rotation_spread"),
     ("kind not a string", "[[rules]]\nkind = 3\n",
-     "rules.toml: rule 1: kind = 3: unknown kind; expected one of above, below, fomc_decision, fomc_reminder, "
-     "high_52w, low_52w, move, new_high, rotation_spread"),
+     "rules.toml: rule 1: kind = 3: unknown kind; expected one of above, below, high_52w, low_52w, move, "
+     "new_high, rotation_spread"),
     ("unknown key", RULE_2 + SPREAD + "windw = 30\n",
      "rules.toml: rule 2 (rotation_spread): windw = 30: unknown key (did you mean 'window'?)"),
     ("a field the rule works out is no key", RULE_2 + SPREAD + "upper_units = 5\n",
@@ -162,12 +150,8 @@ BAD_FILES = [
      "rules.toml: rule 2 (move): pct = 0: expected a number above 0"),
     ("negative cooldown", RULE_2 + 'kind = "below"\nsymbol = "KRE"\nprice = 50\ncooldown_seconds = -60\n',
      "rules.toml: rule 2 (below): cooldown_seconds = -60: expected a number of at least 0"),
-    ("no reminder hours", RULE_2 + 'kind = "fomc_reminder"\nhours_before = []\n',
-     "rules.toml: rule 2 (fomc_reminder): hours_before = []: expected a list of positive hours such as [24.0, 1.0]"),
-    ("a reminder hour twice", RULE_2 + 'kind = "fomc_reminder"\nhours_before = [1, 1.0]\n',
-     "rules.toml: rule 2 (fomc_reminder): hours_before = [1, 1.0]: lists the same hour twice"),
-    ("an id with the key separator", RULE_2 + 'kind = "fomc_decision"\nid = "a|b"\n',
-     "rules.toml: rule 2 (fomc_decision): id = 'a|b': expected a non-empty string without '|' or surrounding spaces"),
+    ("an id with the key separator", RULE_2 + 'kind = "move"\nsymbol = "KRE"\npct = 3\nid = "a|b"\n',
+     "rules.toml: rule 2 (move): id = 'a|b': expected a non-empty string without '|' or surrounding spaces"),
     ("duplicate derived ids", '[[rules]]\nkind = "new_high"\nsymbol = "^RUT"\n' + RULE_2
      + 'kind = "new_high"\nsymbol = "^RUT"\nbasis = "close"\n',
      "rules.toml: rule 3 (new_high): id = 'new_high:^RUT:close': same id as rule 1; give one of them its own id"),
@@ -176,8 +160,51 @@ BAD_FILES = [
      "rules.toml: rule 2 (move): id = 'x': same id as rule 1; give one of them its own id"),
 ]
 
+# FOMC alerts are not rules: the FOMC watch announces every decision and reminds [fomc] remind_hours_before of the
+# settings ahead of it. A rules file that asks for them is refused and told where that is set, never read and ignored.
+REMOVE_REMINDER = ("rules.toml: rule 2 (fomc_reminder): fomc_reminder rules are not read from a rules file: remove "
+                   "this rule and set [fomc] remind_hours_before in the settings, such as remind_hours_before = ")
+NOT_RULES = "FOMC alerts are not rules: rotobot always announces each decision; for its reminders set [fomc] " \
+            "remind_hours_before in the settings, such as remind_hours_before = [24.0, 1.0]"
+FOMC_FILES = [
+    ("a reminder with its hours", RULE_2 + 'kind = "fomc_reminder"\nhours_before = [48, 1.5]\n',
+     REMOVE_REMINDER + "[48, 1.5]"),
+    ("a reminder without hours", RULE_2 + 'kind = "fomc_reminder"\n', REMOVE_REMINDER + "[24.0, 1.0]"),
+    ("a reminder with hours no setting takes", RULE_2 + 'kind = "fomc_reminder"\nhours_before = "soon"\n',
+     REMOVE_REMINDER + "[24.0, 1.0]"),
+    ("a reminder with no hours in its list", RULE_2 + 'kind = "fomc_reminder"\nhours_before = []\n',
+     REMOVE_REMINDER + "[24.0, 1.0]"),
+    ("a reminder with true for an hour", RULE_2 + 'kind = "fomc_reminder"\nhours_before = [true, 1]\n',
+     REMOVE_REMINDER + "[24.0, 1.0]"),
+    ("a reminder with an hour of nan", RULE_2 + 'kind = "fomc_reminder"\nhours_before = [nan]\n',
+     REMOVE_REMINDER + "[24.0, 1.0]"),
+    ("a reminder with the setting's key", RULE_2 + 'kind = "fomc_reminder"\nremind_hours_before = [2]\n',
+     REMOVE_REMINDER + "[2]"),
+    ("a reminder with an id", RULE_2 + 'kind = "fomc_reminder"\nid = "fed"\nhours_before = [24]\n',
+     REMOVE_REMINDER + "[24]"),
+    ("a decision", RULE_2 + 'kind = "fomc_decision"\n',
+     "rules.toml: rule 2 (fomc_decision): fomc_decision rules are not read from a rules file: rotobot always "
+     "announces each FOMC decision; remove this rule"),
+    ("a decision as the only rule", '[[rules]]\nkind = "fomc_decision"\nid = "fed"\n',
+     "rules.toml: rule 1 (fomc_decision): fomc_decision rules are not read from a rules file: rotobot always "
+     "announces each FOMC decision; remove this rule"),
+    ("a kind that only sounds like the FOMC", RULE_2 + 'kind = "fomc"\n', "rules.toml: rule 2: kind = 'fomc': " + NOT_RULES),
+    ("an FOMC kind in capitals", RULE_2 + 'kind = "FOMC_REMINDER"\nhours_before = [3]\n',
+     "rules.toml: rule 2: kind = 'FOMC_REMINDER': " + NOT_RULES.replace("[24.0, 1.0]", "[3]")),
+    ("hours_before on another rule", RULE_2 + SPREAD + "hours_before = [24]\n",
+     "rules.toml: rule 2 (rotation_spread): hours_before = [24]: unknown key; FOMC reminders are not rules: set "
+     "[fomc] remind_hours_before in the settings, such as remind_hours_before = [24.0, 1.0]"),
+    ("the settings' [fomc] table in a rules file", '[fomc]\nremind_hours_before = [48, 2]\n',
+     "rules.toml: [fomc]: belongs in the settings file (--config or ROTOBOT_CONFIG), not the rules file: set "
+     "[fomc] remind_hours_before = [48, 2] there; rules go in [[rules]] tables"),
+    ("an [fomc] table next to good rules", RULE_2 + SPREAD + '[fomc]\nremind_hours_before = "x"\n',
+     "rules.toml: [fomc]: belongs in the settings file (--config or ROTOBOT_CONFIG), not the rules file: set "
+     "[fomc] remind_hours_before = [24.0, 1.0] there; rules go in [[rules]] tables"),
+]
 
-@pytest.mark.parametrize(("text", "message"), [case[1:] for case in BAD_FILES], ids=[case[0] for case in BAD_FILES])
+
+@pytest.mark.parametrize(("text", "message"), [case[1:] for case in BAD_FILES + FOMC_FILES],
+                         ids=[case[0] for case in BAD_FILES + FOMC_FILES])
 def test_a_bad_file_is_refused_with_one_line_naming_file_rule_key_and_reason(text, message):
     with pytest.raises(RuleFileError) as caught:
         load_rules(text, source="rules.toml")

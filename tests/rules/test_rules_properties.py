@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_tick, evaluate_ticks, replay
-from alerts.rules.model import (Above, Below, FomcDecision, High52w, Low52w, Move, NewHigh, Point, RotationSpread)
+from alerts.rules.model import (Above, Below, High52w, Low52w, Move, NewHigh, Point, RotationSpread)
 from tests.rules.rulekit import tick, weekdays
 
 FIRST = date(2025, 1, 6)
@@ -58,7 +58,6 @@ RULES = [
     Move("move", SMALL, 1.5),
     High52w("high", SMALL),
     Low52w("low", SMALL),
-    FomcDecision("fomc"),
 ]
 
 
@@ -67,8 +66,6 @@ def day_by_day(rules, history, sessions):
     events = []
     for day in sessions:
         for rule in rules:
-            if rule.kind.startswith("fomc"):
-                continue
             states[rule.id], fired = evaluate_sessions(rule, states.get(rule.id), history, [day])
             events += fired
     return states, events

@@ -11,8 +11,8 @@ from datetime import datetime
 import pytest
 
 from alerts.market.sessions import NEW_YORK
-from alerts.rules.engine import evaluate_sessions, replay
-from alerts.rules.model import FomcDecision, FomcReminder, NewHigh, Point, RotationSpread
+from alerts.rules.engine import evaluate_sessions
+from alerts.rules.model import NewHigh, Point, RotationSpread
 from tests.rules.rulekit import d, points, weekdays
 
 # --- new_high, close basis ---------------------------------------------------------------------------------------
@@ -179,12 +179,3 @@ def test_the_window_counts_sessions_where_both_legs_closed():
     state, _ = evaluate_sessions(rule, None, history, days[:3])
     assert state == {}  # day 1 has one leg only, day 2 has only one joint session before it: no value yet
 
-
-# --- FOMC rules: configuration only ------------------------------------------------------------------------------
-
-def test_fomc_rules_are_configuration_the_engine_passes_over():
-    for rule in (FomcDecision("fomc_decision"), FomcReminder("fomc_reminder", (24.0, 1.0))):
-        assert evaluate_sessions(rule, None, RECORD_HISTORY, [d("2025-12-10")]) == ({}, [])
-        assert evaluate_sessions(rule, {"kept": 1}, RECORD_HISTORY, [d("2025-12-10")]) == ({"kept": 1}, [])
-    rules = [FomcDecision("fomc_decision"), RECORD]
-    assert [e.rule_id for e in replay(rules, RECORD_HISTORY, d("2025-12-01"), d("2025-12-31"))] == [RECORD.id] * 3
