@@ -2,14 +2,25 @@
 
 stdin is read on a daemon thread, because a blocking read cannot be cancelled and the event loop must stay free;
 at EOF (Ctrl-D, or the end of piped input) the transport asks the application to stop.
+
+A terminal shows no pictures, so a reply's attachments (the chart of !rotation chart) are written to the charts
+folder, next to the database, as rotation-YYYY-MM-DD.png (the reply's date in the display time zone; a newer
+chart of the same day replaces the file), and the reply prints their paths. Only the last KEEP_CHARTS are kept.
+The files are written on a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import os
+import re
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -22,6 +33,13 @@ log = logging.getLogger(__name__)
 
 PROMPT = "rotobot> "
 CONSOLE = Target("console", "console", "the console")
+KEEP_CHARTS = 20  # chart files kept in the charts folder; the oldest go first
+_CHART_FILE = re.compile(r"^.+-(\d{4}-\d{2}-\d{2})\.png$")  # what this transport writes there, and prunes
+
+
+def charts_folder(database: str | os.PathLike) -> Path:
+    """Where the console writes charts: `charts` in the database's folder (data/rotobot.db -> data/charts)."""
+    return Path(database).parent / "charts"
 
 
 class ConsoleTransport:
@@ -35,8 +53,14 @@ class ConsoleTransport:
         stdout: TextIO,
         interactive: bool | None = None,
         zone: ZoneInfo = ZoneInfo("America/New_York"),
+        charts: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`charts`: the folder a reply's attachments are written to (see charts_folder); None prints only their
+        names and sizes. `clock` dates those files, in `zone`."""
         self._zone = zone
+        self._charts = charts
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._answer = answer
         self._on_eof = on_eof
         self._stdin = stdin
@@ -96,8 +120,25 @@ class ConsoleTransport:
                 return
             if line.strip():
                 reply = await self._answer(line)
-                self._write(as_text(reply))
+                self._write(await self._rendered(reply))
             self._prompt()
+
+    async def _rendered(self, reply: Reply) -> str:
+        """The reply as text; with a charts folder, its attachments written there and their paths in its place."""
+        if self._charts is None or not reply.attachments:
+            return as_text(reply)
+        day = self._clock().astimezone(self._zone).date()
+        said = []
+        for name, content in reply.attachments:
+            path = self._charts / _dated(name, day)
+            try:
+                await asyncio.to_thread(_save_chart, self._charts, path, content)
+            except OSError as exc:
+                log.debug("could not write %s: %s", path, exc)  # the console line says it; no second line
+                said.append(f"  [{name} was not saved: cannot write {exc.filename or path}: {exc.strerror or exc}]")
+            else:
+                said.append(f"  [{name} saved: {path}]")
+        return "\n".join([as_text(dataclasses.replace(reply, attachments=())), *said])
 
     def _prompt(self) -> None:
         if self._interactive:
@@ -107,3 +148,56 @@ class ConsoleTransport:
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")
         self._stdout.flush()
+
+
+def _dated(name: str, day: date) -> str:
+    """rotation.png on 23 Feb 2026 -> rotation-2026-02-23.png (any folder in the name dropped)."""
+    plain = Path(name).name or "attachment"
+    stem, suffix = (plain.rsplit(".", 1)[0], "." + plain.rsplit(".", 1)[1]) if "." in plain[1:] else (plain, "")
+    return f"{stem}-{day.isoformat()}{suffix}"
+
+
+def _save_chart(folder: Path, path: Path, content: bytes) -> None:
+    """Write `content` to `path` whole or not at all (a file of the same name is replaced), then keep the last
+    KEEP_CHARTS chart files of `folder`. Blocking: run on a worker thread. Raises OSError when it cannot write,
+    naming what could not be written (the folder, or the file) and why."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "a file, not a folder" if isinstance(exc, FileExistsError) else exc.strerror
+        raise OSError(exc.errno, why or str(exc), str(folder)) from exc
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        _write_bytes(partial, content)
+        os.replace(partial, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
+    _prune(folder)
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(content)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest KEEP_CHARTS chart files (by the date in their names, then by when written).
+    Only files named as this transport names them are counted or removed; a failure to remove is logged."""
+    charts = []
+    try:
+        for entry in os.scandir(folder):
+            found = _CHART_FILE.match(entry.name)
+            if found and entry.is_file(follow_symlinks=False):
+                charts.append((found.group(1), entry.stat(follow_symlinks=False).st_mtime_ns, entry.name))
+    except OSError as exc:
+        log.warning("could not list the charts in %s to keep the last %d: %s", folder, KEEP_CHARTS, exc)
+        return
+    for _, _, name in sorted(charts)[:-KEEP_CHARTS]:
+        try:
+            (folder / name).unlink()
+        except OSError as exc:
+            log.warning("could not remove the old chart %s: %s", folder / name, exc)
