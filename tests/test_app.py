@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -16,7 +17,6 @@ from bot.settings import load_settings
 from storage.lock import InstanceLock
 from storage.migrations import LATEST
 from tests.conftest import LineReader, clean_env
-
 
 CLOSED_PORT = "http://127.0.0.1:9"  # no test reaches the internet: every source points at a closed loopback port
 
@@ -45,6 +45,17 @@ async def test_console_answers_help_and_stops_at_end_of_input(tmp_path):
     assert "!rotation" in text and "!status" in text  # the help list
     assert "Rotation: small caps vs mega caps" in text
     assert "Russell 2000 (^RUT): 2,620.99" in text and "stale: last bar 2026-02-23" in text  # offline, and says so
+
+
+async def test_a_chart_asked_for_on_the_console_is_saved_under_the_data_folder(tmp_path):
+    out = io.StringIO()
+    clock = lambda: datetime(2026, 2, 24, 15, 0, tzinfo=timezone.utc)  # noqa: E731
+    app = App(settings_for(tmp_path), stdin=io.StringIO("!rotation chart\n"), stdout=out, handle_signals=False,
+              probe_network=False, fetch=False, clock=clock)
+    assert await app.run() == 0
+    chart = tmp_path / "data" / "charts" / "rotation-2026-02-24.png"
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert str(chart) in out.getvalue()
 
 
 async def test_quit_ends_the_console_session(tmp_path):

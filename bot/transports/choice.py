@@ -14,7 +14,7 @@ from bot.commands.reply import Reply
 from bot.commands.router import Router
 from bot.settings import Settings
 from bot.transports.base import Transport
-from bot.transports.console import ConsoleTransport
+from bot.transports.console import ConsoleTransport, charts_folder
 from bot.transports.discord import DiscordTransport
 from bot.transports.webhook import WebhookTransport
 from storage.database import Database
@@ -52,7 +52,8 @@ def build_transports(
                                             alert_channel_id=settings.discord.alert_channel_id, on_fatal=on_fatal,
                                             clock=context.now),
         "console": lambda: ConsoleTransport(answer=answer, on_eof=on_eof, stdin=stdin, stdout=stdout,
-                                            zone=ZoneInfo(settings.display.timezone)),
+                                            zone=ZoneInfo(settings.display.timezone),
+                                            charts=charts_folder(settings.storage.database), clock=context.now),
         "webhook": lambda: WebhookTransport(settings.alerts.webhook_url, session),
     }
     return [built[name]() for name in names]
