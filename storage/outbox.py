@@ -16,7 +16,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from alerts.payloads import Alert, decode, encode, same_alert
+from alerts.payload_json import decode, encode
+from alerts.payloads import Alert, same_alert
 from storage.timestamps import from_iso, to_iso
 
 log = logging.getLogger(__name__)

@@ -162,7 +162,7 @@ async def test_a_reminder_0_1_already_sent_is_not_sent_again_by_the_reminder_job
 
 async def test_a_damaged_0_1_row_never_holds_back_the_alerts_queued_after_it(tmp_path):
     """A 0.1 row whose occurred_at lost its offset (hand-edited, restored from a CSV export) is read without
-    complaint by payloads._legacy (only version-2 payloads refuse a naive time), and then notification_for cannot
+    complaint by payload_json._legacy (only version-2 payloads refuse a naive time), and notification_for cannot
     compare it with the clock. The TypeError escapes Dispatcher._send after mark_sending and before record: that
     target's whole batch stays 'sending', and after each restart the same batch, with the damaged row in it, fails
     the same way. The good record close behind it never reaches the console, nor does anything queued later."""

@@ -1,0 +1,167 @@
+"""The one place where an alert becomes outbox JSON and back; nothing else in rotobot reads or writes payload JSON.
+
+`encode` writes an alert as versioned JSON, every field of its type; `decode` reads it back, including the
+unversioned payloads that rotobot 0.1 queued, so alerts still waiting in the outbox at an upgrade are delivered
+as they were meant to be. A payload that cannot be read becomes an UnreadableAlert for the operator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from datetime import date, datetime, timezone
+from typing import Union
+
+from alerts.payloads import (
+    KINDS,
+    Alert,
+    Everyone,
+    LegacyAlert,
+    Operator,
+    Route,
+    Server,
+    Subscriber,
+    UnreadableAlert,
+)
+
+VERSION = 2
+# A route's name in JSON ("to"); renaming one would strand the alerts queued under the old name.
+_ROUTES: dict[str, type] = {"everyone": Everyone, "server": Server, "subscriber": Subscriber, "operator": Operator}
+_ROUTE_NAMES = {cls: name for name, cls in _ROUTES.items()}
+
+# --- writing and reading ----------------------------------------------------------------------------------------------
+
+
+def encode(alert: Alert) -> str:
+    """The alert as the outbox stores it: JSON with the payload version and the alert's own kind."""
+    if type(alert) not in KINDS.values():
+        raise TypeError(f"{type(alert).__name__} is read from old rows, never queued")
+    data = {"v": VERSION, "type": alert.kind}
+    for item in dataclasses.fields(alert):
+        data[item.name] = _to_json(getattr(alert, item.name))
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+
+def decode(text: str, outbox_kind: str, key: str, queued_at: datetime) -> Alert:
+    """An outbox row's alert. Never raises: what cannot be read becomes an UnreadableAlert for the operator."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if "v" not in data:
+            return _legacy(data, outbox_kind, key, queued_at)
+        if data["v"] != VERSION or data.get("type") not in KINDS:
+            raise ValueError(f"payload version {data['v']!r} of type {data.get('type')!r} is unknown here")
+        cls = KINDS[data["type"]]
+        hints = _hints(cls)
+        # The writer writes every field: one missing means a damaged row, never a default (a lost route would
+        # otherwise read as Everyone(), an alert for every server).
+        missing = [item.name for item in dataclasses.fields(cls) if item.name not in data]
+        if missing:
+            raise ValueError(f"the payload lacks {', '.join(missing)}")
+        return cls(**{item.name: _from_json(data[item.name], hints[item.name]) for item in dataclasses.fields(cls)})
+    except (ValueError, TypeError, KeyError) as exc:
+        return UnreadableAlert(
+            key=key, queued_kind=outbox_kind, occurred_at=queued_at, route=Operator(),
+            message=f"An alert rotobot could not read ({outbox_kind}, key {key})",
+            body=f"Its stored payload is damaged ({type(exc).__name__}: {exc}); it is not delivered to anyone else.",
+        )
+
+
+def _legacy(data: dict, outbox_kind: str, key: str, queued_at: datetime) -> LegacyAlert:
+    """rotobot 0.1's payloads: the words at the top level, the route as loose guild/user/channel keys."""
+    if "user_id" in data:
+        route: Route = Subscriber(int(data.get("guild_id") or 0), int(data["user_id"]), _int_or_none(data.get("channel_id")))
+    elif data.get("guild_id") is not None:
+        route = Server(int(data["guild_id"]))
+    else:
+        route = Everyone(tuple(int(g) for g in data.get("exclude_guilds") or ()))
+    occurred = data.get("occurred_at")
+    moment = datetime.fromisoformat(occurred) if isinstance(occurred, str) and occurred else queued_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # 0.1 always wrote an offset; a bare time is read as UTC
+    return LegacyAlert(
+        key=key, queued_kind=outbox_kind, route=route,
+        message=str(data.get("message") or outbox_kind), body=str(data.get("body") or ""),
+        occurred_at=moment,
+    )
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None else int(value)
+
+
+def _to_json(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} in an alert: pass an aware one")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if type(value) in _ROUTE_NAMES:
+        return {"to": _ROUTE_NAMES[type(value)], **{k: _to_json(v) for k, v in dataclasses.asdict(value).items()}}
+    if isinstance(value, tuple):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _from_json(value, hint):
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if value is None:
+        if (origin is Union or origin is types.UnionType) and type(None) in args:
+            return None
+        raise ValueError(f"null where {getattr(hint, '__name__', hint)} was written")
+    if origin is Union or origin is types.UnionType:
+        if set(args) == set(_ROUTES.values()):
+            return _route(value)
+        inner = [a for a in args if a is not type(None)]
+        return _from_json(value, inner[0]) if len(inner) == 1 else value
+    if hint is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(f"naive instant {value!r}")
+        return moment
+    if hint is date:
+        return date.fromisoformat(value)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"expected a number, not {value!r}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, not {value!r}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, not {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, not {value!r}")
+        return value
+    return value
+
+
+def _route(value: dict) -> Route:
+    if not isinstance(value, dict) or value.get("to") not in _ROUTES:
+        raise ValueError(f"not a route: {value!r}")
+    cls = _ROUTES[value["to"]]
+    fields = {item.name: item for item in dataclasses.fields(cls)}
+    values = {}
+    for name, item in fields.items():
+        if name not in value:
+            continue
+        raw = value[name]
+        values[name] = tuple(int(g) for g in raw) if name == "exclude_guilds" else (None if raw is None else int(raw))
+    return cls(**values)
+
+
+_HINTS: dict[type, dict] = {}
+
+
+def _hints(cls: type) -> dict:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
