@@ -1,7 +1,8 @@
 """What `!rotation` shows, as plain values: a pure function of stored history, quotes, rule state and the clock.
 
 No I/O and no Discord here: bot/rotation_reply.py reads the database and turns a RotationView into a Reply, and
-bot/charts.py draws the picture from the same series (spread_series, record_closes), so text and chart agree.
+bot/charts.py draws the picture from the same joint series (alerts/rotation_series.py), so text and chart agree;
+the percent changes and the performance table are alerts/rotation_changes.py.
 
 Conventions, so every figure means one thing:
 - "last" is the latest quote when it belongs to a later session than the last stored close, else that close;
@@ -27,12 +28,13 @@ from alerts.fomc.announce import FomcSummary
 from alerts.market.freshness import Freshness, bars_freshness, quote_freshness
 from alerts.market.models import Quote
 from alerts.market.sessions import NEW_YORK, NyseSessions
-from alerts.rules.exact import as_pct, change_pct, price_units, spread_units
+from alerts.rotation_changes import Period, pct, periods_table
+from alerts.rotation_series import last_joint
+from alerts.rules.exact import as_pct, spread_units
 from alerts.rules.messages import NAMES
 from alerts.rules.model import Point, RotationSpread
 from alerts.rules.series import count_through, joint_closes, record
 
-PERIODS = (("1 day", 1), ("1 week", 5), ("1 month", 21), ("3 months", 63))  # label, sessions back
 BASKET_MONTH = 21  # sessions: the basket's "month"
 NO_DATA = "no data yet"
 
@@ -96,21 +98,6 @@ class SpreadView:
 
 
 @dataclass(frozen=True)
-class Period:
-    label: str
-    since: date | None  # the reference close
-    small_pct: float | None
-    large_pct: float | None
-
-    @property
-    def gap(self) -> float | None:
-        """Small minus large, in percentage points: above 0 when small caps led."""
-        if self.small_pct is None or self.large_pct is None:
-            return None
-        return self.small_pct - self.large_pct
-
-
-@dataclass(frozen=True)
 class BasketLine:
     symbol: str
     last: Last | None  # None: no data yet
@@ -152,13 +139,6 @@ class RotationView:
         return tuple(out)
 
 
-def pct(value: float | None, reference: float | None) -> float | None:
-    """value against reference, percent: the move rule's day change (exact on the price grid)."""
-    if value is None or not reference or price_units(reference) <= 0:
-        return None
-    return change_pct(price_units(value), price_units(reference))
-
-
 def rotation_view(
     *,
     history: Mapping[str, Sequence[Point]],
@@ -196,7 +176,7 @@ def rotation_view(
 
     end = last_joint(small_points, large_points, cutoff)
     spread = _spread(spread_rule, spread_state, small_points, large_points, end, now, sessions)
-    periods = _periods(small_points, large_points, end)
+    periods = periods_table(small_points, large_points, end)
 
     lines = []
     for symbol in basket:
@@ -275,44 +255,6 @@ def _from_high(points: Sequence[Point], last: Last | None, known: RecordClose | 
     return FromHigh(best[0], best[1], pct(last.price, best[0]))
 
 
-def last_joint(small: Sequence[Point], large: Sequence[Point], through: date) -> date | None:
-    """The latest session up to `through` where both legs have a close."""
-    i, j = count_through(small, through) - 1, count_through(large, through) - 1
-    while i >= 0 and j >= 0:
-        a, b = small[i].date, large[j].date
-        if a == b:
-            return a
-        if a > b:
-            i -= 1
-        else:
-            j -= 1
-    return None
-
-
-def joint_series(small: Sequence[Point], large: Sequence[Point], through: date, since: date,
-                 extra: int = 0) -> list[tuple[date, float, float]]:
-    """(date, small close, large close) of the sessions where both legs have a close, from `since` to `through`,
-    plus `extra` such sessions before `since`; oldest first. Walks back from `through`: cost follows the span."""
-    i, j = count_through(small, through) - 1, count_through(large, through) - 1
-    out: list[tuple[date, float, float]] = []
-    before = 0
-    while i >= 0 and j >= 0:
-        a, b = small[i].date, large[j].date
-        if a == b:
-            if a < since:
-                if before >= extra:
-                    break
-                before += 1
-            out.append((a, small[i].close, large[j].close))
-            i, j = i - 1, j - 1
-        elif a > b:
-            i -= 1
-        else:
-            j -= 1
-    out.reverse()
-    return out
-
-
 def _spread(rule: RotationSpread, state: dict | None, small: Sequence[Point], large: Sequence[Point],
             end: date | None, now: datetime, sessions: NyseSessions) -> SpreadView:
     value = None
@@ -332,51 +274,3 @@ def _spread(rule: RotationSpread, state: dict | None, small: Sequence[Point], la
         large_armed=state["large_armed"] if evaluated else None,
         state_session=date.fromisoformat(judged) if judged else None,
     )
-
-
-def _periods(small: Sequence[Point], large: Sequence[Point], end: date | None) -> tuple[Period, ...]:
-    if end is None:
-        return tuple(Period(label, None, None, None) for label, _ in PERIODS) + (Period("YTD", None, None, None),)
-    longest = max(n for _, n in PERIODS)
-    # Everything this year, and `longest` sessions before it: enough for 3 months and the last close of last year.
-    joint = joint_series(small, large, end, date(end.year, 1, 1), extra=longest)
-    _, small_end, large_end = joint[-1]
-
-    def period(label: str, reference: tuple[date, float, float] | None) -> Period:
-        if reference is None:
-            return Period(label, None, None, None)
-        day, small_then, large_then = reference
-        return Period(label, day, pct(small_end, small_then), pct(large_end, large_then))
-
-    out = [period(label, joint[-1 - n] if len(joint) > n else None) for label, n in PERIODS]
-    last_year = [row for row in joint if row[0].year < end.year]
-    out.append(period("YTD", last_year[-1] if last_year else None))
-    return tuple(out)
-
-
-def spread_series(history: Mapping[str, Sequence[Point]], rule: RotationSpread, start: date,
-                  end: date) -> list[tuple[date, float]]:
-    """The rule's metric on every joint session from `start` to `end`: what the chart's upper panel draws."""
-    small, large = history.get(rule.small, ()), history.get(rule.large, ())
-    joint = joint_series(small, large, end, start, extra=rule.window)
-    out = []
-    for k in range(rule.window, len(joint)):
-        day, small_now, large_now = joint[k]
-        _, small_then, large_then = joint[k - rule.window]
-        if day >= start:
-            out.append((day, as_pct(spread_units(small_now, large_now, small_then, large_then))))
-    return out
-
-
-def record_closes(points: Sequence[Point], start: date, end: date) -> list[Point]:
-    """Closes from `start` to `end` above every earlier close (all earlier history counts, not just the range):
-    the sessions the new_high rule announces, by the same fold."""
-    first, last = count_through(points, start - timedelta(days=1)), count_through(points, end)
-    best = record(points, 0, first)
-    out = []
-    for index in range(first, last):
-        after = record(points, index, index + 1, best)
-        if best is not None and after[1] == points[index].date:  # the first close ever beats nothing
-            out.append(points[index])
-        best = after
-    return out

@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
-from alerts.rotation_view import record_closes, spread_series
+from alerts.rotation_series import record_closes, spread_series
 from alerts.rules.messages import NAMES
 from alerts.rules.model import Point, RotationSpread
 from alerts.rules.series import count_through

@@ -23,10 +23,10 @@ from alerts.fomc.models import Decision, Meeting
 from alerts.market.freshness import Freshness
 from alerts.market.models import Quote
 from alerts.market.sessions import NyseSessions
+from alerts.rotation_changes import PERIODS
 from alerts.rotation_view import (
     BASKET_MONTH,
     NO_DATA,
-    PERIODS,
     Last,
     Leg,
     RecordClose,

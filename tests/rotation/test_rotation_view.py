@@ -15,7 +15,8 @@ from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import bundled_history
 from alerts.market.models import Quote
 from alerts.market.sessions import NEW_YORK, NyseSessions
-from alerts.rotation_view import RecordClose, record_closes, rotation_view, spread_series
+from alerts.rotation_series import record_closes, spread_series
+from alerts.rotation_view import RecordClose, rotation_view
 from alerts.rules.engine import evaluate_sessions
 from alerts.rules.model import NewHigh, Point
 from bot.commands.reply import as_text
