@@ -1,8 +1,8 @@
 """What `!rotation` shows, as plain values: a pure function of stored history, quotes, rule state and the clock.
 
-No I/O and no Discord here: bot/rotation_reply.py reads the database and turns a RotationView into a Reply, and
-bot/charts.py draws the picture from the same joint series (alerts/rotation_series.py), so text and chart agree;
-the percent changes and the performance table are alerts/rotation_changes.py.
+No I/O and no Discord here: bot/rotation_reads.py reads the database, bot/rotation_render.py turns a RotationView
+into a Reply, and bot/charts.py draws the picture from the same joint series (alerts/rotation_series.py), so text
+and chart agree. The percent changes and the performance table are in alerts/rotation_changes.py.
 
 Conventions, so every figure means one thing:
 - "last" is the latest quote when it belongs to a later session than the last stored close, else that close;

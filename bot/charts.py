@@ -18,7 +18,7 @@ from alerts.rules.messages import NAMES
 from alerts.rules.model import Point, RotationSpread
 from alerts.rules.series import count_through
 
-CHART_DAYS = 365  # the one year a chart draws; bot/rotation_reply.py reads enough history for it from here
+CHART_DAYS = 365  # the one year a chart draws; bot/rotation_reads.py reads enough history for it from here
 FIGSIZE, DPI = (8, 6), 100  # 800 x 600 px: a phone shows it full width without zooming
 _LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 SMALL_COLOUR, LARGE_COLOUR, LINE_COLOUR, RECORD_COLOUR = "#1e8449", "#c0392b", "#2e86de", "#d4ac0d"

@@ -19,7 +19,9 @@ from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
 from bot.jobs.alerts import AlertJobs
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
-from bot.rotation_reply import load_rotation_facts, rotation_reply, spread_rule, view_from_facts
+from bot.rotation_reads import load_rotation_facts
+from bot.rotation_reply import rotation_reply, view_from_facts
+from bot.rotation_rule import spread_rule
 from bot.settings import load_settings
 from bot.wiring import configured_rules
 from storage import prices, quotes

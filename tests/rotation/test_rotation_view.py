@@ -20,7 +20,7 @@ from alerts.rotation_view import RecordClose, rotation_view
 from alerts.rules.engine import evaluate_sessions
 from alerts.rules.model import NewHigh, Point
 from bot.commands.reply import as_text
-from bot.rotation_reply import render_rotation
+from bot.rotation_render import render_rotation
 from tests.rotation.rotationkit import AS_OF, RECORD_DAY, read_closes, through
 
 BASKET = ("KRE", "RF", "ROAD")  # RF: nothing recorded, so nothing stored
