@@ -1,0 +1,121 @@
+"""Migrations 6 on: tables rebuilt in plain SQL, because SQLite cannot change a primary key or split a table in place.
+
+Each step copies the rows into the new table, drops the old one and renames the new one into its place, all inside
+the one transaction storage/migrations.py gives it. Append new steps here (or in a module of their own when this
+one grows); never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def v6_subscription_ids_never_reused(db: sqlite_utils.Database) -> None:
+    # INTEGER PRIMARY KEY hands the id of the newest row out again once it is deleted, and the engine keys a
+    # subscription's state and its alerts by that id: a new subscriber inherited the old one's arming state, and
+    # the old one's alert keys. AUTOINCREMENT never hands an id out twice. SQLite cannot add it to a table, so the
+    # table is rebuilt, and the sequence starts above every id any state or alert still names.
+    db.execute("""
+        CREATE TABLE subscriptions_v6 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guild_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            channel_id INTEGER,
+            symbol TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            threshold REAL NOT NULL DEFAULT 0.0,
+            cooldown_seconds INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+        ) STRICT""")
+    db.execute("""
+        INSERT INTO subscriptions_v6 (id, guild_id, user_id, channel_id, symbol, kind, threshold, cooldown_seconds,
+                                      created_at, status)
+        SELECT id, guild_id, user_id, channel_id, symbol, kind, threshold, cooldown_seconds, created_at, status
+        FROM subscriptions""")
+    db.execute("DROP TABLE subscriptions")
+    db.execute("ALTER TABLE subscriptions_v6 RENAME TO subscriptions")
+    db["subscriptions"].create_index(["guild_id", "user_id", "symbol", "kind", "threshold"], unique=True)
+    db["subscriptions"].create_index(["symbol"])
+    named = [int(m) for (m,) in db.execute(
+        "SELECT substr(rule_id, 5) FROM alert_state WHERE rule_id GLOB 'sub:[0-9]*' UNION "
+        "SELECT substr(event_key, 5, instr(event_key, '|') - 5) FROM outbox WHERE event_key GLOB 'sub:[0-9]*|*'"
+    ).fetchall() if m.isdigit()]
+    highest = max([db.execute("SELECT coalesce(max(id), 0) FROM subscriptions").fetchone()[0], *named])
+    # Copying the rows already made the table's sequence row (the rename carries it over) unless it was empty.
+    if not db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'subscriptions'", [highest]).rowcount:
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('subscriptions', ?)", [highest])
+    # States of subscriptions that are gone: nobody can own them again, and they only grow the table.
+    db.execute("DELETE FROM alert_state WHERE rule_id GLOB 'sub:[0-9]*' AND CAST(substr(rule_id, 5) AS INTEGER) "
+               "NOT IN (SELECT id FROM subscriptions)")
+
+
+def v7_deliveries_per_target(db: sqlite_utils.Database) -> None:
+    # Delivery was logged per (alert, transport), so when one of three servers refused a message the alert was
+    # marked delivered and that server never got it. Now each transport resolves an alert to its targets (a
+    # server's channel, a DM, the webhook) once, in `fanouts`, and each target is logged, retried and given up on
+    # by itself in `deliveries`. The outbox is rebuilt with AUTOINCREMENT too: pruning deletes its newest rows
+    # sometimes, and an id must never name two alerts.
+    db.execute("""
+        CREATE TABLE outbox_v7 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            delivered_at TEXT  -- every transport has finished with it: sent, given up, or no longer wanted
+        ) STRICT""")
+    db.execute("INSERT INTO outbox_v7 (id, event_key, kind, payload, created_at, delivered_at) "
+               "SELECT id, event_key, kind, payload, created_at, delivered_at FROM outbox")
+    db.execute("""
+        CREATE TABLE fanouts_v7 (
+            event_id INTEGER NOT NULL REFERENCES outbox_v7(id) ON DELETE CASCADE,
+            transport TEXT NOT NULL,
+            resolved_at TEXT,  -- when the transport said where the alert goes; NULL: not yet
+            done_at TEXT,  -- every target has finished
+            possibly_repeated INTEGER NOT NULL DEFAULT 0,  -- a send before the targets were known was unconfirmed
+            PRIMARY KEY (event_id, transport)
+        ) STRICT""")
+    # What the old log knew: a transport that had the alert is done with it; one whose send was never confirmed
+    # sends again to every target, marked as possibly repeated; one that only failed starts afresh.
+    db.execute("""
+        INSERT INTO fanouts_v7 (event_id, transport, resolved_at, done_at, possibly_repeated)
+        SELECT event_id, transport, delivered_at, delivered_at, 0 FROM deliveries WHERE delivered_at IS NOT NULL
+        UNION ALL
+        SELECT event_id, transport, NULL, NULL, 1 FROM deliveries
+        WHERE delivered_at IS NULL AND (sending_at IS NOT NULL OR possibly_repeated = 1)""")
+    db.execute("DROP TABLE deliveries")
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_v7 RENAME TO outbox")  # also renames the reference in fanouts_v7
+    db.execute("ALTER TABLE fanouts_v7 RENAME TO fanouts")
+    db.execute("CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivered_at IS NULL")
+    db.execute("CREATE INDEX outbox_created ON outbox (created_at)")
+    db.execute("""
+        CREATE TABLE deliveries (
+            event_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            transport TEXT NOT NULL,
+            target TEXT NOT NULL,  -- the transport's name for it: "server:G", "dm:U", "webhook", "console"
+            place TEXT NOT NULL,  -- what kind of target it is: server, channel, dm, operator, webhook, console
+            guild_id INTEGER,  -- the server it belongs to, if any
+            label TEXT NOT NULL,  -- how a notice names it to people
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            sending_at TEXT,  -- set just before a send; still set after a crash: an unconfirmed send
+            first_failed_at TEXT,  -- the start of this target's run of failures for this alert
+            last_error TEXT,
+            possibly_repeated INTEGER NOT NULL DEFAULT 0,
+            done_at TEXT,
+            outcome TEXT,  -- sent, gave up, not wanted (muted, or the channel was unset meanwhile)
+            PRIMARY KEY (event_id, transport, target)
+        ) STRICT""")
+    db.execute("CREATE INDEX deliveries_due ON deliveries (transport, next_attempt_at) WHERE done_at IS NULL")
+    db.execute("""
+        CREATE TABLE failing_targets (
+            transport TEXT NOT NULL,
+            target TEXT NOT NULL,
+            since TEXT NOT NULL,  -- first failure of this run of failures; a success ends the run
+            permanent INTEGER NOT NULL,
+            last_error TEXT,
+            gave_up_at TEXT,  -- once given up on, later alerts to it are given up after one more try
+            PRIMARY KEY (transport, target)
+        ) STRICT""")
