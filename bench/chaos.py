@@ -4,10 +4,10 @@ week uninterrupted. `python -m bench chaos [--kills N] [--seed S]` prints one li
     kills, alerts expected, delivered, lost, unmarked duplicates, misrouted, targets given up (with notices)
 
 The week (bench/chaos_world.py) runs in a child process (bench/chaos_life.py, forked warm by
-bench/chaos_zygote.py) against loopback servers that live here, in the parent, and so outlive every kill: a
-Discord (tests/fake_discord.py) with three servers and 300 people, a Fed that publishes the statement at 2:00 pm
-on decision day, and a webhook that can be told to answer 500. What each target received in the uninterrupted
-run is what it must receive in the interrupted one:
+bench/chaos_zygote.py) against loopback servers that live here, in the parent, and so outlive every kill
+(bench/chaos_upstreams.py): a Discord with three servers and 300 people, a Fed that publishes the statement at
+2:00 pm on decision day, and a webhook that can be told to answer 500. What each target received in the
+uninterrupted run is what it must receive in the interrupted one (bench/chaos_verdict.py):
 - lost: an alert a target got uninterrupted and not after the kills;
 - unmarked duplicates: a copy beyond the uninterrupted count that does not say "possibly repeated" (a send the
   dying process never confirmed is sent again so marked: the one allowed repeat);
@@ -23,39 +23,20 @@ import bisect
 import itertools
 import os
 import random
-import re
 import signal
 import sys
 import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
-from bench import chaos_world as world
+from bench.chaos_upstreams import ROOT, Fed, Webhook, fake_discord
+from bench.chaos_verdict import Received, Verdict, compare, received
 from bench.summary import record
-from tests.fake_discord import FakeChannel, FakeDiscord, FakeRole
 
-ROOT = Path(__file__).resolve().parent.parent
-FEED = (ROOT / "tests/fixtures/fomc/press_monetary_trimmed_capture_2026-08-15.xml").read_text()
-STATEMENT = (ROOT / "tests/fixtures/fomc/monetary20251210a_article_excerpt.htm").read_text()
-# The recorded feed, its statement item pointed at 10 December 2025 once published, and left out before.
-PUBLISHED_FEED = FEED.replace("monetary20260729a.htm", "monetary20251210a.htm").replace(
-    "Wed, 29 Jul 2026 18:00:00 GMT", "Wed, 10 Dec 2025 19:00:00 GMT")
-UNPUBLISHED_FEED = re.sub(r"\s*<item>\s*<title>Federal Reserve issues FOMC statement</title>.*?</item>", "", FEED,
-                          count=1, flags=re.S)
 LIFE_LIMIT = 300.0  # seconds one life may take before the harness calls it stuck
-
-
-@dataclass
-class Received:
-    """What one target got: each alert block (its words without delivery notes) with how often, marked or not."""
-
-    plain: Counter = field(default_factory=Counter)
-    marked: Counter = field(default_factory=Counter)
-    foreign_mentions: int = 0
 
 
 @dataclass
@@ -71,67 +52,6 @@ class Run:
     mid_send: int = 0  # kills that left sends begun and not confirmed (the possibly-repeated path)
     step_seconds: list[float] = field(default_factory=list)  # how long each step of the week took, in the first life
     planned: int = 0  # kills planned; more than `kills` when the week ended before the last ones could land
-
-
-class Fed:
-    """The Federal Reserve's press feed and the 10 December statement, published when the week says so."""
-
-    def __init__(self) -> None:
-        self.published = False
-        app = web.Application()
-        app.router.add_get("/feeds/press_monetary.xml", self._feed)
-        app.router.add_get("/newsevents/pressreleases/monetary20251210a.htm", self._statement)
-        app.router.add_post("/_control/publish", self._publish)
-        self.app = app
-
-    async def _feed(self, request: web.Request) -> web.Response:
-        return web.Response(text=PUBLISHED_FEED if self.published else UNPUBLISHED_FEED, content_type="application/xml")
-
-    async def _statement(self, request: web.Request) -> web.Response:
-        if not self.published:
-            return web.Response(status=404, text="Not Found")
-        return web.Response(text=STATEMENT, content_type="text/html")
-
-    async def _publish(self, request: web.Request) -> web.Response:
-        self.published = True
-        return web.Response(text="ok")
-
-
-class Webhook:
-    """A Discord webhook endpoint that records each post, or answers 500 while it is down."""
-
-    def __init__(self) -> None:
-        self.down = False
-        self.posts: list[str] = []
-        app = web.Application()
-        app.router.add_post("/api/webhooks/{id}/{token}", self._post)
-        app.router.add_post("/_control/{state}", self._control)
-        self.app = app
-
-    async def _post(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        if self.down:
-            return web.Response(status=500, text='{"message": "500: Internal Server Error", "code": 0}',
-                                headers={"Content-Type": "application/json"})
-        self.posts.append(body["content"])
-        return web.Response(text='{"id": "1"}', headers={"Content-Type": "application/json"})
-
-    async def _control(self, request: web.Request) -> web.Response:
-        self.down = request.match_info["state"] == "down"
-        return web.Response(text="ok")
-
-
-def fake_discord() -> FakeDiscord:
-    fake = FakeDiscord()
-    fake.add_guild(world.ALPHA, "Alpha", [(world.ALPHA_ALERTS, "alerts"), (world.ALPHA_OPS, "ops"),
-                                          (world.ALPHA_GENERAL, "general")],
-                   roles=[FakeRole(world.ALPHA_ROLE, "traders")])
-    fake.add_guild(world.BRAVO, "Bravo", [(world.BRAVO_ALERTS, "alerts")], roles=[FakeRole(world.BRAVO_ROLE, "desk")])
-    fake.add_guild(world.CHARLIE, "Charlie", [FakeChannel(world.CHARLIE_ALERTS, "alerts", world.CHARLIE,
-                                                          can_send=False)])
-    for n in range(world.PEOPLE):
-        fake.add_user(world.FIRST_PERSON + n, f"trader{n}", dms_open=n >= world.CLOSED_DMS)
-    return fake
 
 
 STARTUP_SHARE = 0.1  # of the kills land in a life's start-up (recovery is code too); the rest in the week's work
@@ -280,78 +200,6 @@ def _outcomes(database: Path) -> tuple[int, int, int]:
     finally:
         connection.close()
     return given_up, notices, owed
-
-
-_NOTES = re.compile(r"\n\((?:late: [^;)]*|possibly repeated: an earlier send was not confirmed)"
-                    r"(?:; possibly repeated: an earlier send was not confirmed)?\)(?=\n|$)")
-_ROLE = re.compile(r"<@&(\d+)>")
-_GUILD_ROLES = {world.ALPHA: {world.ALPHA_ROLE}, world.BRAVO: {world.BRAVO_ROLE}, world.CHARLIE: set()}
-
-
-def received(fake: FakeDiscord, hook: Webhook) -> dict[tuple, Received]:
-    """Every target's alert blocks, from what the loopback Discord and webhook were sent."""
-    found: dict[tuple, Received] = {}
-    for message in fake.messages:
-        target = ("dm", message.recipient_id) if message.recipient_id else ("channel", message.channel_id)
-        into = found.setdefault(target, Received())
-        roles = {int(r) for r in _ROLE.findall(message.content.split("\n", 1)[0])}
-        if message.guild_id is not None and not roles <= _GUILD_ROLES.get(message.guild_id, set()):
-            into.foreign_mentions += 1
-        _add_blocks(into, message.content)
-    for content in hook.posts:
-        _add_blocks(found.setdefault(("webhook",), Received()), content)
-    return found
-
-
-_GAVE_UP_AFTER = re.compile(r"(?<=^\*\*rotobot gave up delivering to )(.*?) after [^*]+\*\*$")
-_TIMESTAMP = re.compile(r"<t:\d+:f>")
-
-
-def _add_blocks(into: Received, content: str) -> None:
-    if not content.startswith("**"):
-        content = content.split("\n", 1)[1] if "\n" in content else ""  # the mentions line
-    for block in re.split(r"\n\n(?=\*\*)", content):
-        (into.marked if "possibly repeated" in block else into.plain)[block_identity(block)] += 1
-
-
-def block_identity(block: str) -> str:
-    """An alert as a reader tells it apart: its headline and its time. Its details are left out: a repeat marked
-    "possibly repeated" has less room for them within Discord's 2,000 characters, so a long one is cut shorter.
-    When a target is given up on can shift by a retry between the runs (a kill mid-send counts as a try, and
-    tries set the backoff): a give-up notice is the same notice whatever hour it names."""
-    lines = _NOTES.sub("", block).split("\n")
-    headline = _GAVE_UP_AFTER.sub(r"\1**", lines[0])
-    when = lines[-1] if len(lines) > 1 and _TIMESTAMP.fullmatch(lines[-1]) else ""
-    return f"{headline}\n{when}" if when and not headline.startswith("**rotobot gave up") else headline
-
-
-@dataclass(frozen=True)
-class Verdict:
-    expected: int
-    delivered: int
-    lost: int
-    unmarked_duplicates: int
-    marked_repeats: int
-    misrouted: int
-
-
-def compare(reference: dict[tuple, Received], chaos: dict[tuple, Received]) -> Verdict:
-    expected = delivered = lost = unmarked = marked = misrouted = 0
-    for target in set(reference) | set(chaos):
-        want = reference.get(target, Received())
-        got = chaos.get(target, Received())
-        misrouted += got.foreign_mentions
-        for block in set(want.plain) | set(got.plain) | set(got.marked):
-            wanted, plain, repeats = want.plain[block], got.plain[block], got.marked[block]
-            expected += wanted
-            if wanted == 0:
-                misrouted += plain + repeats
-                continue
-            delivered += min(wanted, plain + repeats)
-            lost += max(0, wanted - plain - repeats)
-            unmarked += max(0, plain - wanted)
-            marked += repeats
-    return Verdict(expected, delivered, lost, unmarked, marked, misrouted)
 
 
 async def run(kills: int = 200, seed: int = 1, folder: Path | None = None) -> tuple[Verdict, Run, Run]:
