@@ -1,4 +1,5 @@
-"""The domain (alerts/) and storage (storage/) never depend on Discord, and SQL lives only in storage/."""
+"""The domain (alerts/) and storage (storage/) never depend on Discord, SQL lives only in storage/, and no module
+outside tests/ outgrows one job (300 lines)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,17 @@ def test_the_attribute_check_sees_a_callback_assigned_after_construction(tmp_pat
     sample.write_text("def wire(self, market, engine):\n    market.on_bars = engine.judge\n    self.jobs.metrics = 1\n"
                       "    self.ok = 2\n")
     assert foreign_attribute_writes(sample) == ["wiring.py:2 market.on_bars", "wiring.py:3 self.jobs.metrics"]
+
+
+# A module of one job reads in one sitting; past this it is doing two, and a newcomer cannot tell which is which.
+MAX_LINES = 300
+
+
+def test_no_module_outside_tests_is_over_300_lines():
+    long = {}
+    for package in ("alerts", "bot", "storage", "bench"):
+        for path in modules(package):
+            count = len(path.read_text().splitlines())
+            if count > MAX_LINES:
+                long[str(path.relative_to(ROOT))] = count
+    assert not long, f"over {MAX_LINES} lines, split each by job: {long}"
