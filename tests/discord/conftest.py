@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -30,8 +30,9 @@ from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.secret import Secret
 from bot.settings import Settings, load_settings
 from bot.transports.discord import DiscordTransport
-from storage import outbox
+from storage import outbox, subscriptions
 from storage.database import Database
+from storage.subscriptions import Subscription
 
 # A Wednesday, 10:00 in New York: the market is open, and the bundled history (to mid-2026) is months old.
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
@@ -127,9 +128,25 @@ async def deliver(harness, *alerts, dispatcher=None):
     dispatcher = dispatcher or Dispatcher(harness.database, [harness.transport], harness.clock,
                                           ZoneInfo("America/New_York"))
     if alerts:
-        harness.database.call(outbox.commit, list(alerts), harness.clock())
+        harness.database.call(outbox.commit, [subscribed(harness, alert) for alert in alerts], harness.clock())
     await dispatcher.run_once()
     return dispatcher
+
+
+def subscribed(harness, alert):
+    """A subscription alert belongs to a stored subscription (the outbox refuses one whose subscription is gone):
+    the subscription its route names, stored when it is not yet, and the alert made its own."""
+    if not isinstance(alert, SubscriptionAlert):
+        return alert
+    route = alert.route
+    existing = [s for s in harness.database.call(subscriptions.for_user, route.guild_id, route.user_id)
+                if s.symbol == alert.symbol]
+    if existing:
+        return replace(alert, rule_id=subscriptions.rule_id(existing[0].id))
+    sub, _ = harness.database.call(subscriptions.add, Subscription(
+        guild_id=route.guild_id, user_id=route.user_id, symbol=alert.symbol, kind="move", created_at=harness.clock(),
+        threshold=3.0, channel_id=route.channel_id))
+    return replace(alert, rule_id=subscriptions.rule_id(sub.id))
 
 
 @dataclass
