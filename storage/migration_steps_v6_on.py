@@ -119,3 +119,17 @@ def v7_deliveries_per_target(db: sqlite_utils.Database) -> None:
             gave_up_at TEXT,  -- once given up on, later alerts to it are given up after one more try
             PRIMARY KEY (transport, target)
         ) STRICT""")
+
+
+def v8_subscription_changes(db: sqlite_utils.Database) -> None:
+    """A counter every change to the subscriptions table moves, kept by triggers so that no writer can forget it:
+    the engine rebuilds its subscription index when the counter moved, never from sums that two changes can
+    cancel out in (two people leaving and two pending tickers found in the same minute)."""
+    db.execute("CREATE TABLE change_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT")
+    db.execute("INSERT INTO change_counters (name, value) VALUES ('subscriptions', 0)")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER subscriptions_changed_on_{event.lower()} AFTER {event} ON subscriptions
+            BEGIN
+                UPDATE change_counters SET value = value + 1 WHERE name = 'subscriptions';
+            END""")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from storage.migration_steps_v1_v5 import v1_market_data, v2_alerts, v3_fomc, v4_deliveries, v5_pending_subscriptions
-from storage.migration_steps_v6_on import v6_subscription_ids_never_reused, v7_deliveries_per_target
+from storage.migration_steps_v6_on import (v6_subscription_ids_never_reused, v7_deliveries_per_target,
+                                           v8_subscription_changes)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "pending subscriptions", v5_pending_subscriptions),
     Migration(6, "subscription ids never reused", v6_subscription_ids_never_reused),
     Migration(7, "deliveries per target", v7_deliveries_per_target),
+    Migration(8, "a change counter for subscriptions", v8_subscription_changes),
 )
 LATEST = MIGRATIONS[-1].version
 

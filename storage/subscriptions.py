@@ -107,12 +107,10 @@ def active(db: sqlite_utils.Database) -> list[Subscription]:
     return [_sub(row) for row in db.query("SELECT * FROM subscriptions WHERE status = 'active' ORDER BY id")]
 
 
-def fingerprint(db: sqlite_utils.Database) -> tuple:
-    """Changes whenever the set of active subscriptions does, so the engine rebuilds its index only then."""
-    return tuple(db.execute(
-        "SELECT count(*), total(id), max(id), total(threshold), total(cooldown_seconds), total(coalesce(channel_id, 0)), "
-        "max(created_at) FROM subscriptions WHERE status = 'active'"
-    ).fetchone())
+def fingerprint(db: sqlite_utils.Database) -> int:
+    """Moves with every change to the subscriptions table (triggers keep it: storage/migration_steps_v6_on.py v8),
+    so the engine rebuilds its index exactly when something changed."""
+    return db.execute("SELECT value FROM change_counters WHERE name = 'subscriptions'").fetchone()[0]
 
 
 def count_for_user(db: sqlite_utils.Database, user_id: int) -> int:

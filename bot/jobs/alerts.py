@@ -71,7 +71,7 @@ def alert_for(event: Event, route: Route) -> Alert:
 
 @dataclass
 class _SubscriptionIndex:
-    fingerprint: tuple
+    fingerprint: int
     rules: RuleSet
     routes: dict[str, Route]
     states: dict[str, dict]

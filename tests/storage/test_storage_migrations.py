@@ -44,6 +44,7 @@ SAMPLES = {
         "transport": "discord", "target": "server:42", "since": T, "permanent": 0, "last_error": "HTTP 503",
         "gave_up_at": None,
     },
+    "change_counters": {"name": "subscriptions", "value": 0},
     "fomc_meetings": {
         "end_date": "2024-03-20", "start_date": "2024-03-19", "sep": 1, "unscheduled": 0, "notation_vote": 0,
         "source": "fed", "updated_at": T,
@@ -178,3 +179,25 @@ def test_v6_starts_subscription_ids_above_every_id_a_state_or_alert_still_names(
         db.close()
     assert new and made.id == 13
     assert states == ["rotation", "sub:3"]
+
+
+def test_every_change_to_the_subscriptions_moves_their_counter_whoever_writes_it(tmp_path):
+    from storage import subscriptions
+    from storage.subscriptions import Subscription
+
+    db = Database.open(tmp_path / "rotobot.db")
+    try:
+        seen = [db.call(subscriptions.fingerprint)]
+        sub, _ = db.call(subscriptions.add, Subscription(guild_id=7, user_id=1, symbol="CFG", kind="above",
+                                                         created_at=datetime(2025, 12, 11, tzinfo=timezone.utc),
+                                                         threshold=58.0, status="pending"))
+        seen.append(db.call(subscriptions.fingerprint))
+        db.call(subscriptions.settle, [sub.id], True)
+        seen.append(db.call(subscriptions.fingerprint))
+        db.call(subscriptions.remove, 7, 1, "CFG")
+        seen.append(db.call(subscriptions.fingerprint))
+        db.call(lambda d: d.execute("UPDATE subscriptions SET threshold = 1"))  # no row: nothing changes
+        seen.append(db.call(subscriptions.fingerprint))
+    finally:
+        db.close()
+    assert seen[0] < seen[1] < seen[2] < seen[3] == seen[4]
