@@ -5,54 +5,34 @@ goes (its targets, logged once); then each target is tried by itself: one refusi
 that took the alert, a target that has it is never sent it again, and a rate-limited Discord fan-out never holds
 back the console or the webhook (each transport drains in a loop of its own, each target in a task of its own).
 A failed try is retried with backoff and given up on in the end (alerts/delivery.py says when), with one notice.
-A send that began but was never confirmed, because the process died mid-send or right after, is sent once more at
-the next start and marked "possibly repeated": that is the only way an alert can reach a reader twice.
+A send that began but was never confirmed (the process died mid-send or right after, or the answer was lost on
+the way back) is sent once more, marked "possibly repeated": the only way an alert can reach a reader twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.delivery import (GIVE_UP_AFTER, DeliveryFailed, NotReady, NotWanted, Target, retry_delay,
                              should_give_up)
-from alerts.payloads import NoticeAlert, Operator
+from alerts.payloads import NoticeAlert
 from alerts.timefmt import age_text
-from bot.transports.base import Notification, Transport
+from bot.delivery_notices import give_up_notice, notification_for, scrub_urls, unresolvable_notice
+from bot.transports.base import Transport
 from storage import deliveries
 from storage.database import Database
 from storage.deliveries import FAILED, GAVE_UP, NOT_WANTED, SENT, WAITING, Due, Outcome
 
 log = logging.getLogger(__name__)
 
-LATE_AFTER = timedelta(hours=1)  # later than this says so; the close job itself runs 20 minutes after the close
 IDLE_WAIT = 5.0  # seconds between looks at the outbox when nobody rang
 BATCH = 500  # deliveries read per look
 MAX_TARGETS_IN_FLIGHT = 200  # per transport: sends wait in the transport's own queue (Discord's rate limiter)
 NOT_READY_WAIT = timedelta(seconds=5)
-
-_URL = re.compile(r"https?://([^/\s:]+)[^\s'\"]*")
-
-
-def scrub_urls(text: str) -> str:
-    """Keep only the host of any URL: a webhook URL carries its secret in the path."""
-    return _URL.sub(lambda m: f"<{m.group(1)}>", text)
-
-
-def notification_for(due: Due, now: datetime, display_zone: ZoneInfo) -> Notification:
-    alert = due.event.alert
-    notes = []
-    if now - alert.occurred_at > LATE_AFTER:
-        notes.append(f"late: this happened {alert.occurred_at.astimezone(display_zone):%a %d %b %H:%M %Z}")
-    if due.possibly_repeated:
-        notes.append("possibly repeated: an earlier send was not confirmed")
-    return Notification(key=due.event.key, title=alert.message, body=alert.body, route=alert.route,
-                        occurred_at=alert.occurred_at, notes=tuple(notes))
-
 
 class Dispatcher:
     def __init__(
@@ -202,8 +182,7 @@ class Dispatcher:
                         continue
                     del skipped[event.id]
                     targets = []
-                    notices.append(self._unresolvable_notice(name, event, scrub_urls(f"{type(exc).__name__}: {exc}"),
-                                                             now))
+                    notices.append(unresolvable_notice(name, event, scrub_urls(f"{type(exc).__name__}: {exc}"), now))
                 skipped.pop(event.id, None)
                 resolved.append((event.id, targets))
             if resolved or notices:
@@ -274,39 +253,10 @@ class Dispatcher:
             log.error("%s gave up on %s to %s after %s: %s", name, due.event.key, due.target.label,
                       age_text((now - since).total_seconds()), reason)
             notice = None if isinstance(due.event.alert, NoticeAlert) or due.given_up_before else \
-                self._give_up_notice(name, due, reason, hint, since, now)
+                give_up_notice(name, due, reason, hint, since, now)
             return Outcome(event_id, key, GAVE_UP, error=reason, permanent=permanent, notice=notice)
         retry_at = now + retry_delay(due.attempts + 1, permanent)
         log.warning("%s could not deliver %s to %s (%s); retrying at %s", name, due.event.key, due.target.label,
                     reason, retry_at.astimezone(self._zone).strftime("%H:%M:%S"))
         return Outcome(event_id, key, FAILED, error=reason, permanent=permanent, retry_at=retry_at,
                        maybe_sent=maybe_sent)
-
-    def _unresolvable_notice(self, name: str, event, reason: str, now: datetime) -> NoticeAlert:
-        return NoticeAlert(
-            key=f"unresolvable|{name}|{event.key}", topic="gave_up", route=Operator(), occurred_at=now,
-            message=f"rotobot gave up working out where an alert goes on {name}: {event.alert.message}",
-            body=f"{reason}. The error is logged with its traceback.",
-        )
-
-    def _give_up_notice(self, name: str, due: Due, reason: str, hint: str, since: datetime,
-                        now: datetime) -> NoticeAlert:
-        """One notice per run of failures of a target: to its server's alert channel, or to the operator when
-        that channel is the target that fails (or when the target is not in a server). The hint is the
-        transport's, for what failed; else a word for the kind of target."""
-        target = due.target
-        concerns = target.guild_id if target.place in ("dm", "channel") else None
-        hint = hint or {
-            "server": "Check the bot's permissions there, or choose another channel with !set channel.",
-            "channel": "Check the bot's permissions there, or subscribe again elsewhere.",
-            "dm": "They can allow direct messages from the bot, or subscribe with `here` in a channel.",
-            "webhook": "Set ROTOBOT_WEBHOOK_URL to a current webhook.",
-        }.get(target.place, "")
-        return NoticeAlert(
-            key=f"gave_up|{name}|{target.key}|{since.isoformat()}",
-            topic="gave_up",
-            route=Operator(guild_id=concerns),
-            occurred_at=now,
-            message=f"rotobot gave up delivering to {target.label} after {age_text((now - since).total_seconds())}",
-            body=(f"{reason}. Alerts to it are given up after one try until a send succeeds again. {hint}").strip(),
-        )

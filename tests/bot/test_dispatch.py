@@ -14,7 +14,8 @@ import pytest
 
 from alerts.delivery import DeliveryFailed, NotReady, NotWanted, Target, retry_delay
 from alerts.payloads import Everyone, NoticeAlert, RecordAlert, Server
-from bot.dispatch import Dispatcher, scrub_urls
+from bot.delivery_notices import scrub_urls
+from bot.dispatch import Dispatcher
 from bot.metrics import standard
 from storage import alert_state, deliveries, outbox
 from storage.database import Database

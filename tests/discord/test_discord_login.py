@@ -12,6 +12,7 @@ import pytest
 from bot.commands.core import build_router
 from bot.secret import Secret
 from bot.transports.discord import DiscordTransport
+from bot.transports.discord.connection import log_in_and_stay_connected
 
 TOKEN = "MTIz.secret-token-value"
 
@@ -39,6 +40,8 @@ def made(database):
 
     transport = DiscordTransport(Secret(TOKEN), router=build_router("!"), context=None, database=database,
                                  on_fatal=fatal.append, sleep=sleep, sync_commands=False)
+    # What the transport's start() runs, awaited here to its end.
+    transport.log_in = lambda: log_in_and_stay_connected(transport.bot, Secret(TOKEN), fatal.append, sleep)
     return transport, fatal, waits
 
 
@@ -56,7 +59,7 @@ async def test_an_unreachable_discord_is_retried_with_backoff(made, caplog):
     login = Script(aiohttp.ClientConnectionError("no route"), OSError("network down"),
                    discord.HTTPException(refused(502, "Bad Gateway"), "bad gateway"))
     transport.bot.login, transport.bot.connect = login, Script()
-    await transport._run()
+    await transport.log_in()
     assert waits == [5.0, 10.0, 20.0]
     assert [call[0] for call in login.calls] == [TOKEN] * 4  # the token leaves its Secret only for the login
     assert fatal == []
@@ -68,7 +71,7 @@ async def test_a_rejected_token_stops_the_application(made):
     transport, fatal, waits = made
     transport.bot.login = Script(discord.LoginFailure("Improper token has been passed."))
     transport.bot.connect = Script()
-    await transport._run()
+    await transport.log_in()
     assert waits == []  # a bad token is never retried
     (message,) = fatal
     assert message.startswith("Discord rejected the bot token")
@@ -79,7 +82,7 @@ async def test_a_refused_message_content_intent_says_how_to_enable_it(made):
     transport, fatal, waits = made
     transport.bot.login = Script()
     transport.bot.connect = Script(discord.PrivilegedIntentsRequired(None))
-    await transport._run()
+    await transport.log_in()
     (message,) = fatal
     assert "Message Content" in message and "developer portal" in message
 
@@ -94,7 +97,7 @@ async def test_a_gateway_that_ends_for_good_is_reported_not_silent(made, caplog)
     transport, fatal, _ = made
     transport.bot.login = Script()
     transport.bot.connect = Script(RuntimeError("gateway gave up"))
-    await transport._run()
+    await transport.log_in()
     assert fatal == ["The Discord connection ended (RuntimeError); see the log above."]
     assert "gateway gave up" in caplog.text
 

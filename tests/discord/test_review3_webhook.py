@@ -78,7 +78,7 @@ def test_only_a_failure_after_the_request_may_have_landed_marks_the_retry():
     import asyncio
     import socket
 
-    from bot.transports.discord.transport import refusal
+    from bot.transports.discord.refusal import refusal
 
     never_connected = aiohttp.ClientConnectorError(aiohttp.client_reqrep.ConnectionKey(
         "discord.com", 443, True, True, None, None, None), OSError(111, "refused"))

@@ -3,7 +3,6 @@ file (the loopback Fed of test_fomc_jobs.py where a page is needed)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from tests.fomc.test_fomc_jobs import fed_world, ny  # noqa: F401 - the fixture
 

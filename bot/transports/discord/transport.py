@@ -1,7 +1,5 @@
-"""The Discord transport: logs in with the bot token, answers commands, delivers alerts where each belongs.
-
-Login is retried with backoff while Discord cannot be reached (no network must not crash the bot), but a token
-Discord rejects stops the application: retrying a bad token only gets the bot rate-limited.
+"""The Discord transport: logs in with the bot token (connection.py), answers commands (client.py), delivers
+alerts where each belongs (here), with what each Discord error means (refusal.py).
 
 Where an alert goes (`targets`, asked once per alert; the dispatcher logs each target on its own):
 - a server-wide alert goes to every server the bot is in, to the channel the server's admins set (`!set
@@ -23,35 +21,26 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timezone
 
-import aiohttp
 import discord
 
-from alerts.backoff import doubling
-from alerts.delivery import DeliveryFailed, NotReady, NotWanted, Target
+from alerts.delivery import NotReady, NotWanted, Target
 from alerts.payloads import Alert, Everyone, Operator, Server, Subscriber
 from bot.commands.context import CommandContext
 from bot.commands.router import Router
 from bot.secret import Secret
 from bot.server_settings import muted
-from bot.transports.base import Notification, answer_lost
+from bot.transports.base import Notification
 from bot.transports.discord.client import RotoBot
+from bot.transports.discord.connection import log_in_and_stay_connected
+from bot.transports.discord.dm_channels import DmChannels
 from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
+from bot.transports.discord.refusal import DeliveryError, refusal
 from bot.transports.discord.render import CONTENT_MAX, alert_text, group_text, mentions, pack
 from storage import guild_settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-_RETRY_FIRST, _RETRY_MAX = 5.0, 300.0
-
-DM_CHANNELS_KEPT = 10_000  # people whose DM channel is kept between alerts
-
-# Discord's JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json).
-UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS = 10003, 10013, 50001, 50007, 50013
-
-
-class DeliveryError(DeliveryFailed):
-    """An alert did not reach one Discord target; the dispatcher retries it, or gives up on it in the end."""
 
 
 def utc_now() -> datetime:
@@ -83,7 +72,7 @@ class DiscordTransport:
         self._sleep = sleep
         self.bot = RotoBot(router, context, sync_commands=sync_commands)
         self._grouper = Grouper(self._deliver, group_window)
-        self._dms: dict[int, discord.DMChannel] = {}
+        self._dms = DmChannels(self.bot)
         self._connected = True  # until a disconnect is seen; is_ready() says whether it ever connected
         self.bot.add_listener(self._on_disconnect, "on_disconnect")
         self.bot.add_listener(self._on_ready, "on_ready")
@@ -94,7 +83,8 @@ class DiscordTransport:
     # --- life ---------------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="discord")
+        self._task = asyncio.create_task(log_in_and_stay_connected(self.bot, self._token, self._on_fatal, self._sleep),
+                                         name="discord")
 
     async def close(self) -> None:
         try:
@@ -105,43 +95,6 @@ class DiscordTransport:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        attempt = 0
-        while True:
-            try:
-                await self.bot.login(self._token.reveal())
-                break
-            except discord.LoginFailure:
-                self._on_fatal(
-                    "Discord rejected the bot token. Check DISCORD_TOKEN (or the file DISCORD_TOKEN_FILE names): "
-                    "copy it again from the Bot page of the Discord developer portal."
-                )
-                return
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError, discord.HTTPException) as exc:
-                delay = doubling(attempt, _RETRY_FIRST, _RETRY_MAX)
-                attempt += 1
-                log.warning(
-                    "Cannot reach Discord (%s); trying again in %.0f s. rotobot keeps running on stored data.",
-                    type(exc).__name__,
-                    delay,
-                )
-                await self.bot.http.close()  # the failed attempt's HTTP session; the next login opens a new one
-                await self._sleep(delay)
-        log.info("Logged in to Discord as %s", self.bot.user)
-        try:
-            await self.bot.connect(reconnect=True)
-        except discord.PrivilegedIntentsRequired:
-            self._on_fatal(
-                "Discord refused the Message Content intent: enable it on the Bot page of the developer portal "
-                "(Privileged Gateway Intents, Message Content Intent) so that prefix commands such as !rotation "
-                "can be read."
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a gateway that ended for good: say so rather than go quiet
-            log.error("The Discord connection ended", exc_info=True)
-            self._on_fatal(f"The Discord connection ended ({type(exc).__name__}); see the log above.")
 
     # --- alerts -------------------------------------------------------------------------------------------------
 
@@ -302,7 +255,7 @@ class DiscordTransport:
         kind, ident, guild_id, _ = key
         try:
             if kind == "dm":
-                return await self._dm_channel(ident)
+                return await self._dms.channel_of(ident)
             channel = self.bot.get_channel(ident) or await self.bot.fetch_channel(ident)
         except Exception as exc:  # noqa: BLE001 - classified: a missing channel is permanent, a 5xx is not
             raise refusal(exc, key) from None
@@ -314,44 +267,3 @@ class DiscordTransport:
             raise DeliveryError(f"channel {ident} is not in server {guild_id}; set a channel of that server with "
                                 "!set channel", permanent=True)
         return channel
-
-
-    async def _dm_channel(self, user_id: int) -> discord.DMChannel:
-        """The DM channel of a user: fetched once (two requests), kept for later alerts to them (none)."""
-        channel = self._dms.pop(user_id, None)
-        if channel is None:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            channel = user.dm_channel or await user.create_dm()
-        self._dms[user_id] = channel  # most recently used last: the oldest goes first past the bound
-        while len(self._dms) > DM_CHANNELS_KEPT:
-            del self._dms[next(iter(self._dms))]
-        return channel
-
-
-def refusal(exc: BaseException, key: Hashable) -> DeliveryFailed:
-    """What a Discord error means for one target: permanent when a person must change something first."""
-    if isinstance(exc, DeliveryFailed):
-        return exc
-    kind, ident = key[0], key[1]
-    what = f"user {ident}" if kind == "dm" else f"channel {ident}"
-    if isinstance(exc, discord.NotFound):
-        hint = ("The account is gone." if kind == "dm" else
-                "The channel was deleted: choose another with !set channel (or subscribe again elsewhere).")
-        return DeliveryError(f"{what} does not exist (Discord {exc.code or 404})", permanent=True, hint=hint)
-    if isinstance(exc, discord.Forbidden):
-        if exc.code == CANNOT_DM:
-            return DeliveryError(f"{what} does not accept direct messages from the bot", permanent=True,
-                                 hint="They can allow direct messages from the bot, or subscribe with `here` in a "
-                                      "channel.")
-        if exc.code == MISSING_PERMISSIONS:
-            return DeliveryError(f"the bot lacks a permission in {what} (Send Messages)", permanent=True,
-                                 hint="Give the bot Send Messages there, or choose another channel with !set "
-                                      "channel.")
-        return DeliveryError(f"the bot may not see {what} (Discord {exc.code or 403})", permanent=True,
-                             hint="Give the bot View Channel there, or choose another channel with !set channel.")
-    if isinstance(exc, discord.HTTPException):
-        return DeliveryError(f"Discord answered HTTP {exc.status} for {what}", permanent=400 <= exc.status < 500
-                             and exc.status != 429)
-    if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError)):
-        return DeliveryError(f"Discord could not be reached ({type(exc).__name__})", maybe_sent=answer_lost(exc))
-    return DeliveryError(f"{type(exc).__name__}: {exc}")
