@@ -31,7 +31,7 @@ from bot.commands.core import build_router
 from bot.commands.router import Caller
 from bot.commands.subscriptions import parse_subscription
 from bot.dispatch import Dispatcher
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.publish import make_publisher
 from bot.jobs.wrap import daily_wrap
@@ -141,7 +141,7 @@ async def _live(places, week, bars, sessions, say, start, clock, settings, datab
         async def notify(notice) -> None:
             await notify_text(f"{notice.source}|{notice.kind}", notice.text)
 
-        engine = AlertJobs(database=database, rules=configured_rules(settings), sessions=sessions, publish=publish,
+        engine = RuleEngine(database=database, rules=configured_rules(settings), sessions=sessions, publish=publish,
                            clock=clock)
         market = build_market(database, [world.SimulatedMarket(bars)], sessions,
                               symbols=needed_symbols(settings, database), notify=notify, clock=clock,

@@ -2,7 +2,7 @@
 
 100,000 subscriptions of 20,000 people in 100 servers over 2,000 symbols; every session day 1,000 people
 unsubscribe and 1,000 subscribe (so ids are freed and taken), a poll judges every subscription through the real
-engine (bot/jobs/alerts.py) and publisher, the real dispatcher delivers what fired through the console transport
+engine (bot/jobs/engine.py) and publisher, the real dispatcher delivers what fired through the console transport
 (to /dev/null), and the daily prune (storage/retention.py) runs at its hour, keeping a week of delivered alerts
 (delivery.keep_days = 7), so that the week after the first is the window the target speaks of: past it, the
 tables hold a week's worth and must not grow. The figures: RSS and the database's size after the first week and
@@ -30,7 +30,7 @@ from alerts.rules.loader import default_rules
 from bench.memory_day import rss_mib
 from bench.summary import record
 from bot.dispatch import Dispatcher
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.publish import make_publisher
 from bot.metrics import database_bytes
 from bot.transports.console import ConsoleTransport
@@ -95,7 +95,7 @@ async def _ninety_days(folder: Path) -> list[tuple[int, float, float, int]]:
     dispatcher = Dispatcher(database, [console], clock, ZoneInfo("America/New_York"))
     publish = make_publisher(database, dispatcher, clock)
     sessions = SessionBook()
-    engine = AlertJobs(database=database, rules=default_rules(), sessions=sessions, publish=publish, clock=clock)
+    engine = RuleEngine(database=database, rules=default_rules(), sessions=sessions, publish=publish, clock=clock)
     figures = []
     queued = 0
     gc.freeze()

@@ -20,7 +20,7 @@ from alerts.market.models import Quote
 from alerts.market.sessions import NEW_YORK, SessionBook
 from bot.charts import rotation_chart
 from bot.commands.context import CommandContext
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.rotation_reads import load_rotation_facts
 from bot.rotation_reply import rotation_reply
@@ -42,7 +42,7 @@ async def _prepare(database: Database, settings) -> None:
     async def publish(alerts, states=(), also=None):
         return await database.run(outbox.commit, list(alerts), NOW, list(states), also)
 
-    await AlertJobs(database=database, rules=configured_rules(settings), sessions=SessionBook(), publish=publish,
+    await RuleEngine(database=database, rules=configured_rules(settings), sessions=SessionBook(), publish=publish,
                     clock=lambda: NOW).judge_sessions()
     at = NOW - timedelta(seconds=40)
     for symbol in (settings.rotation.small, settings.rotation.large, *settings.market.basket):

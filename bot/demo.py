@@ -28,7 +28,7 @@ from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.reply import as_text
 from bot.dispatch import Dispatcher
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.market import MarketJobs
 from bot.jobs.publish import make_publisher
@@ -87,7 +87,7 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
 
     r = settings.rotation
     rules = default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis)
-    engine = AlertJobs(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
+    engine = RuleEngine(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
     market = build_market(database, [BundledProvider(datetime.now(timezone.utc))], sessions,
                           symbols=needed_symbols(settings, database), notify=quiet, clock=clock,
                           max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions).jobs

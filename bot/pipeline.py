@@ -32,7 +32,7 @@ from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.router import Router
 from bot.dispatch import Dispatcher
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.market import MarketJobs
 from bot.jobs.operator_notices import OperatorNotices
@@ -52,7 +52,7 @@ class Pipeline:
     provider: MarketData
     gate: QualityGate
     market: MarketJobs  # fetches from the provider, passes the gate, stores, hands what it stored to the engine
-    engine: AlertJobs
+    engine: RuleEngine
     # the FOMC
     fed: FomcJobs
     # delivery
@@ -94,7 +94,7 @@ def build_pipeline(
     publish = make_publisher(database, dispatcher, clock, metrics)
     notices = OperatorNotices(publish, clock)
     # Market data, from the end: the engine, the store before it, the gate before that, the provider first.
-    engine = AlertJobs(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
+    engine = RuleEngine(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
     limits = settings.market
     market = build_market(database, market_providers(settings, session), sessions,
                           symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,

@@ -21,7 +21,7 @@ from alerts.rules.model import Point, RotationSpread
 from bot.charts import CHART_DAYS
 from storage import alert_state, fomc, prices, quotes
 
-STATE_KEY = "*"  # as bot/jobs/alerts.py stores one state per rule
+STATE_KEY = "*"  # as bot/jobs/engine.py stores one state per rule
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Which rotation_spread rule `!rotation` shows: the one [rotation] settings make, or a server's own lines over it.
 
-A server that set its own lines (!set upper/lower/hysteresis) is judged by its own rule (bot/jobs/alerts.py), so
+A server that set its own lines (!set upper/lower/hysteresis) is judged by its own rule (bot/jobs/engine.py), so
 its `!rotation` must show that rule's lines and armed side, stored under that rule's id.
 """
 

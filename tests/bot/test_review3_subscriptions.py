@@ -1,4 +1,4 @@
-"""Review 3: subscription churn against the live engine (AlertJobs over a real SQLite file and the real outbox)."""
+"""Review 3: subscription churn against the live engine (RuleEngine over a real SQLite file and the real outbox)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from alerts.market.models import Quote
 from alerts.payloads import Subscriber
 from storage import outbox, subscriptions
 from storage.subscriptions import Subscription
-from tests.bot.test_alert_jobs import ny, store, world  # noqa: F401 - the fixture
+from tests.bot.test_rule_engine import ny, store, world  # noqa: F401 - the fixture
 
 __all__ = ["world"]
 
 
 async def test_an_unsubscribe_and_a_settled_ticker_that_cancel_out_in_the_fingerprint_keep_alerting_the_leaver(world):
-    """AlertJobs keeps the subscription index in memory and rebuilds it only when subscriptions.fingerprint()
+    """RuleEngine keeps the subscription index in memory and rebuilds it only when subscriptions.fingerprint()
     changes; the fingerprint is sums and maxima (count, total(id), max(id), total(threshold), ...) over the active
     rows. Two people leave CFG (ids 2 and 3, lines 58 and 60) in the same minute that the pending-ticker job
     activates two NEWCO subscriptions (ids 1 and 4, lines 10 and 108): same count, same id sum, same threshold

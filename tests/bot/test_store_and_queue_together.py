@@ -22,7 +22,7 @@ from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import Subscriber, SubscriptionAlert
 from alerts.rules.loader import default_rules
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.pending import confirm_pending
 from bot.jobs.seed import seed_fomc_if_empty
@@ -162,7 +162,7 @@ async def test_pending_subscribers_are_told_even_when_the_first_try_to_queue_fai
 def engine(tmp_path):
     database = Database.open(tmp_path / "rotobot.db")
     clock = Clock(ny(2025, 12, 11, 11, 0))
-    jobs = AlertJobs(database=database, rules=default_rules(), sessions=SESSIONS,
+    jobs = RuleEngine(database=database, rules=default_rules(), sessions=SESSIONS,
                      publish=publisher(database, clock), clock=clock)
     yield database, jobs, clock
     database.close()

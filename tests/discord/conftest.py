@@ -229,7 +229,7 @@ async def queue_the_record_closes(database: Database, clock, sessions: SessionBo
     from alerts.market.models import DailyBar
     from alerts.market.sessions import NEW_YORK
     from alerts.rules.loader import default_rules
-    from bot.jobs.alerts import AlertJobs
+    from bot.jobs.engine import RuleEngine
     from storage import prices
     from tests.conftest import publisher
     from tests.upstream import RUT, between, history
@@ -241,7 +241,7 @@ async def queue_the_record_closes(database: Database, clock, sessions: SessionBo
 
     store(date(2024, 1, 1), date(2025, 12, 9))
     clock.now = datetime(2025, 12, 9, 17, 0, tzinfo=NEW_YORK)
-    engine = AlertJobs(database=database, rules=default_rules(), sessions=sessions,
+    engine = RuleEngine(database=database, rules=default_rules(), sessions=sessions,
                        publish=publisher(database, clock), clock=clock)
     assert await engine.judge_sessions() == 0  # the states as of the 9th: nothing to say yet
     store(date(2025, 12, 10), date(2025, 12, 11))

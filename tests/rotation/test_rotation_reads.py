@@ -17,7 +17,7 @@ from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.rotation_view import rotation_view
 from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty
 from bot.rotation_reads import load_rotation_facts
 from bot.rotation_reply import rotation_reply, view_from_facts
@@ -38,7 +38,7 @@ async def judge(database: Database) -> None:
     """What the bot does at start: the close-based rules judge the stored history and store their states."""
     publish = publisher(database, lambda: NOW)
 
-    jobs = AlertJobs(database=database, rules=configured_rules(SETTINGS), sessions=SessionBook(), publish=publish,
+    jobs = RuleEngine(database=database, rules=configured_rules(SETTINGS), sessions=SessionBook(), publish=publish,
                      clock=lambda: NOW)
     await jobs.judge_sessions()
 

@@ -1,7 +1,7 @@
 """A database as rotobot 0.1 (schema 5) left it upgrades with everything intact, and its queued alerts still go out.
 
 The rows are written exactly as 0.1's code wrote them: the schema by its own migrations (1-5), the payloads in its
-shapes (bot/jobs/alerts.py `payload()`, bot/jobs/wrap.py, bot/jobs/fomc.py), a send that was never confirmed in
+shapes (bot/jobs/engine.py `payload()`, bot/jobs/wrap.py, bot/jobs/fomc.py), a send that was never confirmed in
 its per-transport log. Then today's code opens the file and delivers what was owed.
 """
 

@@ -9,7 +9,7 @@ import pytest
 from alerts.market.models import DailyBar, Quote
 from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.rules.loader import default_rules
-from bot.jobs.alerts import AlertJobs
+from bot.jobs.engine import RuleEngine
 from storage import outbox, prices, subscriptions
 from storage.database import Database
 from tests.upstream import NDX, RUT, between, history
@@ -39,7 +39,7 @@ def world(tmp_path):
     publish = publisher(database, clock)
 
     def jobs():  # a fresh instance is what a restart gives
-        return AlertJobs(database=database, rules=default_rules(), sessions=SESSIONS, publish=publish, clock=clock)
+        return RuleEngine(database=database, rules=default_rules(), sessions=SESSIONS, publish=publish, clock=clock)
 
     yield database, clock, jobs
     database.close()

@@ -77,7 +77,9 @@ class _SubscriptionIndex:
     states: dict[str, dict]
 
 
-class AlertJobs:
+class RuleEngine:
+    """The rules engine: judges stored sessions and fresh quotes, and queues the alerts they give."""
+
     def __init__(
         self,
         *,
