@@ -49,8 +49,8 @@ def build_fomc_jobs(
 
 
 def configured_rules(settings: Settings, rules_file: Path | None = None) -> list[Rule]:
-    """The rules file if one is given (here or in alerts.rules_file), else the built-in rules from [rotation]."""
-    path = rules_file or settings.alerts.rules_file
+    """The rules file if one is given (here or in rules.file), else the built-in rules from [rotation]."""
+    path = rules_file or settings.rules.file
     if path is None:
         r = settings.rotation
         return default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis)

@@ -172,7 +172,8 @@ def test_integer_too_long_to_parse_in_the_file_is_a_settings_error(tmp_path):
     ("section", "key", "env"),
     [
         ("discord", "token", "DISCORD_TOKEN"),
-        ("alerts", "webhook_url", "ROTOBOT_WEBHOOK_URL"),
+        ("webhook", "url", "ROTOBOT_WEBHOOK_URL"),
+        ("alerts", "webhook_url", "ROTOBOT_WEBHOOK_URL"),  # its old name: still a secret, still refused in a file
         ("market", "stooq_api_key", "ROTOBOT_STOOQ_API_KEY"),
     ],
 )
@@ -257,6 +258,7 @@ def test_unknown_rotobot_variable_is_named_with_a_hint(name, hint):
 def test_unknown_variable_under_a_section_of_secrets_still_says_what_is_expected():
     message = refusal(ROTOBOT_ALERTS_WEBHOOK_URL="https://discord.com/api/webhooks/1/x")
     assert not message.rstrip().endswith("expected one of")
+    assert "did you mean 'ROTOBOT_WEBHOOK_URL'?" in message  # the old [alerts] section held it; it never had this name
 
 
 def test_variables_without_the_prefix_are_ignored():
@@ -325,7 +327,7 @@ def test_render_masks_every_secret_and_names_each_source(tmp_path):
         assert value not in text
     lines = text.splitlines()
     assert f'token = "{MASK}"  # env DISCORD_TOKEN; bot token; without one rotobot talks on the console' in lines
-    assert any(line.startswith(f'webhook_url = "{MASK}"  # env ROTOBOT_WEBHOOK_URL;') for line in lines)
+    assert any(line.startswith(f'url = "{MASK}"  # env ROTOBOT_WEBHOOK_URL;') for line in lines)
     assert any(line.startswith(f'stooq_api_key = "{MASK}"  # env ROTOBOT_STOOQ_API_KEY;') for line in lines)
     assert any(line.startswith(f"poll_seconds = 30  # file {path};") for line in lines)
     assert any(line.startswith("upper = 6.5  # env ROTOBOT_ROTATION_UPPER;") for line in lines)
@@ -335,7 +337,7 @@ def test_render_masks_every_secret_and_names_each_source(tmp_path):
 def test_render_says_which_secrets_are_not_set():
     text = render(load_settings(environ={}))
     assert "# token: not set (DISCORD_TOKEN or DISCORD_TOKEN_FILE)" in text
-    assert "# webhook_url: not set (ROTOBOT_WEBHOOK_URL or ROTOBOT_WEBHOOK_URL_FILE)" in text
+    assert "# url: not set (ROTOBOT_WEBHOOK_URL or ROTOBOT_WEBHOOK_URL_FILE)" in text
 
 
 def test_repr_str_and_format_of_settings_never_show_the_token():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import os
 import tomllib
 import typing
@@ -20,6 +21,12 @@ from bot.settings.sections import SECTIONS, Settings
 
 ENV_PREFIX = "ROTOBOT_"
 CONFIG_ENV = "ROTOBOT_CONFIG"
+# Settings that were renamed, old dotted name -> new. The old spelling (in the file, or its ROTOBOT_ variable) still
+# works, with one deprecation line at load; both spellings in the same layer are refused.
+RENAMED = {"alerts.rules_file": "rules.file", "alerts.webhook_url": "webhook.url"}
+OLD_SECTIONS = {old.split(".")[0] for old in RENAMED}
+
+log = logging.getLogger(__name__)
 
 
 def _read_toml(path: Path) -> dict:
@@ -86,34 +93,58 @@ def load_settings(config_path: str | os.PathLike | None = None, environ: Mapping
         config_path = environ[CONFIG_ENV]
 
     raw: dict[str, dict[str, tuple[object, bool, str]]] = {name: {} for name in SECTIONS}  # value, from_env, origin
+    spelled: dict[tuple[str, str, bool], str] = {}  # (section, key, from_env) -> the name it was given under
+    old_names: set[str] = set()  # old dotted names that were used
+
+    def put(section: str, key: str, value: object, from_env: bool, origin: str, name: str, where: str) -> None:
+        first = spelled.setdefault((section, key, from_env), name)
+        if first != name:  # the same setting under its old and its new name, in one layer
+            new = _env_name(section, key) if from_env else f"{section}.{key}"
+            old = first if name == new else name
+            raise SettingsError(f"Both {old} and {new} are set in {where}: expected only {new} "
+                                f"({old} is its old name)")
+        raw[section][key] = (value, from_env, origin)
 
     if config_path is not None:
         path = Path(config_path).expanduser()
         where = f"config file {path}"
         for section, table in _read_toml(path).items():
-            if section not in SECTIONS:
+            if section not in SECTIONS and section not in OLD_SECTIONS:
                 raise _unknown("section", section, where, list(SECTIONS))
             if not isinstance(table, dict):
                 raise SettingsError(f"[{section}] in {where} is {shown(table)}: expected a table of settings")
-            fields = {f.name: f for f in dataclasses.fields(SECTIONS[section])}
             for key, value in table.items():
-                if key not in fields:
-                    raise _unknown("setting", f"{section}.{key}", where, [f"{section}.{k}" for k in fields])
-                if "secret_env" in fields[key].metadata:
-                    env = fields[key].metadata["secret_env"]
+                target, name = _renamed(section, key), f"{section}.{key}"
+                if target is None:
+                    raise _unknown("setting", name, where, [new for old, new in RENAMED.items()
+                                                            if old.startswith(section + ".")])
+                fields = {f.name: f for f in dataclasses.fields(SECTIONS[target[0]])}
+                if target[1] not in fields:
+                    raise _unknown("setting", name, where, [f"{section}.{k}" for k in fields])
+                if "secret_env" in fields[target[1]].metadata:
+                    env = fields[target[1]].metadata["secret_env"]
                     raise SettingsError(
-                        f"{section}.{key} in {where} is a secret: expected it in {env} or {env}_FILE, not in a file "
+                        f"{name} in {where} is a secret: expected it in {env} or {env}_FILE, not in a file "
                         "that may be shared"
                     )
-                raw[section][key] = (value, False, f"file {path}")
+                if target != (section, key):
+                    old_names.add(name)
+                put(*target, value, False, f"file {path}", name, where)
 
     secret_env = _secret_fields()
     special = {CONFIG_ENV} | set(secret_env) | {name + "_FILE" for name in secret_env}
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name in special:
             continue
-        section, key = _split_env(name)
-        raw[section][key] = (value, True, f"env {name}")
+        section, key, old = _split_env(name)
+        if old:
+            old_names.add(old)
+        put(section, key, value, True, f"env {name}", name, "the environment")
+
+    for old in sorted(old_names):
+        new = RENAMED[old]
+        log.warning("settings: %s (%s) is now %s (%s); the old name still works for now",
+                    old, _env_name(*old.split(".")), new, _env_name(*new.split(".")))
 
     sources: dict[str, str] = {}
     built = {}
@@ -143,16 +174,42 @@ def load_settings(config_path: str | os.PathLike | None = None, environ: Mapping
     return Settings(**built, sources=sources)
 
 
-def _split_env(name: str) -> tuple[str, str]:
+def _renamed(section: str, key: str) -> tuple[str, str] | None:
+    """Where `section.key` lives now: itself in a current section; the new name of a renamed one; else None."""
+    if section in SECTIONS:
+        return section, key
+    new = RENAMED.get(f"{section}.{key}")
+    return tuple(new.split(".")) if new else None
+
+
+def _env_name(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+
+
+def _split_env(name: str) -> tuple[str, str, str | None]:
+    """(section, key, the old dotted name if `name` is the variable of a renamed setting)."""
     rest = name[len(ENV_PREFIX):].lower()
+    for section in OLD_SECTIONS:
+        if rest.startswith(section + "_"):
+            old = f"{section}.{rest[len(section) + 1:]}"
+            target = _renamed(*old.split(".", 1))
+            if target is None or _secret_env(*target):  # a secret is read from its own variable only
+                news = [RENAMED[o].split(".") for o in RENAMED if o.startswith(section + ".")]
+                raise _unknown("environment variable", name, "the environment",
+                               [_secret_env(*new) or _env_name(*new) for new in news])
+            return *target, old
     for section, cls in SECTIONS.items():
         if rest.startswith(section + "_"):
             key = rest[len(section) + 1:]
             names = [f.name for f in dataclasses.fields(cls) if "secret_env" not in f.metadata]
             if key in names:
-                return section, key
-            known = [f"{ENV_PREFIX}{section.upper()}_{n.upper()}" for n in names]
+                return section, key, None
+            known = [_env_name(section, n) for n in names]
             known += [f.metadata["secret_env"] for f in dataclasses.fields(cls) if "secret_env" in f.metadata]
             raise _unknown("environment variable", name, "the environment", known)
     known = [f"{ENV_PREFIX}{s.upper()}_..." for s in SECTIONS] + [CONFIG_ENV] + sorted(_secret_fields())
     raise _unknown("environment variable", name, "the environment", known)
+
+
+def _secret_env(section: str, key: str) -> str | None:
+    return SECTIONS[section].__dataclass_fields__[key].metadata.get("secret_env")

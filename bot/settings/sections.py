@@ -136,9 +136,13 @@ class FomcSettings:
 
 
 @dataclass(frozen=True)
-class AlertSettings:
-    rules_file: Path | None = setting(None, "TOML file of [[rules]]; default: the built-in rules from [rotation]")
-    webhook_url: Secret | None = secret("ROTOBOT_WEBHOOK_URL", "Discord webhook that also receives every alert")
+class RulesSettings:
+    file: Path | None = setting(None, "TOML file of [[rules]]; default: the built-in rules from [rotation]")
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    url: Secret | None = secret("ROTOBOT_WEBHOOK_URL", "Discord webhook that also receives every alert")
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,8 @@ SECTIONS: dict[str, type] = {
     "market": MarketSettings,
     "rotation": RotationSettings,
     "fomc": FomcSettings,
-    "alerts": AlertSettings,
+    "rules": RulesSettings,
+    "webhook": WebhookSettings,
     "delivery": DeliverySettings,
     "display": DisplaySettings,
     "health": HealthSettings,
@@ -189,7 +194,8 @@ class Settings:
     market: MarketSettings = MarketSettings()
     rotation: RotationSettings = RotationSettings()
     fomc: FomcSettings = FomcSettings()
-    alerts: AlertSettings = AlertSettings()
+    rules: RulesSettings = RulesSettings()
+    webhook: WebhookSettings = WebhookSettings()
     delivery: DeliverySettings = DeliverySettings()
     display: DisplaySettings = DisplaySettings()
     health: HealthSettings = HealthSettings()

@@ -24,9 +24,9 @@ def transport_names(settings: Settings, stdin: TextIO) -> tuple[str, ...]:
     names = []
     if settings.discord.token is not None:
         names.append("discord")
-    elif settings.alerts.webhook_url is None or stdin.isatty():
+    elif settings.webhook.url is None or stdin.isatty():
         names.append("console")
-    if settings.alerts.webhook_url is not None:
+    if settings.webhook.url is not None:
         names.append("webhook")
     return tuple(names)
 
@@ -54,6 +54,6 @@ def build_transports(
         "console": lambda: ConsoleTransport(answer=answer, on_eof=on_eof, stdin=stdin, stdout=stdout,
                                             zone=ZoneInfo(settings.display.timezone),
                                             charts=charts_folder(settings.storage.database), clock=context.now),
-        "webhook": lambda: WebhookTransport(settings.alerts.webhook_url, session),
+        "webhook": lambda: WebhookTransport(settings.webhook.url, session),
     }
     return [built[name]() for name in names]
