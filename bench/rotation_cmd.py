@@ -27,7 +27,7 @@ from bot.rotation_reply import rotation_reply
 from bot.rotation_rule import spread_rule
 from bot.settings import load_settings
 from bot.wiring import configured_rules
-from storage import alert_state, outbox, prices, quotes
+from storage import rule_state, outbox, prices, quotes
 from storage.database import Database
 
 NOW = datetime(2026, 2, 24, 16, 0, tzinfo=timezone.utc)  # 11:00 in New York, the day after the last bundled ^RUT bar
@@ -113,9 +113,9 @@ from bench.summary import record  # noqa: E402
 
 
 def _forget_record_state(db, small: str) -> None:
-    state = alert_state.load_state(db, f"new_high:{small}:close", "*")
+    state = rule_state.load_state(db, f"new_high:{small}:close", "*")
     if state is not None:
-        alert_state.save_state(db, f"new_high:{small}:close", "*", {"last_session": state["last_session"]}, NOW)
+        rule_state.save_state(db, f"new_high:{small}:close", "*", {"last_session": state["last_session"]}, NOW)
 
 
 def run() -> None:

@@ -19,7 +19,7 @@ from alerts.rotation_changes import PERIODS
 from alerts.rotation_view import BASKET_MONTH, RecordClose
 from alerts.rules.model import Point, RotationSpread
 from bot.charts import CHART_DAYS
-from storage import alert_state, fomc, prices, quotes
+from storage import rule_state, fomc, prices, quotes
 
 STATE_KEY = "*"  # as bot/jobs/engine.py stores one state per rule
 
@@ -39,7 +39,7 @@ def load_rotation_facts(db, rule: RotationSpread, basket: Sequence[str], today: 
     """Everything `!rotation` (and with `chart`, its picture) reads; run it on the database thread."""
     small_last, large_last = prices.last_bar(db, rule.small), prices.last_bar(db, rule.large)
     history: dict[str, list[Point]] = {}
-    record = _record_from_state(alert_state.load_state(db, f"new_high:{rule.small}:close", STATE_KEY))
+    record = _record_from_state(rule_state.load_state(db, f"new_high:{rule.small}:close", STATE_KEY))
     if small_last is not None and large_last is not None:
         end = min(small_last.date, large_last.date, today)
         since = legs_since(end, rule.window, chart=chart)
@@ -62,7 +62,7 @@ def load_rotation_facts(db, rule: RotationSpread, basket: Sequence[str], today: 
     return RotationFacts(
         history=history,
         quotes=stored,
-        spread_state=alert_state.load_state(db, rule.id, STATE_KEY),
+        spread_state=rule_state.load_state(db, rule.id, STATE_KEY),
         small_record=record,
         meetings=fomc.meetings(db, since=today - timedelta(days=7)),
         decisions=fomc.decisions(db, limit=12),

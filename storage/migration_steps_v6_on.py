@@ -1,8 +1,9 @@
-"""Migrations 6 on: tables rebuilt in plain SQL, because SQLite cannot change a primary key or split a table in place.
+"""Migrations 6 on, in plain SQL: tables rebuilt (SQLite cannot change a primary key or split a table in place) or
+renamed.
 
-Each step copies the rows into the new table, drops the old one and renames the new one into its place, all inside
-the one transaction storage/migrations.py gives it. Append new steps here (or in a module of their own when this
-one grows); never edit one that has shipped.
+A rebuild copies the rows into the new table, drops the old one and renames the new one into its place. Every step
+runs inside the one transaction storage/migrations.py gives it. Append new steps here (or in a module of their own
+when this one grows); never edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -133,3 +134,9 @@ def v8_subscription_changes(db: sqlite_utils.Database) -> None:
             BEGIN
                 UPDATE change_counters SET value = value + 1 WHERE name = 'subscriptions';
             END""")
+
+
+def v9_rule_state(db: sqlite_utils.Database) -> None:
+    """alert_state holds what each rule remembers (armed, the last record, the last session judged), not alerts:
+    it is renamed rule_state. Its only index is its primary key's, which the rename carries along."""
+    db.execute("ALTER TABLE alert_state RENAME TO rule_state")

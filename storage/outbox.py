@@ -80,7 +80,7 @@ def commit(
     `states` are (rule_id, key, state); `also` is any other write the alerts belong to, such as storing the FOMC
     decision they announce.
     """
-    from storage.alert_state import save_state  # sibling repository; imported here to keep the modules flat
+    from storage.rule_state import save_state  # sibling repository; imported here to keep the modules flat
 
     alerts, states = list(alerts), list(states)
     with db.atomic():

@@ -1,11 +1,11 @@
 """What rotobot forgets, and when: delivered alerts after `keep_days`, and state that nothing can use any more.
 
-Without this the outbox, its per-target delivery log and the alert states only grow (a server-wide alert to
+Without this the outbox, its per-target delivery log and the rule states only grow (a server-wide alert to
 10,000 servers is 10,000 delivery rows). Pruned daily, and by `rotobot db prune [--dry-run]`.
 
 - Alerts every transport finished with (delivered, given up on, or not wanted) more than `keep_days` ago go, with
   their fan-out and delivery rows. Alerts still owed are never pruned, however old.
-- Alert states of subscriptions that no longer exist, and of a server's own spread rule once the server dropped
+- Rule states of subscriptions that no longer exist, and of a server's own spread rule once the server dropped
   its own lines, go: no rule can read them again (ids are never reused).
 - A target's record of failing ends after `keep_days` once it owes nothing: its next failure starts a new run of
   patience. One that still owes an alert keeps it, so it is given up on in the end, never retried for ever.
@@ -22,12 +22,12 @@ import sqlite_utils
 from storage.timestamps import to_iso
 
 _ORPHAN_SUBSCRIPTION_STATES = (
-    "FROM alert_state WHERE rule_id GLOB 'sub:[0-9]*' "
+    "FROM rule_state WHERE rule_id GLOB 'sub:[0-9]*' "
     "AND CAST(substr(rule_id, 5) AS INTEGER) NOT IN (SELECT id FROM subscriptions)"
 )
 # A server's own spread rule is "<rule id>@<guild>"; it exists while the server sets upper, lower or hysteresis.
 _ORPHAN_SERVER_RULE_STATES = (
-    "FROM alert_state WHERE rule_id GLOB '*@[0-9]*' AND CAST(substr(rule_id, instr(rule_id, '@') + 1) AS INTEGER) "
+    "FROM rule_state WHERE rule_id GLOB '*@[0-9]*' AND CAST(substr(rule_id, instr(rule_id, '@') + 1) AS INTEGER) "
     "NOT IN (SELECT guild_id FROM guild_settings WHERE key IN ('upper', 'lower', 'hysteresis'))"
 )
 
@@ -43,7 +43,7 @@ class PruneReport:
     def text(self, dry_run: bool) -> str:
         verb = "would remove" if dry_run else "removed"
         return (f"{verb} {self.alerts:,} alerts delivered before {self.before:%Y-%m-%d %H:%M} UTC "
-                f"(with {self.deliveries:,} delivery records), {self.states:,} alert states nothing uses any more, "
+                f"(with {self.deliveries:,} delivery records), {self.states:,} rule states nothing uses any more, "
                 f"and {self.failing_targets:,} old records of failing targets")
 
 

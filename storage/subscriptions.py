@@ -62,7 +62,7 @@ def add(db: sqlite_utils.Database, sub: Subscription) -> tuple[Subscription, boo
 def remove(db: sqlite_utils.Database, guild_id: int, user_id: int, symbol: str, kind: str | None = None) -> int:
     """Delete a user's subscriptions to `symbol` (all kinds, or one); returns how many were removed.
 
-    Each one's alert state leaves with it. Ids are never reused (AUTOINCREMENT), so nobody can inherit it anyway;
+    Each one's rule state leaves with it. Ids are never reused (AUTOINCREMENT), so nobody can inherit it anyway;
     this keeps the state table from growing with every unsubscribe.
     """
     sql = "SELECT id FROM subscriptions WHERE guild_id = ? AND user_id = ? AND symbol = ?"
@@ -81,7 +81,7 @@ def _delete(db: sqlite_utils.Database, ids: list[int]) -> None:
         chunk = ids[start:start + 500]
         marks = ", ".join("?" for _ in chunk)
         db.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", chunk)
-        db.execute(f"DELETE FROM alert_state WHERE rule_id IN ({marks})", [rule_id(i) for i in chunk])
+        db.execute(f"DELETE FROM rule_state WHERE rule_id IN ({marks})", [rule_id(i) for i in chunk])
 
 
 def rule_id(subscription_id: int) -> str:

@@ -21,7 +21,7 @@ from alerts.market.sessions import NEW_YORK, SessionBook
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
 from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick, own_spread_rule
-from storage import alert_state, guild_settings, prices, subscriptions
+from storage import rule_state, guild_settings, prices, subscriptions
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class RuleEngine:
             # 100,000 rules take a few hundred ms to build and index: on a worker thread, not the event loop.
             rule_set, routes = await asyncio.to_thread(_index, subs, intraday)
             rules = list(rule_set)
-            states = await self._db.run(alert_state.load_states, [r.id for r in rules], STATE_KEY)
+            states = await self._db.run(rule_state.load_states, [r.id for r in rules], STATE_KEY)
             self._subs = _SubscriptionIndex(fingerprint, rule_set, routes, states)
             # History is kept only for symbols a rule still reads: subscriptions come and go by the thousand.
             wanted = {s for rule in [*self.rules, *rules] for s in rule.symbols}
@@ -208,7 +208,7 @@ def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[R
 
 
 def _states(db, rule_ids: list[str]) -> dict[str, dict]:
-    return alert_state.load_states(db, rule_ids, STATE_KEY)
+    return rule_state.load_states(db, rule_ids, STATE_KEY)
 
 
 def _spread_overrides(db) -> dict[int, dict[str, float]]:

@@ -17,7 +17,7 @@ from alerts.payloads import Everyone, NoticeAlert, RecordAlert, Server
 from bot.delivery_notices import scrub_urls
 from bot.dispatch import Dispatcher
 from bot.metrics import standard
-from storage import alert_state, deliveries, outbox
+from storage import rule_state, deliveries, outbox
 from storage.database import Database
 from tests.conftest import ROOT, Clock
 
@@ -80,7 +80,7 @@ def queue(db, *alerts, states=(("new_high:^RUT", "^RUT", {"record": 2590.61}),))
 async def test_state_and_alert_commit_together_and_a_key_is_queued_once(db):
     assert queue(db) == ["new_high|^RUT|2025-12-11"]
     assert queue(db) == []  # the same alert again: the unique key refuses it
-    assert db.call(alert_state.load_state, "new_high:^RUT", "^RUT") == {"record": 2590.61}
+    assert db.call(rule_state.load_state, "new_high:^RUT", "^RUT") == {"record": 2590.61}
     assert db.call(outbox.pending_count) == 1
 
 

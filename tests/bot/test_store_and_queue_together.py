@@ -27,7 +27,7 @@ from bot.jobs.fomc import FomcJobs
 from bot.jobs.pending import confirm_pending
 from bot.jobs.seed import seed_fomc_if_empty
 from bot.pipeline import build_market
-from storage import alert_state, fomc, outbox, subscriptions
+from storage import rule_state, fomc, outbox, subscriptions
 from storage.database import Database
 from storage.subscriptions import Subscription
 from tests.conftest import Clock, no_sleep, publisher
@@ -179,7 +179,7 @@ async def test_a_new_subscriber_never_inherits_an_old_subscription_id_or_its_sta
     assert await jobs.judge_quotes([quote(57.5, 0)]) == 0
     assert await jobs.judge_quotes([quote(58.3, 1)]) == 1  # user 41 hears of the crossing
     assert database.call(subscriptions.remove, 7, 41, "CFG") == 1
-    assert database.call(alert_state.load_state, f"sub:{first.id}", "*") is None  # its state left with it
+    assert database.call(rule_state.load_state, f"sub:{first.id}", "*") is None  # its state left with it
 
     second, _ = database.call(subscriptions.add, subscriptions.Subscription(7, 42, "CFG", "above", clock(), 58.0))
     assert second.id != first.id
@@ -234,6 +234,6 @@ def test_an_alert_of_a_subscription_removed_since_it_was_judged_is_not_queued_no
     database.call(subscriptions.remove, 7, 42, "CFG")
     states = [(f"sub:{s.id}", "CFG", {"armed": False}) for s in (kept, left)]
     assert database.call(outbox.commit, alerts, now, states) == [alerts[0].key]
-    assert database.call(alert_state.load_state, f"sub:{left.id}", "CFG") is None
-    assert database.call(alert_state.load_state, f"sub:{kept.id}", "CFG") == {"armed": False}
+    assert database.call(rule_state.load_state, f"sub:{left.id}", "CFG") is None
+    assert database.call(rule_state.load_state, f"sub:{kept.id}", "CFG") == {"armed": False}
     database.close()

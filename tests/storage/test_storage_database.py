@@ -15,7 +15,7 @@ from storage.database import Database
 from storage.errors import NewerSchema, NotADatabase, StorageError
 from storage.migrations import LATEST, schema_version
 
-TABLES = {"daily_bars", "quotes", "guild_settings", "alert_state", "outbox", "subscriptions", "fomc_meetings", "fomc_decisions", "deliveries", "fanouts", "failing_targets",
+TABLES = {"daily_bars", "quotes", "guild_settings", "rule_state", "outbox", "subscriptions", "fomc_meetings", "fomc_decisions", "deliveries", "fanouts", "failing_targets",
           "change_counters"}
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from alerts.delivery import Target
 from alerts.payloads import Everyone, NoticeAlert, Operator, UnreadableAlert, WrapAlert, Server
-from storage import alert_state, deliveries, outbox
+from storage import rule_state, deliveries, outbox
 from storage.deliveries import FAILED, GAVE_UP, NOT_WANTED, SENT, WAITING, Outcome
 
 NOW = datetime(2024, 3, 1, 15, 30, tzinfo=timezone.utc)
@@ -45,10 +45,10 @@ def test_commit_saves_states_the_extra_write_and_the_alerts_together_or_not_at_a
 
     with pytest.raises(RuntimeError):
         db.call(outbox.commit, [notice("a")], NOW, [("rule", "*", {"armed": True})], boom)
-    assert db.call(outbox.recent) == [] and db.call(alert_state.load_state, "rule", "*") is None
+    assert db.call(outbox.recent) == [] and db.call(rule_state.load_state, "rule", "*") is None
     assert db.call(lambda d: d.execute("SELECT count(*) FROM guild_settings").fetchone()[0]) == 0
     assert db.call(outbox.commit, [notice("a")], NOW, [("rule", "*", {"armed": True})]) == ["a"]
-    assert db.call(alert_state.load_state, "rule", "*") == {"armed": True}
+    assert db.call(rule_state.load_state, "rule", "*") == {"armed": True}
 
 
 def test_each_target_is_due_once_oldest_alert_first(db):

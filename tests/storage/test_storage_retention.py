@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from alerts.delivery import Target
 from alerts.payloads import NoticeAlert, Operator
-from storage import alert_state, deliveries, guild_settings, outbox, subscriptions
+from storage import rule_state, deliveries, guild_settings, outbox, subscriptions
 from storage.deliveries import SENT, Outcome
 from storage.retention import prune
 
@@ -51,10 +51,10 @@ def test_states_go_only_when_no_rule_can_read_them(db):
     kept, _ = db.call(subscriptions.add, subscriptions.Subscription(7, 1, "CFG", "move", NOW, 3.0))
     for rule_id in (subscriptions.rule_id(kept.id), "sub:999", "rotation_spread:^RUT/^NDX:20",
                     "rotation_spread:^RUT/^NDX:20@77", "rotation_spread:^RUT/^NDX:20@78"):
-        db.call(alert_state.save_state, rule_id, "*", {"armed": True}, NOW - 400 * DAY)
+        db.call(rule_state.save_state, rule_id, "*", {"armed": True}, NOW - 400 * DAY)
     db.call(guild_settings.set_value, 77, "upper", 4.0, NOW)  # server 77 still has its own lines; 78 dropped them
     assert db.call(prune, NOW, 90).states == 2
-    left = db.call(lambda d: sorted(r["rule_id"] for r in d["alert_state"].rows))
+    left = db.call(lambda d: sorted(r["rule_id"] for r in d["rule_state"].rows))
     assert left == ["rotation_spread:^RUT/^NDX:20", "rotation_spread:^RUT/^NDX:20@77", subscriptions.rule_id(kept.id)]
 
 

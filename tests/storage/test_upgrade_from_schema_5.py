@@ -17,7 +17,7 @@ import sqlite_utils
 from alerts.payloads import Everyone, LegacyAlert, Server, Subscriber
 from bot.dispatch import Dispatcher
 from bot.transports.console import ConsoleTransport
-from storage import alert_state, guild_settings, outbox, subscriptions
+from storage import rule_state, guild_settings, outbox, subscriptions
 from storage.database import Database
 from storage.migrations import LATEST, migrate
 
@@ -77,8 +77,8 @@ async def test_a_schema_5_database_upgrades_intact_and_delivers_what_it_owed(tmp
         assert database.call(lambda d: d.execute("PRAGMA user_version").fetchone()[0]) == LATEST
         (sub,) = database.call(subscriptions.active)
         assert (sub.id, sub.guild_id, sub.user_id, sub.symbol, sub.threshold) == (3, 77, 42, "CFG", 58.0)
-        assert database.call(alert_state.load_state, "sub:3", "*") == {"armed": False, "fired_session": "2025-12-11"}
-        assert database.call(alert_state.load_state, "new_high:^RUT:close", "*") == {"record": 2590.61}
+        assert database.call(rule_state.load_state, "sub:3", "*") == {"armed": False, "fired_session": "2025-12-11"}
+        assert database.call(rule_state.load_state, "new_high:^RUT:close", "*") == {"record": 2590.61}
         assert database.call(guild_settings.all_for, 77) == {"alert_channel": 123456789, "upper": 4.0}
 
         queued = {q.key: q.alert for q in database.call(outbox.recent, 10)}

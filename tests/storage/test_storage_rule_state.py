@@ -1,4 +1,4 @@
-"""storage.alert_state: each rule's state per key, as JSON, so a restart resumes where it was."""
+"""storage.rule_state: each rule's state per key, as JSON, so a restart resumes where it was."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from storage.alert_state import load_state, save_state
+from storage.rule_state import load_state, save_state
 
 NOW = datetime(2024, 3, 1, 15, 30, tzinfo=timezone.utc)
 
