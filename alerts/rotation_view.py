@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from alerts.fomc.announce import FomcSummary
 from alerts.market.freshness import Freshness, bars_freshness, quote_freshness
 from alerts.market.models import Quote
-from alerts.market.sessions import NEW_YORK, NyseSessions
+from alerts.market.calendar import NEW_YORK, NyseCalendar
 from alerts.rotation_changes import Period, pct, periods_table
 from alerts.rotation_series import last_joint
 from alerts.rules.exact import as_pct, spread_units
@@ -148,17 +148,17 @@ def rotation_view(
     basket: Sequence[str],
     fomc: FomcSummary | None,
     now: datetime,
-    sessions: NyseSessions,
+    calendar: NyseCalendar,
     poll_seconds: int,
     small_record: RecordClose | None = None,
 ) -> RotationView:
     """The view as of `now`. `history` holds each symbol's stored closes, oldest first (the two legs and the
-    basket); `sessions` must cover `now`. With `small_record` (the small leg's record close from the new_high
+    basket); `calendar` must cover `now`. With `small_record` (the small leg's record close from the new_high
     rule's state) the small leg's history may start after `small_record.through` instead of at its first close.
     """
     today = now.astimezone(NEW_YORK).date()
     # A bar of a session still open (or not yet begun) is no close: only sessions closed by `now` count.
-    closed = sessions.last_closed(now)
+    closed = calendar.last_closed(now)
     cutoff = closed.date if closed is not None else today
 
     def known(symbol: str) -> Sequence[Point]:
@@ -171,17 +171,17 @@ def rotation_view(
         return quote if quote is not None and quote.exchange_time <= now else None
 
     small_points, large_points = known(spread_rule.small), known(spread_rule.large)
-    small = _leg(spread_rule.small, small_points, fresh_quote(spread_rule.small), now, sessions, poll_seconds)
-    large = _leg(spread_rule.large, large_points, fresh_quote(spread_rule.large), now, sessions, poll_seconds)
+    small = _leg(spread_rule.small, small_points, fresh_quote(spread_rule.small), now, calendar, poll_seconds)
+    large = _leg(spread_rule.large, large_points, fresh_quote(spread_rule.large), now, calendar, poll_seconds)
 
     end = last_joint(small_points, large_points, cutoff)
-    spread = _spread(spread_rule, spread_state, small_points, large_points, end, now, sessions)
+    spread = _spread(spread_rule, spread_state, small_points, large_points, end, now, calendar)
     periods = periods_table(small_points, large_points, end)
 
     lines = []
     for symbol in basket:
         points = known(symbol)
-        last = _last(points, fresh_quote(symbol), now, sessions, poll_seconds)
+        last = _last(points, fresh_quote(symbol), now, calendar, poll_seconds)
         if last is None:
             lines.append(BasketLine(symbol, None, None, None, None))
             continue
@@ -189,7 +189,7 @@ def rotation_view(
         # and when sessions are missing between the last close and the quote, counting back would overshoot.
         if not last.from_quote:
             back = len(points) - 1 - BASKET_MONTH
-        elif points and _follows(points[-1].date, last.session, sessions):
+        elif points and _follows(points[-1].date, last.session, calendar):
             back = len(points) - BASKET_MONTH
         else:
             back = -1
@@ -197,7 +197,7 @@ def rotation_view(
         lines.append(BasketLine(
             symbol, last, pct(last.price, reference.close if reference else None),
             reference.date if reference else None,
-            bars_freshness(points[-1].date, now, sessions) if points else None,
+            bars_freshness(points[-1].date, now, calendar) if points else None,
         ))
 
     return RotationView(
@@ -208,13 +208,13 @@ def rotation_view(
         spread=spread,
         periods=periods,
         periods_through=end,
-        periods_freshness=bars_freshness(end, now, sessions) if end else None,
+        periods_freshness=bars_freshness(end, now, calendar) if end else None,
         basket=tuple(lines),
         fomc=fomc,
     )
 
 
-def _last(points: Sequence[Point], quote: Quote | None, now: datetime, sessions: NyseSessions,
+def _last(points: Sequence[Point], quote: Quote | None, now: datetime, calendar: NyseCalendar,
           poll_seconds: int) -> Last | None:
     bar = points[-1] if points else None
     if quote is not None:
@@ -222,27 +222,27 @@ def _last(points: Sequence[Point], quote: Quote | None, now: datetime, sessions:
         if bar is None or session > bar.date:
             previous = quote.previous_close if quote.previous_close is not None else (bar.close if bar else None)
             return Last(quote.price, previous, session, True, quote.exchange_time,
-                        quote_freshness(quote.fetched_at, now, poll_seconds, sessions))
+                        quote_freshness(quote.fetched_at, now, poll_seconds, calendar))
     if bar is None:
         return None
     previous = points[-2].close if len(points) >= 2 else None
-    return Last(bar.close, previous, bar.date, False, None, bars_freshness(bar.date, now, sessions))
+    return Last(bar.close, previous, bar.date, False, None, bars_freshness(bar.date, now, calendar))
 
 
-def _follows(last_close: date, session: date, sessions: NyseSessions) -> bool:
+def _follows(last_close: date, session: date, calendar: NyseCalendar) -> bool:
     """True when `session` is the first session after `last_close`: no session is missing in between."""
     first, before = last_close + timedelta(days=1), session - timedelta(days=1)
     if first > before:
         return True
-    if not (sessions.covers(first) and sessions.covers(before)):
+    if not (calendar.covers(first) and calendar.covers(before)):
         return False
-    return not sessions.sessions_between(first, before)
+    return not calendar.sessions_between(first, before)
 
 
-def _leg(symbol: str, points: Sequence[Point], quote: Quote | None, now: datetime, sessions: NyseSessions,
+def _leg(symbol: str, points: Sequence[Point], quote: Quote | None, now: datetime, calendar: NyseCalendar,
          poll_seconds: int) -> Leg:
-    last = _last(points, quote, now, sessions, poll_seconds)
-    bars = bars_freshness(points[-1].date, now, sessions) if points else None
+    last = _last(points, quote, now, calendar, poll_seconds)
+    bars = bars_freshness(points[-1].date, now, calendar) if points else None
     return Leg(symbol, NAMES.get(symbol, symbol), last, bars, points[-1].date if points else None)
 
 
@@ -256,7 +256,7 @@ def _from_high(points: Sequence[Point], last: Last | None, known: RecordClose | 
 
 
 def _spread(rule: RotationSpread, state: dict | None, small: Sequence[Point], large: Sequence[Point],
-            end: date | None, now: datetime, sessions: NyseSessions) -> SpreadView:
+            end: date | None, now: datetime, calendar: NyseCalendar) -> SpreadView:
     value = None
     if end is not None:
         closes = joint_closes(small, large, end, rule.window + 1)
@@ -268,7 +268,7 @@ def _spread(rule: RotationSpread, state: dict | None, small: Sequence[Point], la
     return SpreadView(
         pair=rule.pair, window=rule.window, upper=rule.upper, lower=rule.lower, hysteresis=rule.hysteresis,
         value=value, session=end if value is not None else None,
-        freshness=bars_freshness(end, now, sessions) if value is not None else None,
+        freshness=bars_freshness(end, now, calendar) if value is not None else None,
         evaluated=evaluated,
         small_armed=state["small_armed"] if evaluated else None,
         large_armed=state["large_armed"] if evaluated else None,

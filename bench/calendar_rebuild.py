@@ -1,7 +1,7 @@
 """What a rebuild of the NYSE calendar costs the event loop while the bot answers commands.
 
 The real App runs in-process on a new database (seeded with the bundled history), commands answered as the
-console answers them. Its SessionBook is given the calendar it would hold after 345 days of running, which ends
+console answers them. Its TradingCalendar is given the calendar it would hold after 345 days of running, which ends
 55 days after now; the next caller starts the rebuild. While it runs, each command (and the health report) is
 asked again and again, a few milliseconds apart, and the longest event-loop stall is noted. Target: every
 command under 20 ms. Medians over repeats. Beside each, the same command asked as long without a rebuild: what
@@ -23,7 +23,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from alerts.market.sessions import NEW_YORK, NyseSessions, SessionBook, around_in_child_process
+from alerts.market.calendar import NEW_YORK, NyseCalendar, TradingCalendar, around_in_child_process
 from bench.looplag import stalls_during
 from bench.summary import record
 from bot.app import App
@@ -49,7 +49,7 @@ async def _asked_until(done, ask) -> None:
         await asyncio.sleep(PAUSE)
 
 
-async def _during_rebuild(book: SessionBook, ask) -> tuple[float, float]:
+async def _during_rebuild(book: TradingCalendar, ask) -> tuple[float, float]:
     """Longest stall (ms) while the book rebuilds and `ask` is asked over and over; and how long (s) that was."""
     await book.prepare(AGED)
 
@@ -83,15 +83,15 @@ async def _during_build_elsewhere(build, ask, day_offset: int) -> float:
 
 
 async def _measure() -> None:
-    aged = NyseSessions.around(AGED)
+    aged = NyseCalendar.around(AGED)
 
     def build(day):  # for prepare(): today's calendar at start-up, then the aged one before each measurement
-        return aged if day == AGED else NyseSessions.around(day)
+        return aged if day == AGED else NyseCalendar.around(day)
 
-    book = SessionBook(build, background_build=around_in_child_process)  # every rebuild as the bot's
+    book = TradingCalendar(build, background_build=around_in_child_process)  # every rebuild as the bot's
     with tempfile.TemporaryDirectory(prefix="rotobot-bench-") as folder:
         read, write = os.pipe()  # a console whose input stays open until the bench is done
-        app = App(_settings(folder), stdin=os.fdopen(read), stdout=io.StringIO(), clock=lambda: NOW, sessions=book,
+        app = App(_settings(folder), stdin=os.fdopen(read), stdout=io.StringIO(), clock=lambda: NOW, calendar=book,
                   handle_signals=False, probe_network=False, fetch=False)
         running = asyncio.create_task(app.run())
         await asyncio.wait_for(app.started.wait(), 120)
@@ -111,12 +111,12 @@ async def _measure() -> None:
                 record(f"{name}: longest loop stall while the calendar rebuilds", worst, "ms", 20)
 
             async def on_loop(day):
-                NyseSessions.around(day)
+                NyseCalendar.around(day)
 
             before = statistics.median([await _during_build_elsewhere(on_loop, app.service_health.report, 10 + i)
                                         for i in range(REPEATS)])
             thread = statistics.median([
-                await _during_build_elsewhere(lambda d: asyncio.to_thread(NyseSessions.around, d), app.service_health.report,
+                await _during_build_elsewhere(lambda d: asyncio.to_thread(NyseCalendar.around, d), app.service_health.report,
                                               20 + i)
                 for i in range(REPEATS)])
         finally:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import NoticeAlert, Operator
 from bench import chaos_world as world
@@ -94,7 +94,7 @@ def _record(progress: Path, done: int) -> None:
         os.close(folder)
 
 
-async def live(places: Places, week: world.Week, bars: dict, sessions: SessionBook, say: callable) -> int:
+async def live(places: Places, week: world.Week, bars: dict, calendar: TradingCalendar, say: callable) -> int:
     """Run the rest of the week; returns 0 once it is over. `say("ready")` once the parts are up, and
     `say("step N")` as each step begins: the parent aims its kills by them."""
     start = done_steps(places.progress)
@@ -111,14 +111,14 @@ async def live(places: Places, week: world.Week, bars: dict, sessions: SessionBo
     try:
         with discord_py_pointed_at(places.discord_url):
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-                return await _live(places, week, bars, sessions, say, start, clock, settings, database, session)
+                return await _live(places, week, bars, calendar, say, start, clock, settings, database, session)
     finally:
         database.close()
 
 
-async def _live(places, week, bars, sessions, say, start, clock, settings, database, session) -> int:
+async def _live(places, week, bars, calendar, say, start, clock, settings, database, session) -> int:
     router = build_router(settings.discord.prefix)
-    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), sessions=sessions,
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), calendar=calendar,
                              transports=("discord", "webhook"))
     discord = DiscordTransport(Secret("chaos-harness-token"), router=router, context=context, database=database,
                                on_fatal=lambda message: logging.error("fatal: %s", message),
@@ -141,9 +141,9 @@ async def _live(places, week, bars, sessions, say, start, clock, settings, datab
         async def notify(notice) -> None:
             await notify_text(f"{notice.source}|{notice.kind}", notice.text)
 
-        engine = RuleEngine(database=database, rules=configured_rules(settings), sessions=sessions, publish=publish,
+        engine = RuleEngine(database=database, rules=configured_rules(settings), calendar=calendar, publish=publish,
                            clock=clock)
-        market = build_market(database, [world.SimulatedMarket(bars)], sessions,
+        market = build_market(database, [world.SimulatedMarket(bars)], calendar,
                               symbols=needed_symbols(settings, database), notify=notify, clock=clock,
                               max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions,
                               on_quotes=engine.judge_quotes).jobs
@@ -160,7 +160,7 @@ async def _live(places, week, bars, sessions, say, start, clock, settings, datab
             step = week.steps[index]
             clock.now = step.at
             await _run(step, week, bars, places, database, session, market, engine, fed, router, context, publish,
-                       sessions, clock)
+                       calendar, clock)
             await fed.remind()
             await dispatcher.run_once()
             _record(places.progress, index + 1)
@@ -176,7 +176,7 @@ async def _connected(discord: DiscordTransport) -> None:
 
 
 async def _run(step, week, bars, places, database, session, market, engine, fed, router, context, publish,
-               sessions, clock) -> None:
+               calendar, clock) -> None:
     what = step.what
     if what == "seed":
         await database.run(_seed, week, bars, clock())
@@ -192,7 +192,7 @@ async def _run(step, week, bars, places, database, session, market, engine, fed,
     elif what == "close":
         await market.close_job()
     elif what == "wrap":
-        await daily_wrap(context, sessions, publish, clock)
+        await daily_wrap(context, calendar, publish, clock)
     elif what == "fomc_window":
         await fed.poll_window()
     elif what == "publish_statement":

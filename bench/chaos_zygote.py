@@ -19,7 +19,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from bench import chaos_life, chaos_world
 
 
@@ -28,8 +28,8 @@ def main(argv: list[str]) -> int:
     places = chaos_life.Places(Path(database), Path(progress), discord_url, fed_url, webhook_url)
     bars = chaos_world.history()
     week = chaos_world.build_week(int(seed), bars)
-    sessions = SessionBook()
-    sessions.around(datetime.combine(chaos_world.DAYS[0], datetime.min.time()))  # built once, before any fork
+    calendar = TradingCalendar()
+    calendar.around(datetime.combine(chaos_world.DAYS[0], datetime.min.time()))  # built once, before any fork
     out = sys.stdout
     out.write("warm\n")  # loaded: from here a fork is a life's whole start-up
     out.flush()
@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
             break
         pid = os.fork()
         if pid == 0:
-            os._exit(_life(places, week, bars, sessions, log))
+            os._exit(_life(places, week, bars, calendar, log))
         out.write(f"pid {pid}\n")
         out.flush()
         _, status = os.waitpid(pid, 0)
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _life(places, week, bars, sessions, log: str) -> int:
+def _life(places, week, bars, calendar, log: str) -> int:
     sys.stdin.close()
     logging.basicConfig(filename=log, level=logging.WARNING,
                         format=f"%(asctime)s life {os.getpid()} %(levelname)s %(name)s: %(message)s")
@@ -58,7 +58,7 @@ def _life(places, week, bars, sessions, log: str) -> int:
         sys.stdout.flush()
 
     try:
-        return asyncio.run(chaos_life.live(places, week, bars, sessions, say))
+        return asyncio.run(chaos_life.live(places, week, bars, calendar, say))
     except BaseException:  # noqa: BLE001 - a life that fails by itself is a finding: logged, exit 1
         logging.exception("the life failed by itself")
         return 1

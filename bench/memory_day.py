@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from alerts.market.providers import YahooProvider
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import SourceClient
 from bench.summary import record
 from bot.pipeline import build_market
@@ -43,7 +43,7 @@ async def _day(folder: Path) -> tuple[float, float, float]:
         async def ignore(notice) -> None:
             return None
 
-        jobs = build_market(database, [YahooProvider(client, upstream.url)], SessionBook(), symbols=wanted,
+        jobs = build_market(database, [YahooProvider(client, upstream.url)], TradingCalendar(), symbols=wanted,
                             notify=ignore, clock=lambda: clock_now[0], max_jump_pct=10.0).jobs
         await jobs.poll_quotes()
         gc.collect()

@@ -19,7 +19,7 @@ import aiohttp
 
 from alerts.market.models import DailyBar
 from alerts.market.providers import YahooProvider
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import SourceClient
 from bench.looplag import stalls_during
 from bench.summary import record
@@ -42,7 +42,7 @@ async def _cycle(database: Database, upstream: FakeUpstream, min_interval: float
         async def ignore(notice) -> None:
             return None
 
-        jobs = build_market(database, [YahooProvider(client, upstream.url)], SessionBook(), symbols=wanted,
+        jobs = build_market(database, [YahooProvider(client, upstream.url)], TradingCalendar(), symbols=wanted,
                             notify=ignore, clock=lambda: SESSION_TIME, max_jump_pct=10.0).jobs
         before = len(upstream.requests)
         started = time.perf_counter()

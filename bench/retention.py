@@ -25,7 +25,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alerts.market.models import DailyBar, Quote
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.loader import default_rules
 from bench.memory_day import rss_mib
 from bench.summary import record
@@ -94,15 +94,15 @@ async def _ninety_days(folder: Path) -> list[tuple[int, float, float, int]]:
                                interactive=False)
     dispatcher = Dispatcher(database, [console], clock, ZoneInfo("America/New_York"))
     publish = make_publisher(database, dispatcher, clock)
-    sessions = SessionBook()
-    engine = RuleEngine(database=database, rules=default_rules(), sessions=sessions, publish=publish, clock=clock)
+    calendar = TradingCalendar()
+    engine = RuleEngine(database=database, rules=default_rules(), calendar=calendar, publish=publish, clock=clock)
     figures = []
     queued = 0
     gc.freeze()
     try:
         for n in range(DAYS):
             day = FIRST_DAY + timedelta(days=n)
-            if sessions.around(day).is_session(day):
+            if calendar.around(day).is_session(day):
                 clock_now[0] = datetime.combine(day, datetime.min.time(), tzinfo=NEW_YORK).replace(hour=9, minute=45)
                 await database.run(_churn, rng, closes, clock())
                 clock_now[0] = clock_now[0].replace(hour=11)

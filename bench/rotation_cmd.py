@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from alerts.market.models import Quote
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from bot.charts import rotation_chart
 from bot.commands.context import CommandContext
 from bot.jobs.engine import RuleEngine
@@ -42,7 +42,7 @@ async def _prepare(database: Database, settings) -> None:
     async def publish(alerts, states=(), also=None):
         return await database.run(outbox.commit, list(alerts), NOW, list(states), also)
 
-    await RuleEngine(database=database, rules=configured_rules(settings), sessions=SessionBook(), publish=publish,
+    await RuleEngine(database=database, rules=configured_rules(settings), calendar=TradingCalendar(), publish=publish,
                     clock=lambda: NOW).judge_sessions()
     at = NOW - timedelta(seconds=40)
     for symbol in (settings.rotation.small, settings.rotation.large, *settings.market.basket):
@@ -70,7 +70,7 @@ async def _measure() -> None:
             prepared = time.perf_counter() - started
             bars = sum(c.sessions for c in await database.run(prices.coverage))
             context = CommandContext(settings=settings, database=database, now=lambda: NOW, started_at=NOW,
-                                     sessions=SessionBook())
+                                     calendar=TradingCalendar())
             await rotation_reply(context)  # warm: the session calendar is built once per bot, not per command
             answer, best = await _median_ms(lambda: rotation_reply(context), RUNS)
 

@@ -15,7 +15,7 @@ import time
 import tracemalloc
 from datetime import date, datetime, timedelta
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_ticks
 from alerts.rules.model import Above, Below, High52w, Low52w, Move, Point, Tick

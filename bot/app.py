@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from alerts.market.sessions import SessionBook, around_in_child_process
+from alerts.market.calendar import TradingCalendar, around_in_child_process
 from bot.commands.reply import Reply
 from bot.errors import StartupError
 from bot.health import HealthServer, LoopLag, ServiceHealth
@@ -65,7 +65,7 @@ class App:
         handle_signals: bool = True,
         probe_network: bool = True,
         fetch: bool = True,
-        sessions: SessionBook | None = None,
+        calendar: TradingCalendar | None = None,
     ) -> None:
         self.settings = settings
         self._stdin = stdin or sys.stdin
@@ -74,7 +74,7 @@ class App:
         self._handle_signals = handle_signals
         self._probe_network = probe_network
         self._fetch = fetch
-        self.sessions = sessions or SessionBook(background_build=around_in_child_process)  # off the event loop
+        self.calendar = calendar or TradingCalendar(background_build=around_in_child_process)  # off the event loop
         self._stop = asyncio.Event()
         self._fatal: str | None = None
         self.started = asyncio.Event()
@@ -121,7 +121,7 @@ class App:
 
         lock = InstanceLock(path).acquire()
         stack.callback(lock.release)
-        await self.sessions.prepare(self._clock())  # the NYSE calendar, before any command or job asks for it
+        await self.calendar.prepare(self._clock())  # the NYSE calendar, before any command or job asks for it
 
         self.database = await asyncio.to_thread(Database.open, path, busy_timeout_ms=settings.storage.busy_timeout_ms)
         stack.push_async_callback(_bounded, "database", lambda: asyncio.to_thread(self.database.close))
@@ -147,7 +147,7 @@ class App:
 
         self.metrics = standard()
         self.pipeline = pipeline = build_pipeline(
-            settings, database=self.database, session=self.session, sessions=self.sessions, rules=self.rules,
+            settings, database=self.database, session=self.session, calendar=self.calendar, rules=self.rules,
             metrics=self.metrics, clock=self._clock, stdin=self._stdin, stdout=self._stdout, on_eof=self.stop,
             on_fatal=self.fail,
         )
@@ -172,7 +172,7 @@ class App:
             schedule_fomc_jobs(self.scheduler, pipeline.fed)
             schedule_server_jobs(
                 self.scheduler,
-                wrap=partial(daily_wrap, pipeline.context, self.sessions, publish, self._clock),
+                wrap=partial(daily_wrap, pipeline.context, self.calendar, publish, self._clock),
                 pending=partial(confirm_pending, self.database, market, publish, self._clock),
                 prune=partial(prune_daily, self.database, settings.delivery.keep_days, self._clock),
                 wrap_time=settings.discord.wrap_time,
@@ -186,7 +186,7 @@ class App:
         self.loop_lag = LoopLag()
         lag = asyncio.create_task(self.loop_lag.run(), name="loop-lag")
         stack.push_async_callback(_cancel, lag)
-        self.service_health = ServiceHealth(settings=self.settings, sessions=self.sessions, scheduler=self.scheduler,
+        self.service_health = ServiceHealth(settings=self.settings, calendar=self.calendar, scheduler=self.scheduler,
                                             watch=self.pipeline.watch, started_at=self.pipeline.context.started_at,
                                             fetching=self._fetch, clock=self._clock)
         health = self.settings.health

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alerts.market.errors import UpstreamError
 from alerts.market.history_csv import looks_like_history_csv, parse_history_csv
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from alerts.market.yahoo_chart import parse_chart
 from alerts.rules.checks import is_symbol
 from bot.settings import Settings
@@ -131,7 +131,7 @@ async def _backfill(settings: Settings, symbols: list[str], since: date | None) 
             async def say(notice) -> None:
                 print(notice.text, file=sys.stderr)
 
-            jobs = build_market(database, market_providers(settings, session), SessionBook(),
+            jobs = build_market(database, market_providers(settings, session), TradingCalendar(),
                                 symbols=needed_symbols(settings, database), notify=say, clock=_now,
                                 max_jump_pct=settings.market.max_jump_pct).jobs
             wanted = symbols or await needed_symbols(settings, database)()

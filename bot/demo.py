@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from alerts.fomc.announce import NEW_YORK, decision_time
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import BUNDLED_FILES, BundledProvider, bundled_history
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from alerts.rules.loader import default_rules
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
@@ -73,9 +73,9 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
     await _seed(database, clock())
 
     stopped = asyncio.Event()
-    sessions = SessionBook()
+    calendar = TradingCalendar()
     router = build_router(settings.discord.prefix)
-    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), sessions=sessions,
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), calendar=calendar,
                              transports=("console",))
     console = ConsoleTransport(answer=lambda text: router.dispatch(text, context), on_eof=stopped.set, stdin=stdin,
                                stdout=stdout, interactive=False, zone=zone)
@@ -87,8 +87,8 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
 
     r = settings.rotation
     rules = default_rules(r.small, r.large, r.window, r.upper, r.lower, r.hysteresis)
-    engine = RuleEngine(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
-    market = build_market(database, [BundledProvider(datetime.now(timezone.utc))], sessions,
+    engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock)
+    market = build_market(database, [BundledProvider(datetime.now(timezone.utc))], calendar,
                           symbols=needed_symbols(settings, database), notify=quiet, clock=clock,
                           max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions).jobs
     fed = FomcJobs(database=database, fed=None, fred=None, fed_url="", fred_url="",
@@ -96,7 +96,7 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
                    clock=clock)
     await engine.judge_sessions()  # the states as of the last stored session: nothing old is announced
 
-    for moment, step in _timeline(sessions, settings.fomc.remind_hours_before):
+    for moment, step in _timeline(calendar, settings.fomc.remind_hours_before):
         clock.now = moment
         await step(market, fed)
         await dispatcher.run_once()
@@ -115,7 +115,7 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
     return 0
 
 
-def _timeline(sessions: SessionBook, remind_hours: tuple[float, ...]):
+def _timeline(calendar: TradingCalendar, remind_hours: tuple[float, ...]):
     """(instant, step) in time order: reminders, decisions and the close job of every session day."""
     decisions = {d.date: d for d in bundled_decisions() if FIRST_DAY <= d.date <= LAST_DAY}
     steps = []
@@ -127,8 +127,8 @@ def _timeline(sessions: SessionBook, remind_hours: tuple[float, ...]):
             steps.append((announced - timedelta(hours=hours) + timedelta(minutes=1), _remind))
         decision = replace(decisions[meeting.end], source="bundled")
         steps.append((announced, _announcer(decision, announced)))
-    calendar = sessions.spanning(FIRST_DAY, LAST_DAY)
-    for day in calendar.sessions_between(FIRST_DAY, LAST_DAY):
+    autumn = calendar.spanning(FIRST_DAY, LAST_DAY)
+    for day in autumn.sessions_between(FIRST_DAY, LAST_DAY):
         steps.append((datetime.combine(day, CLOSE_JOB, tzinfo=NEW_YORK), _close))
     return sorted(steps, key=lambda item: item[0])
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.timefmt import age_text
 
 from bot.metrics import CONTENT_TYPE
@@ -76,10 +76,10 @@ class ServiceHealth:
     live source) answered recently. Stooq is a fallback and not judged; outside the session nothing is fetched,
     so nothing can go stale."""
 
-    def __init__(self, *, settings, sessions, scheduler, watch, started_at: datetime, fetching: bool,
+    def __init__(self, *, settings, calendar, scheduler, watch, started_at: datetime, fetching: bool,
                  clock: Callable[[], datetime]) -> None:
         self._market = settings.market
-        self._sessions = sessions
+        self._calendar = calendar
         self._scheduler = scheduler
         self._watch = watch
         self._started_at = started_at
@@ -88,7 +88,7 @@ class ServiceHealth:
 
     async def report(self) -> HealthReport:
         now = self._clock()
-        calendar = self._sessions.around(now)
+        calendar = self._calendar.around(now)
         in_session = calendar.is_open(now)
         allowed = timedelta(seconds=max(self._market.source_down_notice_minutes * 60, 2 * self._market.poll_seconds))
         since = self._started_at

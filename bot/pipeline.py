@@ -25,7 +25,7 @@ from alerts.market.models import Quote
 from alerts.market.providers import MarketData, Provider, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.quality_gate import QualityGate
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from alerts.market.source_client import SourceClient
 from alerts.rules.model import Rule
 from bot.commands.context import CommandContext
@@ -72,7 +72,7 @@ def build_pipeline(
     *,
     database: Database,
     session: aiohttp.ClientSession,
-    sessions: SessionBook,
+    calendar: TradingCalendar,
     rules: list[Rule],
     metrics: Metrics,
     clock: Callable[[], datetime],
@@ -84,7 +84,7 @@ def build_pipeline(
     # Commands: they read stored state, so they need only the database, the clock and the calendar.
     router = build_router(settings.discord.prefix)
     names = transport_names(settings, stdin)
-    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), sessions=sessions,
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=clock(), calendar=calendar,
                              transports=names)
     transports = build_transports(names, settings, router=router, context=context, database=database,
                                   session=session, stdin=stdin, stdout=stdout, on_eof=on_eof, on_fatal=on_fatal)
@@ -94,9 +94,9 @@ def build_pipeline(
     publish = make_publisher(database, dispatcher, clock, metrics)
     notices = OperatorNotices(publish, clock)
     # Market data, from the end: the engine, the store before it, the gate before that, the provider first.
-    engine = RuleEngine(database=database, rules=rules, sessions=sessions, publish=publish, clock=clock)
+    engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock)
     limits = settings.market
-    market = build_market(database, market_providers(settings, session), sessions,
+    market = build_market(database, market_providers(settings, session), calendar,
                           symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,
                           max_jump_pct=limits.max_jump_pct,
                           notice_after=timedelta(minutes=limits.source_down_notice_minutes), metrics=metrics,
@@ -119,7 +119,7 @@ class MarketStages:
 def build_market(
     database: Database,
     providers: list[Provider],
-    sessions: SessionBook,
+    calendar: TradingCalendar,
     *,
     symbols: Callable[[], Awaitable[list[str]]],
     notify: Callable[[Notice], Awaitable[None]],
@@ -135,7 +135,7 @@ def build_market(
     watch = SourceWatch(SourceHealth(notice_after), clock, metrics)
     provider = MarketData(providers, on_outcome=watch.record)
     gate = QualityGate(JumpGate(max_jump_pct))
-    jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, sessions=sessions, symbols=symbols,
+    jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, calendar=calendar, symbols=symbols,
                       notify=notify, clock=clock, on_bars=on_bars, on_quotes=on_quotes)
     return MarketStages(provider, gate, watch, jobs)
 

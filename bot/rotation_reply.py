@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from alerts.fomc.announce import NEW_YORK, summary
-from alerts.market.sessions import NyseSessions
+from alerts.market.calendar import NyseCalendar
 from alerts.rotation_view import RotationView, rotation_view
 from alerts.rules.model import RotationSpread
 from bot.charts import rotation_chart_async
@@ -33,7 +33,7 @@ async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: 
     rule = await rule_for_server(ctx, guild_id)
     basket = ctx.settings.market.basket
     facts = await ctx.database.run(load_rotation_facts, rule, basket, today, chart=chart)
-    view = view_from_facts(facts, rule, basket, now, ctx.sessions.around(now), ctx.settings.market.poll_seconds)
+    view = view_from_facts(facts, rule, basket, now, ctx.calendar.around(now), ctx.settings.market.poll_seconds)
     reply = render_rotation(view)
     if chart:
         png = await rotation_chart_async(facts.history, rule, view.periods_through or today)
@@ -42,9 +42,9 @@ async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: 
 
 
 def view_from_facts(facts: RotationFacts, rule: RotationSpread, basket: Sequence[str], now: datetime,
-                    sessions: NyseSessions, poll_seconds: int) -> RotationView:
+                    calendar: NyseCalendar, poll_seconds: int) -> RotationView:
     today = now.astimezone(NEW_YORK).date()
     fed = summary(facts.meetings, facts.decisions, today) if (facts.meetings or facts.decisions) else None
     return rotation_view(history=facts.history, quotes=facts.quotes, spread_rule=rule,
-                         spread_state=facts.spread_state, basket=basket, fomc=fed, now=now, sessions=sessions,
+                         spread_state=facts.spread_state, basket=basket, fomc=fed, now=now, calendar=calendar,
                          poll_seconds=poll_seconds, small_record=facts.small_record)

@@ -251,19 +251,19 @@ async def test_no_nyse_calendar_is_built_on_the_event_loop(tmp_path):
     import threading
     from datetime import datetime, timedelta, timezone
 
-    from alerts.market.sessions import NyseSessions, SessionBook
+    from alerts.market.calendar import NyseCalendar, TradingCalendar
     from tests.conftest import Clock
 
     built_on: list[int] = []
 
     def build(day):
         built_on.append(threading.get_ident())
-        return NyseSessions.around(day)
+        return NyseCalendar.around(day)
 
     clock = Clock(datetime(2026, 2, 24, 22, 0, tzinfo=timezone.utc))  # 17:00 in New York: no poll goes out
-    sessions = SessionBook(build)
+    calendar = TradingCalendar(build)
     read, write = os.pipe()
-    app = App(settings_for(tmp_path), stdin=os.fdopen(read), stdout=io.StringIO(), clock=clock, sessions=sessions,
+    app = App(settings_for(tmp_path), stdin=os.fdopen(read), stdout=io.StringIO(), clock=clock, calendar=calendar,
               handle_signals=False, probe_network=False, fetch=False)
     running = asyncio.create_task(app.run())
     await asyncio.wait_for(app.started.wait(), 60)
@@ -280,11 +280,11 @@ async def test_no_nyse_calendar_is_built_on_the_event_loop(tmp_path):
     await ask_everything()
     clock.now += timedelta(days=345)  # the calendar loaded at start ends 55 days from now
     await ask_everything()
-    await sessions.settle()  # the rebuild started by the first of them has finished
+    await calendar.settle()  # the rebuild started by the first of them has finished
     app.stop()
     assert await asyncio.wait_for(running, 30) == 0
     os.close(write)
 
     assert len(built_on) == 2  # at start-up, and one rebuild however many asked while it ran
     assert loop_thread not in built_on
-    assert sessions.around(clock.now).covers(clock.now.date() + timedelta(days=300))
+    assert calendar.around(clock.now).covers(clock.now.date() + timedelta(days=300))

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

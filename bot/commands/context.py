@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from bot.settings import Settings
 from storage.database import Database
 
@@ -17,5 +17,5 @@ class CommandContext:
     database: Database
     now: Callable[[], datetime]
     started_at: datetime
-    sessions: SessionBook
+    calendar: TradingCalendar
     transports: tuple[str, ...] = ()

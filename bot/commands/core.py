@@ -95,7 +95,7 @@ def _data_line(ctx: CommandContext, bar, quote, now) -> str:
     """Last close and last quote of a symbol, each with where it came from and whether it is stale."""
     if bar is None and quote is None:
         return "nothing stored yet"
-    calendar = ctx.sessions.around(now)
+    calendar = ctx.calendar.around(now)
     parts = []
     if bar is not None:
         fresh = bars_freshness(bar.date, now, calendar)

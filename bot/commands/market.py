@@ -26,7 +26,7 @@ async def price_command(ctx: CommandContext, caller: Caller, args: list[str]) ->
     if not bars and quote is None:
         raise CommandError(f"rotobot has no data for {symbol}. !subscribe {symbol} adds it to the data jobs")
     now = ctx.now()
-    calendar = ctx.sessions.around(now)
+    calendar = ctx.calendar.around(now)
     fields = []
     last_close = bars[-1] if bars else None
     if quote is not None:

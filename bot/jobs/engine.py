@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from alerts.market.models import Quote
 from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
 from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick, own_spread_rule
@@ -85,13 +85,13 @@ class RuleEngine:
         *,
         database: Database,
         rules: list[Rule],
-        sessions: SessionBook,
+        calendar: TradingCalendar,
         publish: Publish,
         clock: Callable[[], datetime],
     ) -> None:
         self._db = database
         self.rules = rules
-        self._sessions = sessions
+        self._calendar = calendar
         self._publish = publish
         self._clock = clock
         self._history: dict[str, list] = {}  # symbol -> points; only the recent tail is read again each time
@@ -130,7 +130,7 @@ class RuleEngine:
                 routes[rule.id] = Everyone(tuple(sorted(int(r.id.rsplit("@", 1)[1]) for r in own)))
             rules += own
         now = self._clock()
-        calendar = self._sessions.around(now)
+        calendar = self._calendar.around(now)
         last = calendar.last_closed(now)
         if last is None:
             return 0

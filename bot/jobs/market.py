@@ -25,7 +25,7 @@ from alerts.market.health import Notice
 from alerts.market.models import DailyBar, Quote
 from alerts.market.providers import MarketData
 from alerts.market.quality_gate import Admitted, QualityGate
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from bot.jobs.source_watch import SourceWatch
 from storage import prices, quotes
 from storage.database import Database
@@ -70,7 +70,7 @@ class MarketJobs:
         market: MarketData,
         gate: QualityGate,
         watch: SourceWatch,
-        sessions: SessionBook,
+        calendar: TradingCalendar,
         symbols: Callable[[], Awaitable[list[str]]],
         notify: Callable[[Notice], Awaitable[None]],
         clock: Callable[[], datetime],
@@ -81,7 +81,7 @@ class MarketJobs:
         self._market = market
         self._gate = gate
         self.watch = watch  # what the health report reads: when each source last answered
-        self._sessions = sessions
+        self._calendar = calendar
         self._symbols = symbols
         self._notify = notify
         self._clock = clock
@@ -98,7 +98,7 @@ class MarketJobs:
     async def poll_quotes(self) -> PollReport:
         """Latest quotes of every needed symbol, only while the NYSE is in its regular session."""
         now = self._clock()
-        if not self._sessions.around(now).is_open(now):
+        if not self._calendar.around(now).is_open(now):
             return PollReport(skipped="the NYSE is not in its regular session")
         symbols = await self._symbols()
         got, failed = await self._market.quotes(symbols, now)
@@ -136,7 +136,7 @@ class MarketJobs:
         self, symbols: list[str] | None, since: date | None, refresh: int, progress: Progress | None
     ) -> FetchReport:
         now = self._clock()
-        calendar = self._sessions.around(now)
+        calendar = self._calendar.around(now)
         last = calendar.last_closed(now)
         report = FetchReport()
         if last is None:
@@ -175,7 +175,7 @@ class MarketJobs:
         """Does a source know `symbol`? True (its last year is now stored), False (no source has it), None (try
         again later: the sources are failing, not the symbol)."""
         now = self._clock()
-        last = self._sessions.around(now).last_closed(now)
+        last = self._calendar.around(now).last_closed(now)
         if last is None:
             return None
         try:
@@ -191,7 +191,7 @@ class MarketJobs:
     async def close_job(self) -> FetchReport:
         """After the close: the official bars of the session that just ended (and the two before it)."""
         now = self._clock()
-        if not self._sessions.around(now).is_session(now.astimezone(NEW_YORK).date()):
+        if not self._calendar.around(now).is_session(now.astimezone(NEW_YORK).date()):
             return FetchReport()
         return await self.store_daily(refresh=REFRESH_SESSIONS)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.payloads import NoticeAlert, Server, TickerLookupAlert, WrapAlert, seen_in_server
 from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
@@ -18,14 +18,14 @@ from storage.deliveries import NOT_WANTED, NOWHERE
 
 async def daily_wrap(
     context: CommandContext,
-    sessions: SessionBook,
+    calendar: TradingCalendar,
     publish: Callable[..., Awaitable[list[str]]],
     clock: Callable[[], datetime],
 ) -> int:
     """Returns how many servers were sent a wrap."""
     now = clock()
     today = now.astimezone(NEW_YORK).date()
-    session = sessions.around(now).session(today)
+    session = calendar.around(now).session(today)
     if session is None or now < session.close:
         return 0  # a holiday or weekend, or (at an odd configured time) the session is still open
     guilds = await context.database.run(guild_settings.guilds_where, "daily_wrap", True)

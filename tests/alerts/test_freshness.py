@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from alerts.market.freshness import bars_freshness, quote_freshness
-from alerts.market.sessions import NEW_YORK, NyseSessions
+from alerts.market.calendar import NEW_YORK, NyseCalendar
 
 
 @pytest.fixture(scope="module")
 def nyse():
-    return NyseSessions(date(2024, 12, 1), date(2026, 12, 31))
+    return NyseCalendar(date(2024, 12, 1), date(2026, 12, 31))
 
 
 def ny(*args) -> datetime:

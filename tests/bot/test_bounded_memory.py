@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from alerts.market.models import DailyBar, Quote
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.loader import default_rules
 from bot.commands.core import build_router
 from bot.commands.router import REMEMBERED_USERS, WINDOW_SECONDS, Caller
@@ -24,7 +24,7 @@ async def test_history_is_kept_only_for_symbols_a_rule_still_reads(tmp_path):
     for symbol in symbols:
         database.call(prices.store_bars, [DailyBar(symbol, datetime(2025, 12, 10).date(), 10.0, "yahoo", fetched)])
         database.call(subscriptions.add, subscriptions.Subscription(7, 1, symbol, "move", clock(), 3.0))
-    jobs = RuleEngine(database=database, rules=default_rules(), sessions=SessionBook(),
+    jobs = RuleEngine(database=database, rules=default_rules(), calendar=TradingCalendar(),
                      publish=publisher(database, clock), clock=clock)
     quotes = [Quote(s, 10.1, clock(), "yahoo", clock(), 10.0) for s in symbols]
     await jobs.judge_quotes(quotes)

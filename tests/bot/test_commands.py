@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.router import Caller
@@ -62,7 +62,7 @@ async def ask(tmp_path, seeded_file):
     database = Database.open(tmp_path / "rotobot.db")
     clock = Clock()
     context = CommandContext(settings=load_settings(environ={}), database=database, now=clock, started_at=NOW,
-                             sessions=SessionBook(), transports=("console",))
+                             calendar=TradingCalendar(), transports=("console",))
     router = build_router("!")
 
     async def run(text: str, caller: Caller = TRADER):
@@ -180,23 +180,23 @@ async def test_price_flags_stale_data(ask):
 
 
 async def test_the_daily_wrap_goes_once_to_servers_that_opted_in_and_not_on_holidays(ask):
-    from alerts.market.sessions import NEW_YORK
+    from alerts.market.calendar import NEW_YORK
     from bot.jobs.wrap import daily_wrap
     from storage import outbox
 
     assert not (await ask("!set wrap on", ADMIN)).error
     context = CommandContext(settings=load_settings(environ={}), database=ask.database, now=ask.clock,
-                             started_at=NOW, sessions=SessionBook(), transports=("console",))
+                             started_at=NOW, calendar=TradingCalendar(), transports=("console",))
 
     from tests.conftest import publisher
 
     publish = publisher(ask.database, ask.clock)
 
     ask.clock.now = datetime(2025, 12, 25, 16, 30, tzinfo=NEW_YORK)
-    assert await daily_wrap(context, SessionBook(), publish, ask.clock) == 0  # Christmas: no wrap
+    assert await daily_wrap(context, TradingCalendar(), publish, ask.clock) == 0  # Christmas: no wrap
     ask.clock.now = datetime(2025, 12, 11, 16, 30, tzinfo=NEW_YORK)
-    assert await daily_wrap(context, SessionBook(), publish, ask.clock) == 1
-    assert await daily_wrap(context, SessionBook(), publish, ask.clock) == 0  # once per server and day
+    assert await daily_wrap(context, TradingCalendar(), publish, ask.clock) == 1
+    assert await daily_wrap(context, TradingCalendar(), publish, ask.clock) == 0  # once per server and day
     (wrap,) = ask.database.call(outbox.recent, 5)
     assert wrap.alert.route.guild_id == 99 and wrap.alert.message == "Daily wrap, Thu 11 Dec 2025"
     assert "Rotation: small caps vs mega caps" in wrap.alert.body

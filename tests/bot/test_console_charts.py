@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.commands.reply import Reply
@@ -72,7 +72,7 @@ async def seeded_router(tmp_path):
     await seed_if_empty(database, LATE_EVENING)
     context = CommandContext(settings=load_settings(environ={"ROTOBOT_STORAGE_DATABASE": str(path)}),
                              database=database, now=lambda: LATE_EVENING, started_at=LATE_EVENING,
-                             sessions=SessionBook(), transports=("console",))
+                             calendar=TradingCalendar(), transports=("console",))
     router = build_router("!")
     yield (lambda text: router.dispatch(text, context)), path
     database.close()

@@ -12,7 +12,7 @@ from alerts.market.models import DailyBar
 from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.quality_gate import QualityGate
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.market import MarketJobs
 from bot.jobs.source_watch import SourceWatch
@@ -35,7 +35,7 @@ from tests.upstream import (
 
 RUT_BARS = history(RUT)
 NDX_BARS = history(NDX)
-SESSIONS = SessionBook()
+CALENDAR = TradingCalendar()
 
 
 def ny(*args) -> datetime:
@@ -74,7 +74,7 @@ async def world(tmp_path):
         market = MarketData([YahooProvider(yahoo, upstream.url), StooqProvider(stooq, upstream.url)],
                             on_outcome=watch.record)
         gate = JumpGate(10.0)
-        jobs = MarketJobs(database=database, market=market, gate=QualityGate(gate), watch=watch, sessions=SESSIONS,
+        jobs = MarketJobs(database=database, market=market, gate=QualityGate(gate), watch=watch, calendar=CALENDAR,
                           symbols=needed, notify=notify, clock=clock)
         yield type("World", (), dict(db=database, upstream=upstream, jobs=jobs, clock=clock, notices=notices,
                                      symbols=symbols, yahoo=yahoo, gate=gate, market=market))

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from alerts.market.models import DailyBar, Quote
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.loader import default_rules
 from bot.jobs.engine import RuleEngine
 from storage import outbox, prices, subscriptions
@@ -17,7 +17,7 @@ from tests.conftest import Clock, publisher
 from alerts.payloads import Everyone, Server, Subscriber
 
 RUT_BARS, NDX_BARS = history(RUT), history(NDX)
-SESSIONS = SessionBook()
+CALENDAR = TradingCalendar()
 
 
 def ny(*args) -> datetime:
@@ -39,7 +39,7 @@ def world(tmp_path):
     publish = publisher(database, clock)
 
     def jobs():  # a fresh instance is what a restart gives
-        return RuleEngine(database=database, rules=default_rules(), sessions=SESSIONS, publish=publish, clock=clock)
+        return RuleEngine(database=database, rules=default_rules(), calendar=CALENDAR, publish=publish, clock=clock)
 
     yield database, clock, jobs
     database.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from bot.schedule import backfill_trigger, close_trigger, poll_trigger
 
 

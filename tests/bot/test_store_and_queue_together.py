@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from alerts.market.models import Quote
 from alerts.market.providers import StooqProvider, YahooProvider
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import Subscriber, SubscriptionAlert
 from alerts.rules.loader import default_rules
@@ -38,7 +38,7 @@ FEED = (FIXTURES / "press_monetary_trimmed_capture_2026-08-15.xml").read_text().
     "monetary20260729a.htm", "monetary20251210a.htm").replace(
     "Wed, 29 Jul 2026 18:00:00 GMT", "Wed, 10 Dec 2025 19:00:00 GMT")
 STATEMENT = (FIXTURES / "monetary20251210a_article_excerpt.htm").read_text()
-SESSIONS = SessionBook()
+CALENDAR = TradingCalendar()
 
 
 def ny(*args) -> datetime:
@@ -131,7 +131,7 @@ async def market(tmp_path):
         async def notify(notice):
             return None
 
-        jobs = build_market(database, data, SESSIONS, symbols=needed, notify=notify, clock=clock,
+        jobs = build_market(database, data, CALENDAR, symbols=needed, notify=notify, clock=clock,
                             max_jump_pct=10.0).jobs
         yield database, upstream, jobs, clock
     database.close()
@@ -162,7 +162,7 @@ async def test_pending_subscribers_are_told_even_when_the_first_try_to_queue_fai
 def engine(tmp_path):
     database = Database.open(tmp_path / "rotobot.db")
     clock = Clock(ny(2025, 12, 11, 11, 0))
-    jobs = RuleEngine(database=database, rules=default_rules(), sessions=SESSIONS,
+    jobs = RuleEngine(database=database, rules=default_rules(), calendar=CALENDAR,
                      publish=publisher(database, clock), clock=clock)
     yield database, jobs, clock
     database.close()

@@ -20,7 +20,7 @@ import discord.ext.test as dpytest
 import discord.ext.test.backend as dpytest_backend
 import pytest
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from alerts.payloads import Everyone, NoticeAlert, Operator, RecordAlert, SpreadAlert, SubscriptionAlert
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
@@ -178,7 +178,7 @@ async def make_harness(database, payloads, *, router: Router | None = None, sett
     settings = settings or load_settings(environ={})
     router = router or build_router(settings.discord.prefix)
     context = CommandContext(settings=settings, database=database, now=clock, started_at=NOW - timedelta(hours=2),
-                             sessions=SessionBook(), transports=("discord",))
+                             calendar=TradingCalendar(), transports=("discord",))
     fatal: list[str] = []
     transport = DiscordTransport(
         Secret("not-a-real-token"),
@@ -220,14 +220,14 @@ async def harness(database, sent_payloads):
     await made.transport.close()
 
 
-async def queue_the_record_closes(database: Database, clock, sessions: SessionBook) -> None:
+async def queue_the_record_closes(database: Database, clock, calendar: TradingCalendar) -> None:
     """Through the real engine and publisher: the Russell 2000's record closes of 10 and 11 Dec 2025 (2,559.61 and
     2,590.61), found by the close job of the 11th after a day away, as two server-wide alerts. Leaves the clock at
     16:20 New York time on the 11th."""
     from datetime import date
 
     from alerts.market.models import DailyBar
-    from alerts.market.sessions import NEW_YORK
+    from alerts.market.calendar import NEW_YORK
     from alerts.rules.loader import default_rules
     from bot.jobs.engine import RuleEngine
     from storage import prices
@@ -241,7 +241,7 @@ async def queue_the_record_closes(database: Database, clock, sessions: SessionBo
 
     store(date(2024, 1, 1), date(2025, 12, 9))
     clock.now = datetime(2025, 12, 9, 17, 0, tzinfo=NEW_YORK)
-    engine = RuleEngine(database=database, rules=default_rules(), sessions=sessions,
+    engine = RuleEngine(database=database, rules=default_rules(), calendar=calendar,
                        publish=publisher(database, clock), clock=clock)
     assert await engine.judge_sessions() == 0  # the states as of the 9th: nothing to say yet
     store(date(2025, 12, 10), date(2025, 12, 11))
@@ -255,7 +255,7 @@ class Servers:
 
     database: Database
     clock: Clock
-    sessions: SessionBook
+    calendar: TradingCalendar
     transport: DiscordTransport
     guilds: list[discord.Guild]
 
@@ -273,8 +273,8 @@ async def make_servers(database: Database, names: list[str], channels: list[str]
     (through a role of that server, named "<server> admins")."""
     clock = Clock(NOW)
     settings = load_settings(environ={})
-    sessions = SessionBook()
-    context = CommandContext(settings=settings, database=database, now=clock, started_at=NOW, sessions=sessions,
+    calendar = TradingCalendar()
+    context = CommandContext(settings=settings, database=database, now=clock, started_at=NOW, calendar=calendar,
                              transports=("discord",))
     transport = DiscordTransport(Secret("not-a-real-token"), router=build_router(settings.discord.prefix),
                                  context=context, database=database, on_fatal=lambda message: None, clock=clock,
@@ -288,7 +288,7 @@ async def make_servers(database: Database, names: list[str], channels: list[str]
     dpytest.configure(bot, guilds=names, text_channels=list(channels), members=["admin", "trader"])
     bot._ready.set()  # dpytest never sends READY
     guilds = list(dpytest.get_config().guilds)
-    servers = Servers(database, clock, sessions, transport, guilds)
+    servers = Servers(database, clock, calendar, transport, guilds)
     servers._admins = {}
     for guild in guilds:
         admin = next(m for m in guild.members if m.name == "admin")

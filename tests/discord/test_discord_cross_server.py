@@ -84,7 +84,7 @@ async def test_a_foreign_channel_stored_before_the_check_is_never_posted_to(two_
     world.database.call(guild_settings.set_value, alpha.id, "alert_channel", alerts_of(bravo).id, world.clock())
     world.database.call(guild_settings.set_value, alpha.id, "alert_role", role.id, world.clock())
     world.database.call(guild_settings.set_value, bravo.id, "alert_channel", alerts_of(bravo).id, world.clock())
-    await queue_the_record_closes(world.database, world.clock, world.sessions)
+    await queue_the_record_closes(world.database, world.clock, world.calendar)
     dispatcher = Dispatcher(world.database, [world.transport], world.clock, ZoneInfo("America/New_York"))
     await dispatcher.run_once()
     sent = []
@@ -102,7 +102,7 @@ async def test_alerts_in_each_server_say_what_became_of_them_there(two_servers):
     for guild in (alpha, bravo):
         world.database.call(guild_settings.set_value, guild.id, "alert_channel", alerts_of(guild).id, world.clock())
     await dpytest.set_permission_overrides(bravo.default_role, alerts_of(bravo), send_messages=False)
-    await queue_the_record_closes(world.database, world.clock, world.sessions)
+    await queue_the_record_closes(world.database, world.clock, world.calendar)
     dispatcher = Dispatcher(world.database, [world.transport], world.clock, ZoneInfo("America/New_York"))
     await dispatcher.run_once()
     while not dpytest.sent_queue.empty():

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.dispatch import Dispatcher
@@ -45,7 +45,7 @@ async def world(tmp_path):
     database = Database.open(tmp_path / "rotobot.db")
     with fake.use_with_discord_py():
         context = CommandContext(settings=load_settings(environ={}), database=database, now=lambda: NOW,
-                                 started_at=NOW, sessions=SessionBook(), transports=("discord",))
+                                 started_at=NOW, calendar=TradingCalendar(), transports=("discord",))
         # Small caps chose no channel and Rotation desk neither: both rely on discord.alert_channel_id, which is
         # Rotation desk's #alerts (the operator's channel), so only Rotation desk has one.
         transport = DiscordTransport(Secret("fake-token"), router=build_router("!"), context=context,

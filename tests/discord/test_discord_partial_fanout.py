@@ -40,10 +40,10 @@ def received() -> list[discord.Message]:
 
 
 async def test_a_server_whose_channel_refused_gets_the_alerts_later_and_the_others_only_once(three_servers):
-    database, clock, sessions, transport = (three_servers.database, three_servers.clock, three_servers.sessions,
+    database, clock, calendar, transport = (three_servers.database, three_servers.clock, three_servers.calendar,
                                             three_servers.transport)
     alpha, bravo, charlie = three_servers.guilds
-    await queue_the_record_closes(database, clock, sessions)
+    await queue_the_record_closes(database, clock, calendar)
 
     refusing = bravo.text_channels[0]
     await dpytest.set_permission_overrides(bravo.default_role, refusing, send_messages=False)  # 403 there

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import discord.ext.test as dpytest
 
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.payloads import WrapAlert
 from bot.dispatch import Dispatcher
 from bot.jobs.wrap import daily_wrap
@@ -31,7 +31,7 @@ async def test_a_wrap_sent_again_after_a_crash_says_possibly_repeated(harness):
     while not dpytest.sent_queue.empty():
         dpytest.get_message()
     h.clock.now = datetime(2026, 11, 25, 16, 30, tzinfo=NEW_YORK)
-    assert await daily_wrap(h.context, SessionBook(), publisher(h.database, h.clock), h.clock) == 1
+    assert await daily_wrap(h.context, TradingCalendar(), publisher(h.database, h.clock), h.clock) == 1
     (wrap,) = [q for q in h.database.call(outbox.recent, 5) if isinstance(q.alert, WrapAlert)]
     assert wrap.alert.body.startswith("Fired today: Russell 2000 closes at a record 2,712.40; Rotation into small")
     # The send began and reached Discord, and the process was killed before it was recorded.

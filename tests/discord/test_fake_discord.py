@@ -17,7 +17,7 @@ import aiohttp
 import discord
 import pytest
 
-from alerts.market.sessions import SessionBook
+from alerts.market.calendar import TradingCalendar
 from bot.commands.context import CommandContext
 from bot.commands.core import build_router
 from bot.secret import Secret
@@ -65,7 +65,7 @@ async def connect(fake, tmp_path):
     async def connect() -> DiscordTransport:
         database = Database.open(tmp_path / f"rotobot-{len(started)}.db")
         context = CommandContext(settings=load_settings(environ={}), database=database, now=lambda: NOW,
-                                 started_at=NOW, sessions=SessionBook(), transports=("discord",))
+                                 started_at=NOW, calendar=TradingCalendar(), transports=("discord",))
         transport = DiscordTransport(Secret("fake-token"), router=build_router("!"), context=context,
                                      database=database, on_fatal=fatal.append, group_window=0, sync_commands=False)
         started.append((transport, database))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from alerts.market.sessions import NyseSessions
+from alerts.market.calendar import NyseCalendar
 from alerts.rules.engine import evaluate_sessions
 from alerts.rules.loader import default_rules
 from alerts.rules.model import Point
@@ -39,10 +39,10 @@ def spread_state(history, spread_rule) -> dict:
 
 
 @pytest.fixture(scope="session")
-def sessions_2025() -> NyseSessions:
-    return NyseSessions.around(RECORD_DAY)
+def calendar_2025() -> NyseCalendar:
+    return NyseCalendar.around(RECORD_DAY)
 
 
 @pytest.fixture(scope="session")
-def sessions_2026() -> NyseSessions:
-    return NyseSessions.around(date(2026, 11, 25))
+def calendar_2026() -> NyseCalendar:
+    return NyseCalendar.around(date(2026, 11, 25))

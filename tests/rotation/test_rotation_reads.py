@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from alerts.market.models import Quote
-from alerts.market.sessions import NEW_YORK, SessionBook
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rotation_view import rotation_view
 from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
@@ -38,7 +38,7 @@ async def judge(database: Database) -> None:
     """What the bot does at start: the close-based rules judge the stored history and store their states."""
     publish = publisher(database, lambda: NOW)
 
-    jobs = RuleEngine(database=database, rules=configured_rules(SETTINGS), sessions=SessionBook(), publish=publish,
+    jobs = RuleEngine(database=database, rules=configured_rules(SETTINGS), calendar=TradingCalendar(), publish=publish,
                      clock=lambda: NOW)
     await jobs.judge_sessions()
 
@@ -69,7 +69,7 @@ def database(request, seeded, tmp_path):
 
 
 def test_bounded_reads_give_the_view_of_all_stored_history(database):
-    sessions = SessionBook().around(NOW)
+    calendar = TradingCalendar().around(NOW)
     today = NOW.astimezone(NEW_YORK).date()
     facts = database.call(load_rotation_facts, RULE, BASKET, today)
     if database.kind == "judged":
@@ -78,11 +78,11 @@ def test_bounded_reads_give_the_view_of_all_stored_history(database):
         assert facts.spread_state is not None and facts.spread_state["last_session"] == "2026-02-23"
     else:
         assert facts.small_record is None and facts.history["^RUT"][0].date.year == 1987
-    view = view_from_facts(facts, RULE, BASKET, NOW, sessions, 60)
+    view = view_from_facts(facts, RULE, BASKET, NOW, calendar, 60)
     everything = database.call(prices.history_points, [RULE.small, RULE.large, *BASKET])
     reference = rotation_view(history=everything, quotes=facts.quotes, spread_rule=RULE,
                               spread_state=facts.spread_state, basket=BASKET, fomc=view.fomc, now=NOW,
-                              sessions=sessions, poll_seconds=60)
+                              calendar=calendar, poll_seconds=60)
     assert view == reference
     assert view.from_high.high_date.isoformat() == "2026-01-22"
     assert [line.symbol for line in view.basket if line.last is None] == ["RF"]
@@ -93,7 +93,7 @@ async def test_the_command_reply_and_its_chart(database):
     at = datetime(2026, 11, 25, 11, 58, tzinfo=NEW_YORK)
     await database.run(quotes.save_quote, Quote("^RUT", 2480.5, at, "yahoo", at + timedelta(seconds=3), 2471.2))
     context = CommandContext(settings=SETTINGS, database=database, now=lambda: NOW, started_at=NOW,
-                             sessions=SessionBook(), transports=("console",))
+                             calendar=TradingCalendar(), transports=("console",))
     reply = await rotation_reply(context)
     assert reply.title == "Rotation: small caps vs mega caps" and not reply.attachments
     assert reply.lines[0].startswith("Russell 2000 (^RUT): 2,480.50, +0.38% on the day — live 11:58 New York")

@@ -14,7 +14,7 @@ from alerts.fomc.announce import summary
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import bundled_history
 from alerts.market.models import Quote
-from alerts.market.sessions import NEW_YORK, NyseSessions
+from alerts.market.calendar import NEW_YORK, NyseCalendar
 from alerts.rotation_series import record_closes, spread_series
 from alerts.rotation_view import RecordClose, rotation_view
 from alerts.rules.engine import evaluate_sessions
@@ -26,14 +26,14 @@ from tests.rotation.rotationkit import AS_OF, RECORD_DAY, read_closes, through
 BASKET = ("KRE", "RF", "ROAD")  # RF: nothing recorded, so nothing stored
 
 
-def view_as_of(history, rule, state, sessions, now=AS_OF, *, quotes=None, basket=BASKET, fomc=None, **extra):
+def view_as_of(history, rule, state, calendar, now=AS_OF, *, quotes=None, basket=BASKET, fomc=None, **extra):
     return rotation_view(history=history, quotes=quotes or {}, spread_rule=rule, spread_state=state, basket=basket,
-                         fomc=fomc, now=now, sessions=sessions, poll_seconds=60, **extra)
+                         fomc=fomc, now=now, calendar=calendar, poll_seconds=60, **extra)
 
 
 @pytest.fixture(scope="module")
-def view(history, spread_rule, spread_state, sessions_2025):
-    return view_as_of(history, spread_rule, spread_state, sessions_2025)
+def view(history, spread_rule, spread_state, calendar_2025):
+    return view_as_of(history, spread_rule, spread_state, calendar_2025)
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +67,8 @@ def test_it_is_at_its_all_time_high(view):
 
 def test_distance_from_the_high_later_on(full_history, spread_rule):
     history = through(full_history, date(2026, 2, 23))
-    sessions = NyseSessions.around(date(2026, 2, 23))
-    view = view_as_of(history, spread_rule, None, sessions, datetime(2026, 2, 23, 17, tzinfo=NEW_YORK))
+    calendar = NyseCalendar.around(date(2026, 2, 23))
+    view = view_as_of(history, spread_rule, None, calendar, datetime(2026, 2, 23, 17, tzinfo=NEW_YORK))
     closes = read_closes("^RUT")
     record_day = max((d for d in closes if d <= date(2026, 2, 23)), key=lambda d: closes[d])
     assert view.from_high.high_date == record_day == date(2026, 1, 22)
@@ -76,15 +76,15 @@ def test_distance_from_the_high_later_on(full_history, spread_rule):
     assert render_rotation(view).lines[1] == "\u22123.6% from the 2,718.77 high of 22 Jan 2026"
 
 
-def test_a_record_from_the_rule_state_stands_for_the_history_before_it(full_history, spread_rule, sessions_2025):
+def test_a_record_from_the_rule_state_stands_for_the_history_before_it(full_history, spread_rule, calendar_2025):
     history = through(full_history, RECORD_DAY)
-    full = view_as_of(history, spread_rule, None, sessions_2025)
+    full = view_as_of(history, spread_rule, None, calendar_2025)
     recent = {s: [p for p in points if p.date >= date(2024, 6, 1)] for s, points in history.items()}
     # 27 Oct 2025's 2,520.44 was the record the rule had folded in by 1 Dec; the closes after it are in `recent`.
     before = [p for p in history["^RUT"] if p.date <= date(2025, 12, 1)]
     best = max(before, key=lambda p: p.close)
     record = RecordClose(best.close, best.date, date(2025, 12, 1))
-    assert view_as_of(recent, spread_rule, None, sessions_2025, small_record=record) == full
+    assert view_as_of(recent, spread_rule, None, calendar_2025, small_record=record) == full
 
 
 def test_the_spread_its_lines_and_which_side_is_armed(view, spread_rule):
@@ -102,8 +102,8 @@ def test_the_spread_its_lines_and_which_side_is_armed(view, spread_rule):
     ]
 
 
-def test_without_a_state_the_spread_is_not_yet_evaluated(history, spread_rule, sessions_2025):
-    view = view_as_of(history, spread_rule, None, sessions_2025)
+def test_without_a_state_the_spread_is_not_yet_evaluated(history, spread_rule, calendar_2025):
+    view = view_as_of(history, spread_rule, None, calendar_2025)
     assert view.spread.value == pytest.approx(5.01, abs=0.005) and not view.spread.evaluated
     assert "armed: not yet evaluated" in render_rotation(view).fields[0][1]
 
@@ -150,9 +150,9 @@ def test_the_basket_day_and_month_and_a_symbol_with_no_data(view):
     assert "KRE, ROAD: close of 11 Dec 2025" in rows
 
 
-def test_a_basket_symbol_years_behind_is_flagged(history, spread_rule, spread_state, sessions_2025):
+def test_a_basket_symbol_years_behind_is_flagged(history, spread_rule, spread_state, calendar_2025):
     cfg = [Point(b.date, b.close) for b in bundled_history("CFG", now=AS_OF)]  # recorded up to 30 Sep 2021
-    view = view_as_of({**history, "CFG": cfg}, spread_rule, spread_state, sessions_2025, basket=("KRE", "CFG"))
+    view = view_as_of({**history, "CFG": cfg}, spread_rule, spread_state, calendar_2025, basket=("KRE", "CFG"))
     line = view.basket[1]
     assert line.last.session == date(2021, 9, 30) and line.last.freshness.stale
     assert view.stale == ("CFG closes",)
@@ -161,9 +161,9 @@ def test_a_basket_symbol_years_behind_is_flagged(history, spread_rule, spread_st
     assert reply.footer.endswith("\u26a0 stale: CFG closes")
 
 
-def test_the_same_history_a_year_later_is_stale_everywhere(history, spread_rule, spread_state, sessions_2026):
+def test_the_same_history_a_year_later_is_stale_everywhere(history, spread_rule, spread_state, calendar_2026):
     now = datetime(2026, 11, 25, 12, 0, tzinfo=NEW_YORK)
-    view = view_as_of(history, spread_rule, spread_state, sessions_2026, now)
+    view = view_as_of(history, spread_rule, spread_state, calendar_2026, now)
     assert view.small.bars.stale and view.large.bars.stale and view.small.last.freshness.stale
     assert view.spread.freshness.stale and view.periods_freshness.stale
     assert [line.last.freshness.stale for line in view.basket if line.last] == [True, True]
@@ -173,14 +173,14 @@ def test_the_same_history_a_year_later_is_stale_everywhere(history, spread_rule,
     assert "\u26a0" in reply.fields[0][1] and "\u26a0" in reply.fields[1][1]
     assert "stale" in reply.footer and "as of 25 Nov 2026 12:00 New York" in reply.footer
     # As of 11 Dec 2025 the same figures are fresh: staleness comes from the clock, not the data.
-    assert view_as_of(history, spread_rule, spread_state, NyseSessions.around(RECORD_DAY)).stale == ()
+    assert view_as_of(history, spread_rule, spread_state, NyseCalendar.around(RECORD_DAY)).stale == ()
 
 
 def test_a_fresher_quote_is_the_last_price_and_goes_stale_between_polls(history, spread_rule, spread_state,
-                                                                        sessions_2025):
+                                                                        calendar_2025):
     at = datetime(2025, 12, 12, 11, 0, tzinfo=NEW_YORK)
     quote = Quote("^RUT", 2601.25, at, "yahoo", at + timedelta(seconds=5), previous_close=2590.61)
-    view = view_as_of(history, spread_rule, spread_state, sessions_2025, at + timedelta(seconds=50),
+    view = view_as_of(history, spread_rule, spread_state, calendar_2025, at + timedelta(seconds=50),
                       quotes={"^RUT": quote})
     last = view.small.last
     assert last.from_quote and last.price == 2601.25 and last.session == date(2025, 12, 12)
@@ -190,39 +190,39 @@ def test_a_fresher_quote_is_the_last_price_and_goes_stale_between_polls(history,
         "Russell 2000 (^RUT): 2,601.25, +0.41% on the day — live 11:00 New York, 45s ago",
         "+0.4% above the 2,590.61 record close of 11 Dec 2025",
     )
-    later = view_as_of(history, spread_rule, spread_state, sessions_2025, at + timedelta(minutes=30),
+    later = view_as_of(history, spread_rule, spread_state, calendar_2025, at + timedelta(minutes=30),
                        quotes={"^RUT": quote})
     assert later.small.last.freshness.stale and later.stale == ("^RUT quote",)
     # A quote of the session already closed and stored changes nothing: the official close stands.
     old = Quote("^RUT", 2588.0, datetime(2025, 12, 11, 15, 59, tzinfo=NEW_YORK), "yahoo",
                 datetime(2025, 12, 11, 15, 59, 5, tzinfo=NEW_YORK))
-    assert view_as_of(history, spread_rule, spread_state, sessions_2025, quotes={"^RUT": old}).small.last.price \
+    assert view_as_of(history, spread_rule, spread_state, calendar_2025, quotes={"^RUT": old}).small.last.price \
         == pytest.approx(2590.61, abs=0.005)
 
 
-def test_fomc_line_with_and_without_data(view, fomc_2025, history, spread_rule, spread_state, sessions_2025):
+def test_fomc_line_with_and_without_data(view, fomc_2025, history, spread_rule, spread_state, calendar_2025):
     assert render_rotation(view).fields[3] == ("Fed funds", "no FOMC data stored yet")
-    with_fed = view_as_of(history, spread_rule, spread_state, sessions_2025, fomc=fomc_2025)
+    with_fed = view_as_of(history, spread_rule, spread_state, calendar_2025, fomc=fomc_2025)
     assert render_rotation(with_fed).fields[3] == (
         "Fed funds", "3.50%–3.75% since 10 Dec 2025 (\u221225 bp)\nnext FOMC: 27–28 Jan 2026, in 47 days")
 
 
-def test_nothing_dated_after_now_is_used(full_history, view, spread_rule, spread_state, sessions_2025):
-    assert view_as_of(full_history, spread_rule, spread_state, sessions_2025) == view
+def test_nothing_dated_after_now_is_used(full_history, view, spread_rule, spread_state, calendar_2025):
+    assert view_as_of(full_history, spread_rule, spread_state, calendar_2025) == view
 
 
-def test_a_leg_with_nothing_stored(spread_rule, sessions_2025):
-    view = view_as_of({}, spread_rule, None, sessions_2025, basket=())
+def test_a_leg_with_nothing_stored(spread_rule, calendar_2025):
+    view = view_as_of({}, spread_rule, None, calendar_2025, basket=())
     reply = render_rotation(view)
     assert reply.lines[0] == "Russell 2000 (^RUT): no data yet" and view.spread.value is None
     assert "no data yet" in reply.fields[0][1] and "no data yet" in reply.fields[1][1]
 
 
-def test_the_reply_fits_a_discord_embed_even_with_a_long_basket(history, spread_rule, spread_state, sessions_2025,
+def test_the_reply_fits_a_discord_embed_even_with_a_long_basket(history, spread_rule, spread_state, calendar_2025,
                                                                fomc_2025):
     basket = tuple(f"S{n:03d}" for n in range(150)) + ("KRE",)
     for b in (BASKET, basket):
-        reply = render_rotation(view_as_of(history, spread_rule, spread_state, sessions_2025, basket=b,
+        reply = render_rotation(view_as_of(history, spread_rule, spread_state, calendar_2025, basket=b,
                                            fomc=fomc_2025))
         assert len(reply.title) <= 256 and len("\n".join(reply.lines)) <= 4096 and len(reply.footer) <= 2048
         assert len(reply.fields) <= 25
@@ -268,31 +268,31 @@ def test_the_chart_and_the_alerts_are_one_computation(history, spread_rule):
         e.trigger for e in records]
 
 
-def test_the_clock_may_be_any_zone(view, history, spread_rule, spread_state, sessions_2025):
+def test_the_clock_may_be_any_zone(view, history, spread_rule, spread_state, calendar_2025):
     utc = AS_OF.astimezone(timezone.utc)
-    assert view_as_of(history, spread_rule, spread_state, sessions_2025, utc).small == view.small
+    assert view_as_of(history, spread_rule, spread_state, calendar_2025, utc).small == view.small
 
 
-def test_a_bar_of_the_session_under_way_is_no_close(history, spread_rule, spread_state, sessions_2025, view):
+def test_a_bar_of_the_session_under_way_is_no_close(history, spread_rule, spread_state, calendar_2025, view):
     during = datetime(2025, 12, 12, 11, 0, tzinfo=NEW_YORK)
     partial = {**history, "^RUT": [*history["^RUT"], Point(date(2025, 12, 12), 2601.0)]}
-    seen = view_as_of(partial, spread_rule, spread_state, sessions_2025, during)
+    seen = view_as_of(partial, spread_rule, spread_state, calendar_2025, during)
     assert seen.small.last.session == RECORD_DAY and round(seen.small.last.price, 2) == 2590.61
     assert seen.periods == view.periods and seen.spread.value == view.spread.value
 
 
-def test_a_live_quote_after_missing_closes_gives_no_month_figure(history, spread_rule, spread_state, sessions_2025):
+def test_a_live_quote_after_missing_closes_gives_no_month_figure(history, spread_rule, spread_state, calendar_2025):
     at = datetime(2025, 12, 12, 11, 0, tzinfo=NEW_YORK)
     kre = [p for p in history["KRE"] if p.date <= date(2025, 12, 5)]  # three sessions never stored
     quote = Quote("KRE", 67.9, at, "yahoo", at, previous_close=67.4)
-    seen = view_as_of({**history, "KRE": kre}, spread_rule, spread_state, sessions_2025, at + timedelta(seconds=30),
+    seen = view_as_of({**history, "KRE": kre}, spread_rule, spread_state, calendar_2025, at + timedelta(seconds=30),
                       quotes={"KRE": quote}, basket=("KRE",))
     line = seen.basket[0]
     assert line.last.from_quote and line.month_pct is None and line.stale and "KRE closes" in seen.stale
     value = render_rotation(seen).fields[2][1]
     assert "\u26a0 KRE: live 11:00 New York, 30s ago; closes stale: last bar 2025-12-05, 4 sessions behind" in value
     # With every close stored, the same quote's month runs from 21 sessions before its session.
-    fine = view_as_of(history, spread_rule, spread_state, sessions_2025, at + timedelta(seconds=30),
+    fine = view_as_of(history, spread_rule, spread_state, calendar_2025, at + timedelta(seconds=30),
                       quotes={"KRE": quote}, basket=("KRE",)).basket[0]
     kre_closes = read_closes("KRE")
     month = sorted(d for d in kre_closes if d <= RECORD_DAY)[-21]

@@ -6,7 +6,7 @@ import csv
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.rules.model import Point, Tick
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

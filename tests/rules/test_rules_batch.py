@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_tick, evaluate_ticks
 from alerts.rules.lines import REARM_BAND_PCT

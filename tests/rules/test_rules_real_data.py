@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import pytest
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.rules.engine import evaluate_sessions, replay
 from alerts.rules.loader import default_rules
 from tests.rules.rulekit import read_points

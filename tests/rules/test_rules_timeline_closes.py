@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.rules.engine import evaluate_sessions
 from alerts.rules.model import NewHigh, Point, RotationSpread
 from tests.rules.rulekit import d, points, weekdays

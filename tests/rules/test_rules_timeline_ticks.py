@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from alerts.market.sessions import NEW_YORK
+from alerts.market.calendar import NEW_YORK
 from alerts.rules.engine import evaluate_sessions, evaluate_tick
 from alerts.rules.lines import REARM_BAND_PCT
 from alerts.rules.model import Above, Below, High52w, Low52w, Move, NewHigh, Point, RotationSpread, Tick

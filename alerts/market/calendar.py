@@ -1,9 +1,9 @@
-"""NYSE sessions from exchange_calendars, as plain dates and UTC instants.
+"""The NYSE calendar: its sessions from exchange_calendars, as plain dates and UTC instants.
 
 Cron knows weekdays, not holidays or 13:00 early closes; this knows both. The calendar is read once into a dict
 for the range asked, so the questions a job asks every minute (is the market open? which session closed last?)
 are dictionary lookups, not pandas calls. Building one takes a few hundred milliseconds, so the bot does it off
-the event loop (SessionBook).
+the event loop (TradingCalendar).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 log = logging.getLogger(__name__)
 
 NEW_YORK = ZoneInfo("America/New_York")
-REFRESH_MARGIN = timedelta(days=90)  # rebuilt this long before the loaded calendar runs out (see SessionBook)
+REFRESH_MARGIN = timedelta(days=90)  # rebuilt this long before the loaded calendar runs out (see TradingCalendar)
 CHILD_TIMEOUT = 60.0  # seconds a child process gets to build a calendar before this process builds it itself
 
 
@@ -36,8 +36,8 @@ class Session:
     close: datetime  # UTC
 
 
-class NyseSessions:
-    """Regular NYSE sessions between two dates (inclusive)."""
+class NyseCalendar:
+    """The NYSE calendar between two dates (inclusive): its regular sessions, holidays and early closes."""
 
     def __init__(self, start: date, end: date, sessions: Iterable[Session] | None = None) -> None:
         """`sessions` when they were read elsewhere (a child process); otherwise they are read here."""
@@ -48,7 +48,7 @@ class NyseSessions:
         self._dates = sorted(self._sessions)
 
     @classmethod
-    def around(cls, today: date, days_back: int = 400, days_ahead: int = 400) -> NyseSessions:
+    def around(cls, today: date, days_back: int = 400, days_ahead: int = 400) -> NyseCalendar:
         return cls(today - timedelta(days=days_back), today + timedelta(days=days_ahead))
 
     def covers(self, day: date) -> bool:
@@ -103,8 +103,8 @@ def _utc(stamp) -> datetime:
     return stamp.to_pydatetime().astimezone(timezone.utc)
 
 
-def around_in_child_process(today: date) -> NyseSessions:
-    """`NyseSessions.around(today)`, built by a child Python process: how the bot rebuilds in the background.
+def around_in_child_process(today: date) -> NyseCalendar:
+    """`NyseCalendar.around(today)`, built by a child Python process: how the bot rebuilds in the background.
 
     Meant for a worker thread, which then only waits. A build on a thread of this process would take the GIL
     from the event loop for a switch interval (5 ms) at a time, and stalled it 10-30 ms (bench/calendar_rebuild.py);
@@ -114,7 +114,7 @@ def around_in_child_process(today: date) -> NyseSessions:
     start, end = today - timedelta(days=400), today + timedelta(days=400)
     root = str(Path(__file__).resolve().parents[2])  # where `alerts` is, installed or not
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    command = [sys.executable, "-m", "alerts.market.sessions", start.isoformat(), end.isoformat()]
+    command = [sys.executable, "-m", "alerts.market.calendar", start.isoformat(), end.isoformat()]
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=CHILD_TIMEOUT, check=True)
         rows = json.loads(done.stdout)
@@ -122,8 +122,8 @@ def around_in_child_process(today: date) -> NyseSessions:
         said = (getattr(exc, "stderr", None) or "").strip()
         log.warning("Building the NYSE calendar in a child process failed (%s); building it here",
                     said.splitlines()[-1] if said else exc)
-        return NyseSessions(start, end)
-    return NyseSessions(start, end, [
+        return NyseCalendar(start, end)
+    return NyseCalendar(start, end, [
         Session(date.fromisoformat(day), datetime.fromtimestamp(opens, timezone.utc),
                 datetime.fromtimestamp(closes, timezone.utc))
         for day, opens, closes in rows
@@ -136,8 +136,8 @@ def _print_sessions(start: str, end: str) -> None:
     json.dump([[s.date.isoformat(), s.open.timestamp(), s.close.timestamp()] for s in sessions], sys.stdout)
 
 
-class SessionBook:
-    """Keeps a NyseSessions that covers the day asked about, rebuilt off the event loop before it runs out.
+class TradingCalendar:
+    """Keeps a NyseCalendar that covers the day asked about, rebuilt off the event loop before it runs out.
 
     A build takes 120-470 ms, far too long for the event loop. The bot awaits `prepare` at start-up, before any
     command or job can ask; it builds on a worker thread. After that `around` answers from the loaded calendar
@@ -157,39 +157,39 @@ class SessionBook:
 
     def __init__(
         self,
-        build: Callable[[date], NyseSessions] = NyseSessions.around,
-        background_build: Callable[[date], NyseSessions] | None = None,
+        build: Callable[[date], NyseCalendar] = NyseCalendar.around,
+        background_build: Callable[[date], NyseCalendar] | None = None,
     ) -> None:
         """`build` makes the calendar around a day for `prepare` and in the case above; `background_build` (by
         default the same) while the loop serves. `prepare` and `background_build` run on a worker thread."""
         self._build = build
         self._background_build = background_build or build
-        self._sessions: NyseSessions | None = None
+        self._calendar: NyseCalendar | None = None
         self._rebuild: asyncio.Task | None = None
         self._failed_for: date | None = None  # a failed rebuild is tried again for a later day, not at every call
 
-    async def prepare(self, moment: datetime | date) -> NyseSessions:
+    async def prepare(self, moment: datetime | date) -> NyseCalendar:
         """Load a calendar around `moment`, built on a worker thread; the bot awaits this before it serves."""
         day = _day(moment)
         if not self._fits(day):
-            self._sessions = await asyncio.to_thread(self._build, day)
-        return self._sessions
+            self._calendar = await asyncio.to_thread(self._build, day)
+        return self._calendar
 
-    def around(self, moment: datetime | date) -> NyseSessions:
+    def around(self, moment: datetime | date) -> NyseCalendar:
         day = _day(moment)
-        if self._sessions is None or not self._sessions.covers(day):
-            self._sessions = self._build(day)  # nothing can answer for this day: see the class docstring
+        if self._calendar is None or not self._calendar.covers(day):
+            self._calendar = self._build(day)  # nothing can answer for this day: see the class docstring
         elif not self._fits(day):
             self._start_rebuild(day)
-        return self._sessions
+        return self._calendar
 
-    def spanning(self, first: date, last: date) -> NyseSessions:
+    def spanning(self, first: date, last: date) -> NyseCalendar:
         """Sessions for an explicit range, such as a back-fill since a date years ago. Built on the caller's
         thread when the loaded calendar does not cover it: only the command line asks (bot/demo.py)."""
-        current = self._sessions
+        current = self._calendar
         if current is not None and current.covers(first) and current.covers(last):
             return current
-        return NyseSessions(first, last)
+        return NyseCalendar(first, last)
 
     @property
     def rebuilding(self) -> bool:
@@ -201,7 +201,7 @@ class SessionBook:
             await asyncio.shield(self._rebuild)
 
     def _fits(self, day: date) -> bool:
-        loaded = self._sessions
+        loaded = self._calendar
         return loaded is not None and loaded.covers(day - REFRESH_MARGIN) and loaded.covers(day + REFRESH_MARGIN)
 
     def _start_rebuild(self, day: date) -> None:
@@ -210,13 +210,13 @@ class SessionBook:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a plain script: no event loop to keep free, so build now
-            self._sessions = self._build(day)
+            self._calendar = self._build(day)
             return
-        self._rebuild = loop.create_task(self._rebuilt(day, self._sessions), name="nyse-calendar-rebuild")
+        self._rebuild = loop.create_task(self._rebuilt(day, self._calendar), name="nyse-calendar-rebuild")
 
-    async def _rebuilt(self, day: date, replacing: NyseSessions) -> None:
+    async def _rebuilt(self, day: date, replacing: NyseCalendar) -> None:
         try:
-            sessions = await asyncio.to_thread(self._background_build, day)
+            calendar = await asyncio.to_thread(self._background_build, day)
         except Exception:
             self._failed_for = day
             log.exception("Rebuilding the NYSE calendar around %s failed; the loaded one (to %s) still answers",
@@ -224,15 +224,15 @@ class SessionBook:
             return
         finally:
             self._rebuild = None
-        if self._sessions is replacing:  # unless prepare() or a build for a far-off day replaced it meanwhile
-            self._sessions = sessions
+        if self._calendar is replacing:  # unless prepare() or a build for a far-off day replaced it meanwhile
+            self._calendar = calendar
 
 
 def _day(moment: datetime | date) -> date:
     return moment.astimezone(NEW_YORK).date() if isinstance(moment, datetime) else moment
 
 
-if __name__ == "__main__":  # python -m alerts.market.sessions START END: the child of around_in_child_process
+if __name__ == "__main__":  # python -m alerts.market.calendar START END: the child of around_in_child_process
     if hasattr(os, "nice"):
         os.nice(10)  # the bot's own threads come first when the cores are busy: halved the stalls of !status
     _print_sessions(*sys.argv[1:3])

@@ -8,13 +8,13 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from alerts.market import sessions as sessions_module
-from alerts.market.sessions import NEW_YORK, NyseSessions, SessionBook, around_in_child_process
+from alerts.market import calendar as calendar_module
+from alerts.market.calendar import NEW_YORK, NyseCalendar, TradingCalendar, around_in_child_process
 
 
 @pytest.fixture(scope="module")
 def nyse():
-    return NyseSessions(date(2025, 1, 1), date(2026, 12, 31))
+    return NyseCalendar(date(2025, 1, 1), date(2026, 12, 31))
 
 
 def ny(*args) -> datetime:
@@ -70,7 +70,7 @@ def test_a_day_outside_the_loaded_range_is_an_error_not_a_guess(nyse):
 
 
 def test_session_book_rebuilds_for_a_bot_that_outlives_its_calendar():
-    book = SessionBook()
+    book = TradingCalendar()
     first = book.around(date(2025, 12, 1))
     assert book.around(date(2025, 12, 2)) is first
     later = book.around(date(2027, 6, 1))
@@ -78,19 +78,19 @@ def test_session_book_rebuilds_for_a_bot_that_outlives_its_calendar():
 
 
 class Builds:
-    """A SessionBook builder that notes the day and thread of each build; its calendars are empty (instant)."""
+    """A TradingCalendar builder that notes the day and thread of each build; its calendars are empty (instant)."""
 
     def __init__(self) -> None:
         self.days: list[date] = []
         self.threads: list[int] = []
         self.fail = False
 
-    def __call__(self, day: date) -> NyseSessions:
+    def __call__(self, day: date) -> NyseCalendar:
         self.days.append(day)
         self.threads.append(threading.get_ident())
         if self.fail:
             raise RuntimeError("exchange_calendars is broken")
-        return NyseSessions(day - timedelta(days=400), day + timedelta(days=400), [])
+        return NyseCalendar(day - timedelta(days=400), day + timedelta(days=400), [])
 
 
 D = date(2026, 2, 24)
@@ -98,7 +98,7 @@ D = date(2026, 2, 24)
 
 async def test_prepare_builds_on_a_worker_thread_and_around_then_only_reads():
     builds = Builds()
-    book = SessionBook(builds)
+    book = TradingCalendar(builds)
     loaded = await book.prepare(D)
     assert book.around(D + timedelta(days=200)) is loaded  # 200 days on, still 200 days to the end
     assert await book.prepare(D + timedelta(days=1)) is loaded  # already fits: nothing built
@@ -107,7 +107,7 @@ async def test_prepare_builds_on_a_worker_thread_and_around_then_only_reads():
 
 async def test_a_calendar_running_low_answers_while_one_rebuild_runs_and_is_then_swapped_in():
     builds = Builds()
-    book = SessionBook(builds)
+    book = TradingCalendar(builds)
     loaded = await book.prepare(D)
     late = D + timedelta(days=320)  # the loaded calendar ends 80 days later
     for _ in range(3):
@@ -123,7 +123,7 @@ async def test_a_calendar_running_low_answers_while_one_rebuild_runs_and_is_then
 
 async def test_the_background_builder_makes_the_rebuilds_and_the_other_the_rest():
     builds, background = Builds(), Builds()
-    book = SessionBook(builds, background_build=background)
+    book = TradingCalendar(builds, background_build=background)
     await book.prepare(D)
     book.around(D + timedelta(days=320))
     await book.settle()
@@ -133,11 +133,11 @@ async def test_the_background_builder_makes_the_rebuilds_and_the_other_the_rest(
 
 async def test_a_failed_rebuild_keeps_the_loaded_calendar_and_is_tried_again_on_a_later_day(caplog):
     builds = Builds()
-    book = SessionBook(builds)
+    book = TradingCalendar(builds)
     loaded = await book.prepare(D)
     builds.fail = True
     late = D + timedelta(days=320)
-    with caplog.at_level(logging.ERROR, logger="alerts.market.sessions"):
+    with caplog.at_level(logging.ERROR, logger="alerts.market.calendar"):
         book.around(late)
         await book.settle()
     assert "Rebuilding the NYSE calendar around 2027-01-10 failed" in caplog.text
@@ -151,25 +151,25 @@ async def test_a_failed_rebuild_keeps_the_loaded_calendar_and_is_tried_again_on_
 
 async def test_a_rebuild_never_replaces_a_calendar_loaded_for_a_far_off_day_meanwhile():
     builds = Builds()
-    book = SessionBook(builds)
+    book = TradingCalendar(builds)
     await book.prepare(D)
     book.around(D + timedelta(days=320))  # starts a rebuild around that day
     far = D + timedelta(days=2000)  # the clock jumped years ahead: nothing loaded covers it
     jumped = book.around(far)
-    assert builds.threads[-1] == threading.get_ident()  # built there and then: see SessionBook's docstring
+    assert builds.threads[-1] == threading.get_ident()  # built there and then: see TradingCalendar's docstring
     await book.settle()
     assert book.around(far) is jumped
 
 
 def test_without_an_event_loop_a_calendar_running_low_is_rebuilt_at_once():
     builds = Builds()
-    book = SessionBook(builds)
+    book = TradingCalendar(builds)
     first = book.around(D)
     assert book.around(D + timedelta(days=320)) is not first and builds.days == [D, D + timedelta(days=320)]
 
 
 def test_a_child_process_builds_the_same_calendar_as_this_one():
-    here = NyseSessions.around(D)
+    here = NyseCalendar.around(D)
     there = around_in_child_process(D)
     assert (there.start, there.end) == (here.start, here.end)
     assert [there.session(d) for d in there.sessions_between(there.start, there.end)] == [
@@ -178,8 +178,8 @@ def test_a_child_process_builds_the_same_calendar_as_this_one():
 
 
 def test_a_failing_child_process_falls_back_to_building_here(monkeypatch, caplog):
-    monkeypatch.setattr(sessions_module.sys, "executable", "/nonexistent/python")
-    with caplog.at_level(logging.WARNING, logger="alerts.market.sessions"):
+    monkeypatch.setattr(calendar_module.sys, "executable", "/nonexistent/python")
+    with caplog.at_level(logging.WARNING, logger="alerts.market.calendar"):
         calendar = around_in_child_process(D)
     assert "child process failed" in caplog.text
     assert calendar.is_session(date(2026, 2, 24)) and not calendar.is_session(date(2026, 12, 25))
