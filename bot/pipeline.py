@@ -19,9 +19,8 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from alerts.market.health import SourceHealth
-from alerts.market.health import Notice
 from alerts.market.models import Quote
+from alerts.market.outages import OutageNotice, SourceOutages
 from alerts.market.providers import MarketData, Provider, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.quality_gate import QualityGate
@@ -122,7 +121,7 @@ def build_market(
     calendar: TradingCalendar,
     *,
     symbols: Callable[[], Awaitable[list[str]]],
-    notify: Callable[[Notice], Awaitable[None]],
+    notify: Callable[[OutageNotice], Awaitable[None]],
     clock: Callable[[], datetime],
     max_jump_pct: float,
     notice_after: timedelta = timedelta(minutes=10),
@@ -132,7 +131,7 @@ def build_market(
 ) -> MarketStages:
     """provider → quality gate → store (→ the rules engine, when `on_bars` and `on_quotes` are given): the app,
     the demo, the command line's back-fill and the benches build the market stages here, the same way."""
-    watch = SourceWatch(SourceHealth(notice_after), clock, metrics)
+    watch = SourceWatch(SourceOutages(notice_after), clock, metrics)
     provider = MarketData(providers, on_outcome=watch.record)
     gate = QualityGate(JumpGate(max_jump_pct))
     jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, calendar=calendar, symbols=symbols,

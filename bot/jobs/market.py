@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from alerts.market.errors import UpstreamError
-from alerts.market.health import Notice
+from alerts.market.outages import OutageNotice
 from alerts.market.models import DailyBar, Quote
 from alerts.market.providers import MarketData
 from alerts.market.quality_gate import Admitted, QualityGate
@@ -72,7 +72,7 @@ class MarketJobs:
         watch: SourceWatch,
         calendar: TradingCalendar,
         symbols: Callable[[], Awaitable[list[str]]],
-        notify: Callable[[Notice], Awaitable[None]],
+        notify: Callable[[OutageNotice], Awaitable[None]],
         clock: Callable[[], datetime],
         on_bars: Callable[[], Awaitable[object]] | None = None,
         on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,

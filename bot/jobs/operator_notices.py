@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from alerts.market.health import Notice
+from alerts.market.outages import OutageNotice
 from alerts.payloads import NoticeAlert, Operator
 
 
@@ -15,7 +15,7 @@ class OperatorNotices:
         self._publish = publish
         self._clock = clock
 
-    async def source(self, notice: Notice) -> None:
+    async def source(self, notice: OutageNotice) -> None:
         """A market source down or back: one notice per source, kind and minute."""
         await self._say(f"{notice.source}|{notice.kind}|{self._clock():%Y-%m-%dT%H:%M}", notice.source, notice.text)
 

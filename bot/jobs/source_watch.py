@@ -1,5 +1,5 @@
 """Every answer or failure of a market source, seen as it happens: counted for /metrics, and a long outage
-noticed once and its end once (alerts/market/health.py decides when). MarketData reports to it; the market jobs
+noticed once and its end once (alerts/market/outages.py decides when). MarketData reports to it; the market jobs
 pass on its notices after each run."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from alerts.market.errors import UpstreamError
-from alerts.market.health import Notice, SourceHealth
+from alerts.market.outages import OutageNotice, SourceOutages
 
 
 class SourceWatch:
-    def __init__(self, health: SourceHealth, clock: Callable[[], datetime], metrics=None) -> None:
-        self._health = health
+    def __init__(self, outages: SourceOutages, clock: Callable[[], datetime], metrics=None) -> None:
+        self._outages = outages
         self._clock = clock
         self._metrics = metrics
-        self._notices: list[Notice] = []
+        self._notices: list[OutageNotice] = []
 
     def record(self, source: str, error: UpstreamError | None) -> None:
         now = self._clock()
@@ -26,14 +26,14 @@ class SourceWatch:
                 self._metrics.set("rotobot_source_last_success_timestamp_seconds", now.timestamp(), source=source)
             else:
                 self._metrics.inc("rotobot_poll_failures_total", source=source)
-        notice = self._health.succeeded(source, now) if error is None else self._health.failed(source, error.reason,
+        notice = self._outages.succeeded(source, now) if error is None else self._outages.failed(source, error.reason,
                                                                                                now)
         if notice:
             self._notices.append(notice)
 
-    def take_notices(self) -> list[Notice]:
+    def take_notices(self) -> list[OutageNotice]:
         notices, self._notices = self._notices, []
         return notices
 
     def last_successes(self) -> dict[str, datetime | None]:
-        return self._health.last_successes()
+        return self._outages.last_successes()

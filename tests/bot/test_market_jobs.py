@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import aiohttp
 import pytest
 
-from alerts.market.health import SourceHealth
+from alerts.market.outages import SourceOutages
 from alerts.market.models import DailyBar
 from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
@@ -70,7 +70,7 @@ async def world(tmp_path):
         async def notify(notice):
             notices.append(notice)
 
-        watch = SourceWatch(SourceHealth(timedelta(minutes=10)), clock)
+        watch = SourceWatch(SourceOutages(timedelta(minutes=10)), clock)
         market = MarketData([YahooProvider(yahoo, upstream.url), StooqProvider(stooq, upstream.url)],
                             on_outcome=watch.record)
         gate = JumpGate(10.0)

@@ -1,4 +1,4 @@
-"""Source health: one notice when a source has been failing for a while, one more when it recovers.
+"""Source outages: one notice when a source has been failing for a while, one more when it recovers.
 
 Per poll a failing source would otherwise say the same thing sixty times an hour. The first failure starts the
 clock; the notice goes out once the failures have lasted `notice_after`; the recovery notice only follows a
@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
-class Notice:
+class OutageNotice:
+    """What SourceOutages says about one source: down a while, or back. The operator notices turn it into an alert."""
+
     source: str
     kind: str  # "down" or "recovered"
     text: str
@@ -26,27 +28,29 @@ class _Status:
     last_success: datetime | None = None
 
 
-class SourceHealth:
+class SourceOutages:
+    """Tracks each market source's run of failures and says when one became an outage, and when it ended."""
+
     def __init__(self, notice_after: timedelta) -> None:
         self.notice_after = notice_after
         self._status: dict[str, _Status] = {}
 
-    def failed(self, source: str, reason: str, now: datetime) -> Notice | None:
+    def failed(self, source: str, reason: str, now: datetime) -> OutageNotice | None:
         status = self._status.setdefault(source, _Status())
         status.failing_since = status.failing_since or now
         status.last_reason = reason
         if not status.noticed and now - status.failing_since >= self.notice_after:
             status.noticed = True
             minutes = int((now - status.failing_since).total_seconds() // 60)
-            return Notice(source, "down", f"Data source {source} has been failing for {minutes} min ({reason}).")
+            return OutageNotice(source, "down", f"Data source {source} has been failing for {minutes} min ({reason}).")
         return None
 
-    def succeeded(self, source: str, now: datetime) -> Notice | None:
+    def succeeded(self, source: str, now: datetime) -> OutageNotice | None:
         status = self._status.setdefault(source, _Status())
         notice = None
         if status.noticed:
             minutes = int((now - status.failing_since).total_seconds() // 60)
-            notice = Notice(source, "recovered", f"Data source {source} is back after {minutes} min of failures.")
+            notice = OutageNotice(source, "recovered", f"Data source {source} is back after {minutes} min of failures.")
         status.failing_since, status.noticed, status.last_reason = None, False, ""
         status.last_success = now
         return notice
