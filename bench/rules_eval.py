@@ -101,7 +101,7 @@ def run() -> None:
         rule_set = RuleSet(rules)
         indexed, indexed_best = _median_ms(lambda: evaluate_ticks(rule_set, states, ticks, history))
         plain, plain_best = _median_ms(lambda: evaluate_ticks(rules, states, ticks, history))
-        changed, events = evaluate_ticks(rule_set, states, ticks, history)
+        changed, signals = evaluate_ticks(rule_set, states, ticks, history)
         settled = {**states, **changed}
         quiet, _ = _median_ms(lambda: evaluate_ticks(rule_set, settled, ticks, history))
         indexed_peak = _peak_mib(lambda: evaluate_ticks(rule_set, states, ticks, history))
@@ -111,7 +111,7 @@ def run() -> None:
     print(f"rules engine, one poll: {SUBSCRIPTIONS:,} subscriptions (above, below, move, 52-week high and low) over "
           f"{SYMBOLS:,} symbols, {SESSIONS} sessions of history each, medians of {REPEATS} runs:")
     print(f"  evaluate_ticks with a RuleSet built once: {indexed:.1f} ms (best {indexed_best:.1f}; target < 100 ms), "
-          f"peak memory {indexed_peak:.1f} MiB; {len(changed):,} states changed, {len(events):,} events")
+          f"peak memory {indexed_peak:.1f} MiB; {len(changed):,} states changed, {len(signals):,} signals")
     print(f"  the same tick again once those states are stored (a quiet poll): {quiet:.1f} ms")
     print(f"  evaluate_ticks with a plain list (one pass, as a list loaded per poll): {plain:.1f} ms "
           f"(best {plain_best:.1f}), peak memory {plain_peak:.1f} MiB; building a RuleSet: {build:.1f} ms\n")

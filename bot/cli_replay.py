@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from alerts.rules.engine import replay
-from alerts.rules.model import Event
+from alerts.rules.model import Signal
 from bot.cli_data import InputError, parse_day
 from bot.settings import Settings
 from bot.wiring import configured_rules
@@ -30,26 +30,26 @@ def run_replay(settings: Settings, start: str | None, end: str | None, rules_fil
         history = database.call(prices.history_points, [s for rule in rules for s in rule.symbols])
     finally:
         database.close()
-    events = replay(rules, history, first, last)
-    lines = [_json(e) if as_json else _text(e) for e in events]
-    counts = Counter(e.kind for e in events)
+    signals = replay(rules, history, first, last)
+    lines = [_json(e) if as_json else _text(e) for e in signals]
+    counts = Counter(e.kind for e in signals)
     shown = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "none"
     span = f"{start or 'the first stored session'} to {end or 'the last'}"
-    lines.append(f"{len(events)} alerts from {span}: {shown}")
+    lines.append(f"{len(signals)} alerts from {span}: {shown}")
     return "\n".join(lines)
 
 
-def _text(event: Event) -> str:
-    return f"{event.trigger[:10]}  {event.kind:<15} {event.message}"
+def _text(signal: Signal) -> str:
+    return f"{signal.trigger[:10]}  {signal.kind:<15} {signal.message}"
 
 
-def _json(event: Event) -> str:
+def _json(signal: Signal) -> str:
     return json.dumps({
-        "date": event.trigger[:10],
-        "rule": event.kind,
-        "symbol": event.symbol,
-        "direction": event.direction,
-        "value": event.value,
-        "threshold": event.threshold,
-        "message": event.message,
+        "date": signal.trigger[:10],
+        "rule": signal.kind,
+        "symbol": signal.symbol,
+        "direction": signal.direction,
+        "value": signal.value,
+        "threshold": signal.threshold,
+        "message": signal.message,
     })

@@ -27,12 +27,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 
 from alerts.rules import lines
-from alerts.rules.model import Above, Below, Event, High52w, History, Low52w, Move, NewHigh, Rule, Tick
+from alerts.rules.model import Above, Below, High52w, History, Low52w, Move, NewHigh, Rule, Signal, Tick
 from alerts.rules.ticks import SymbolView, _line, _move, _record_high, _year_high, _year_low, day_change
 
 
 class _Group:
-    """One symbol's tick-judged rules by kind, each with its position in the RuleSet (events keep that order)."""
+    """One symbol's tick-judged rules by kind, each with its position in the RuleSet (signals keep that order)."""
 
     __slots__ = ("above", "below", "moves", "pcts", "high", "low", "record")
 
@@ -80,10 +80,10 @@ class RuleSet(Sequence):
 
 
 def evaluate(rules: RuleSet, states: Mapping[str, dict], ticks: Mapping[str, Tick],
-             history: History) -> tuple[dict[str, dict], list[Event]]:
-    """A poll through the index; events come back in rule order, as from evaluate_in_order."""
+             history: History) -> tuple[dict[str, dict], list[Signal]]:
+    """A poll through the index; signals come back in rule order, as from evaluate_in_order."""
     changed: dict[str, dict] = {}
-    found: list[tuple[int, Event]] = []
+    found: list[tuple[int, Signal]] = []
     state_of = states.get
 
     def run(position: int, rule: Rule, apply, tick: Tick, view: SymbolView) -> None:
@@ -91,7 +91,7 @@ def evaluate(rules: RuleSet, states: Mapping[str, dict], ticks: Mapping[str, Tic
         new, fired = apply(rule, state, tick, view, False)
         if new != (state or {}):  # a missing state is the empty state: {} for None is no change
             changed[rule.id] = new
-        found.extend((position, event) for event in fired)
+        found.extend((position, signal) for signal in fired)
 
     for symbol, group in rules.groups.items():
         tick = ticks.get(symbol)
@@ -123,11 +123,11 @@ def evaluate(rules: RuleSet, states: Mapping[str, dict], ticks: Mapping[str, Tic
                 for position, rule in rules_of_kind:
                     run(position, rule, apply, tick, view)
     found.sort(key=lambda item: item[0])
-    return changed, [event for _, event in found]
+    return changed, [signal for _, signal in found]
 
 
 def evaluate_in_order(rules: Sequence[Rule], states: Mapping[str, dict], ticks: Mapping[str, Tick],
-                      history: History) -> tuple[dict[str, dict], list[Event]]:
+                      history: History) -> tuple[dict[str, dict], list[Signal]]:
     """The same poll over a plain list, in one pass and without grouping: nothing is built per rule, so a list
     made fresh for each poll (as subscriptions loaded from the database are) costs no index first.
 
@@ -135,7 +135,7 @@ def evaluate_in_order(rules: Sequence[Rule], states: Mapping[str, dict], ticks: 
     extremes or the record) is worked out once per symbol, the first time a rule asks.
     """
     changed: dict[str, dict] = {}
-    events: list[Event] = []
+    signals: list[Signal] = []
     symbols: dict[str, _Symbol | None] = {}
     state_of, kind_of = states.get, _KIND.get
     for rule in rules:
@@ -165,8 +165,8 @@ def evaluate_in_order(rules: Sequence[Rule], states: Mapping[str, dict], ticks: 
         new, fired = _APPLY_BY_KIND[kind](rule, state, symbol.tick, symbol.view, False)
         if new != (state or {}):  # a missing state is the empty state: {} for None is no change
             changed[rule.id] = new
-        events.extend(fired)
-    return changed, events
+        signals.extend(fired)
+    return changed, signals
 
 
 _UNSEEN = object()

@@ -1,7 +1,7 @@
 """Rules judged on session closes only: a record close, and the rotation spread crossing its lines.
 
 Each takes the sessions still to evaluate (in order, after the state's `last_session`) and returns the new state
-and the events. A session the rule has no data for leaves the state as it was, `last_session` included, so a
+and the signals. A session the rule has no data for leaves the state as it was, `last_session` included, so a
 bar that arrives late can still be judged.
 """
 
@@ -13,14 +13,14 @@ from fractions import Fraction
 
 from alerts.rules import messages
 from alerts.rules.exact import as_pct, spread_units
-from alerts.rules.model import Event, History, NewHigh, RotationSpread
+from alerts.rules.model import History, NewHigh, RotationSpread, Signal
 from alerts.rules.series import count_through, index_of, joint_closes, record, session_close
 
 
 def new_high(rule: NewHigh, state: dict | None, history: History, sessions: Sequence[date],
-             close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Event]]:
+             close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Signal]]:
     points = history.get(rule.symbol, ())
-    events: list[Event] = []
+    signals: list[Signal] = []
     for day in sessions:
         index = index_of(points, day)
         if index is None:
@@ -36,15 +36,15 @@ def new_high(rule: NewHigh, state: dict | None, history: History, sessions: Sequ
         after = record(points, index, index + 1, before)  # today's close, if strictly above it on the grid
         # A symbol's first stored close beats nothing: there is no record yet to announce breaking.
         if before is not None and after[1] == day:
-            events.append(_record_event(rule, day, after[0], before[0], before[1].isoformat(), close_times))
+            signals.append(_record_signal(rule, day, after[0], before[0], before[1].isoformat(), close_times))
         state = {**state, "last_session": day.isoformat(), "record": after[0], "record_date": after[1].isoformat()}
-    return state, events
+    return state, signals
 
 
-def _record_event(rule: NewHigh, day: date, close: float, record: float, record_date: str,
-                  close_times: Mapping[date, datetime] | None) -> Event:
+def _record_signal(rule: NewHigh, day: date, close: float, record: float, record_date: str,
+                   close_times: Mapping[date, datetime] | None) -> Signal:
     trigger = day.isoformat()
-    return Event(
+    return Signal(
         key=f"{rule.id}|{rule.symbol}|{trigger}", rule_id=rule.id, kind=rule.kind, symbol=rule.symbol,
         trigger=trigger, direction=None, value=close, threshold=record,
         message=(f"{messages.label(rule.symbol)} closes at a record {messages.price(close)}, above the "
@@ -55,9 +55,9 @@ def _record_event(rule: NewHigh, day: date, close: float, record: float, record_
 
 
 def rotation(rule: RotationSpread, state: dict | None, history: History, sessions: Sequence[date],
-             close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Event]]:
+             close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Signal]]:
     small, large = history.get(rule.small, ()), history.get(rule.large, ())
-    events: list[Event] = []
+    signals: list[Signal] = []
     for day in sessions:
         closes = joint_closes(small, large, day, rule.window + 1)
         if closes is None:
@@ -68,8 +68,8 @@ def rotation(rule: RotationSpread, state: dict | None, history: History, session
         value = as_pct(spread)  # what is stored and shown; the lines were judged on the exact value
         state.update(last_session=day.isoformat(), spread=value)
         if fired:
-            events.append(_rotation_event(rule, day, value, fired, small_now, large_now, close_times))
-    return state, events
+            signals.append(_rotation_signal(rule, day, value, fired, small_now, large_now, close_times))
+    return state, signals
 
 
 def _step(rule: RotationSpread, state: dict | None, spread: Fraction) -> tuple[dict, str | None]:
@@ -91,12 +91,12 @@ def _step(rule: RotationSpread, state: dict | None, spread: Fraction) -> tuple[d
     return {**state, "small_armed": small_armed, "large_armed": large_armed}, fired
 
 
-def _rotation_event(rule: RotationSpread, day: date, spread: float, direction: str, small_close: float,
-                    large_close: float, close_times: Mapping[date, datetime] | None) -> Event:
+def _rotation_signal(rule: RotationSpread, day: date, spread: float, direction: str, small_close: float,
+                     large_close: float, close_times: Mapping[date, datetime] | None) -> Signal:
     line = rule.upper if direction == "small" else rule.lower
     into = "small caps" if direction == "small" else "mega caps"
     trigger = day.isoformat()
-    return Event(
+    return Signal(
         key=f"{rule.id}|{rule.pair}|{trigger}", rule_id=rule.id, kind=rule.kind, symbol=rule.pair,
         trigger=trigger, direction=direction, value=spread, threshold=line,
         message=(f"Rotation into {into}: {rule.pair} {rule.window}-session spread {messages.pct(spread)} "

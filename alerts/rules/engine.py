@@ -1,8 +1,8 @@
-"""The engine: (rule, state, observations) -> (new state, events), and replay over stored history.
+"""The engine: (rule, state, observations) -> (new state, signals), and replay over stored history.
 
 Pure: no clock (a session's time is its close, a tick's is its own), no I/O, no mutation of what it is given. The
-caller stores each returned state (JSON) together with the events' outbox rows, so a restart resumes exactly
-where the last commit left off; an event's key is the same on every run, so the outbox can refuse a repeat.
+caller stores each returned state (JSON) together with the signals' outbox rows, so a restart resumes exactly
+where the last commit left off; a signal's key is the same on every run, so the outbox can refuse a repeat.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import date, datetime
 
 from alerts.rules import batch, closes
 from alerts.rules import ticks as tick_rules
-from alerts.rules.model import Event, History, NewHigh, RotationSpread, Rule, Tick
+from alerts.rules.model import History, NewHigh, RotationSpread, Rule, Signal, Tick
 from alerts.rules.ticks import SymbolView
 
 
 def evaluate_sessions(rule: Rule, state: dict | None, history: History, sessions: Sequence[date], *,
-                      close_times: Mapping[date, datetime] | None = None) -> tuple[dict, list[Event]]:
+                      close_times: Mapping[date, datetime] | None = None) -> tuple[dict, list[Signal]]:
     """Judge `rule` on each session's close, oldest first.
 
     Sessions on or before the state's `last_session` were judged already and are skipped, so calling twice with
@@ -27,15 +27,15 @@ def evaluate_sessions(rule: Rule, state: dict | None, history: History, sessions
     last = state.get("last_session") if state else None
     todo = sorted(day for day in set(sessions) if last is None or day.isoformat() > last)
     if isinstance(rule, RotationSpread):
-        new, events = closes.rotation(rule, state, history, todo, close_times)
+        new, signals = closes.rotation(rule, state, history, todo, close_times)
     elif isinstance(rule, NewHigh) and rule.basis == "close":
-        new, events = closes.new_high(rule, state, history, todo, close_times)
+        new, signals = closes.new_high(rule, state, history, todo, close_times)
     else:
-        new, events = tick_rules.over_sessions(rule, state, history, todo, close_times)
-    return (new if new is not None else {}), events
+        new, signals = tick_rules.over_sessions(rule, state, history, todo, close_times)
+    return (new if new is not None else {}), signals
 
 
-def evaluate_tick(rule: Rule, state: dict | None, tick: Tick, history: History) -> tuple[dict, list[Event]]:
+def evaluate_tick(rule: Rule, state: dict | None, tick: Tick, history: History) -> tuple[dict, list[Signal]]:
     """Judge `rule` on one intraday tick of its symbol. A missing state (None) is the empty state {}."""
     apply = tick_rules.apply_for(rule)
     if apply is None:
@@ -46,10 +46,10 @@ def evaluate_tick(rule: Rule, state: dict | None, tick: Tick, history: History) 
 
 
 def evaluate_ticks(rules: Sequence[Rule], states: Mapping[str, dict], ticks: Mapping[str, Tick],
-                   history: History) -> tuple[dict[str, dict], list[Event]]:
+                   history: History) -> tuple[dict[str, dict], list[Signal]]:
     """One poll: every tick-judged rule whose symbol has a tick, judged exactly as evaluate_tick would.
 
-    Returns only the states that changed (rule id -> state; a missing state counts as {}), and the events in
+    Returns only the states that changed (rule id -> state; a missing state counts as {}), and the signals in
     rule order. Rules judged on closes (new_high by close, rotation_spread) are passed over.
     Given a batch.RuleSet (an index built once when the rules change) whole groups of rules that cannot change
     are skipped without being visited; given a plain list, each rule is visited once, nothing built per rule.
@@ -60,16 +60,16 @@ def evaluate_ticks(rules: Sequence[Rule], states: Mapping[str, dict], ticks: Map
 
 
 def replay(rules: Sequence[Rule], history: History, start: date, end: date, *,
-           close_times: Mapping[date, datetime] | None = None) -> list[Event]:
-    """Every event the rules give over the stored sessions from `start` to `end` (inclusive), from fresh state.
+           close_times: Mapping[date, datetime] | None = None) -> list[Signal]:
+    """Every signal the rules give over the stored sessions from `start` to `end` (inclusive), from fresh state.
 
     History before `start` still counts (a record must beat every earlier close, a spread looks back its window).
-    Events come in time order, rules in the order given within the same instant.
+    Signals come in time order, rules in the order given within the same instant.
     """
     sessions = sorted({point.date for points in history.values() for point in points if start <= point.date <= end})
-    found: list[tuple[datetime, int, Event]] = []
+    found: list[tuple[datetime, int, Signal]] = []
     for order, rule in enumerate(rules):
-        _, events = evaluate_sessions(rule, None, history, sessions, close_times=close_times)
-        found.extend((event.occurred_at, order, event) for event in events)
-    found.sort(key=lambda item: (item[0], item[1]))  # stable: a rule's own events keep their order
-    return [event for _, _, event in found]
+        _, signals = evaluate_sessions(rule, None, history, sessions, close_times=close_times)
+        found.extend((signal.occurred_at, order, signal) for signal in signals)
+    found.sort(key=lambda item: (item[0], item[1]))  # stable: a rule's own signals keep their order
+    return [signal for _, _, signal in found]

@@ -1,6 +1,6 @@
-"""Rules as data, and what the engine reads (stored sessions, intraday ticks) and writes (events).
+"""Rules as data, and what the engine reads (stored sessions, intraday ticks) and writes (signals).
 
-Every rule is a frozen value with a stable `id`: the engine keys its state and its events by it, so renaming a rule
+Every rule is a frozen value with a stable `id`: the engine keys its state and its signals by it, so renaming a rule
 is the one thing that makes it forget. Fields are checked where the rule is built (see checks.py), so a rule from
 code and a rule from a file are held to the same standard.
 
@@ -250,14 +250,15 @@ class Tick:
 
 
 @dataclass(frozen=True)
-class Event:
-    """Something a trader is told. `key` is the same for the same rule, symbol and trigger, on every run."""
+class Signal:
+    """What a rule says happened (a record close, a line crossed), before the engine makes it an Alert for a reader;
+    not itself a message. `key` is the same for the same rule, symbol and trigger, on every run."""
 
     key: str
     rule_id: str
     kind: str
     symbol: str  # "^RUT"; for rotation_spread "^RUT/^NDX"
-    trigger: str  # session date, plus for tick-style events what was crossed; never a wall-clock instant
+    trigger: str  # session date, plus for tick-style signals what was crossed; never a wall-clock instant
     direction: str | None  # small/large, above/below, up/down, high/low
     value: float  # the close, price, or percent metric (spread, day's move)
     threshold: float | None  # the crossed line; for new_high the previous record

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from alerts.rules import lines, messages
 from alerts.rules.checks import number_text
 from alerts.rules.exact import change_pct, change_units, least_price, price_units
-from alerts.rules.model import Above, Below, Event, High52w, History, Low52w, Move, NewHigh, Point, Tick
+from alerts.rules.model import Above, Below, High52w, History, Low52w, Move, NewHigh, Point, Signal, Tick
 from alerts.rules.series import YEAR, count_before, highest_close, highest_high, index_of, lowest_close, session_close
 
 
@@ -82,7 +82,7 @@ class SymbolView:
 # --- above / below -----------------------------------------------------------------------------------------------
 
 def _line(rule: Above | Below, state: dict | None, tick: Tick, view: SymbolView,
-          closing: bool) -> tuple[dict, list[Event]]:
+          closing: bool) -> tuple[dict, list[Signal]]:
     armed = state.get("armed") if state else None
     now = lines.step(rule.edges, armed, tick.price)
     if now is None:
@@ -92,7 +92,7 @@ def _line(rule: Above | Below, state: dict | None, tick: Tick, view: SymbolView,
     return {**(state or {}), "armed": now}, []
 
 
-def _cross(rule: Above | Below, state: dict, tick: Tick, closing: bool) -> tuple[dict, list[Event]]:
+def _cross(rule: Above | Below, state: dict, tick: Tick, closing: bool) -> tuple[dict, list[Signal]]:
     direction = rule.kind
     session = tick.session.isoformat()
     crossed = {**state, "armed": False}
@@ -106,8 +106,8 @@ def _cross(rule: Above | Below, state: dict, tick: Tick, closing: bool) -> tuple
     trigger = f"{session}:{direction}:{number_text(rule.price)}"
     message = (f"{messages.label(rule.symbol)} {verb} {messages.price(tick.price)}, {way} through the "
                f"{messages.price(rule.price)} line")
-    return crossed, [_event(rule, tick, trigger, direction, tick.price, rule.price, message,
-                            {"session": session, "at_close": closing})]
+    return crossed, [_signal(rule, tick, trigger, direction, tick.price, rule.price, message,
+                             {"session": session, "at_close": closing})]
 
 
 def _cooling(rule: Above | Below | Move, state: dict, at: datetime) -> bool:
@@ -119,7 +119,7 @@ def _cooling(rule: Above | Below | Move, state: dict, at: datetime) -> bool:
 
 # --- the day's move ----------------------------------------------------------------------------------------------
 
-def _move(rule: Move, state: dict | None, tick: Tick, view: SymbolView, closing: bool) -> tuple[dict, list[Event]]:
+def _move(rule: Move, state: dict | None, tick: Tick, view: SymbolView, closing: bool) -> tuple[dict, list[Signal]]:
     state = {} if state is None else state
     units = day_change(tick)
     if units is None or abs(units) < rule.line_units:
@@ -134,11 +134,11 @@ def _move(rule: Move, state: dict | None, tick: Tick, view: SymbolView, closing:
     message = (f"{messages.label(rule.symbol)} {verb} {direction} {abs(change):.2f}% on the day at "
                f"{messages.price(tick.price)}, past ±{number_text(rule.pct)}% "
                f"(previous close {messages.price(tick.previous_close)})")
-    event = _event(rule, tick, f"{session}:{direction}:{number_text(rule.pct)}", direction, change,
-                   rule.pct if direction == "up" else -rule.pct, message,
-                   {"session": session, "price": tick.price, "previous_close": tick.previous_close,
-                    "at_close": closing})
-    return {**state, direction: session, "fired_at": tick.at.isoformat()}, [event]
+    signal = _signal(rule, tick, f"{session}:{direction}:{number_text(rule.pct)}", direction, change,
+                     rule.pct if direction == "up" else -rule.pct, message,
+                     {"session": session, "price": tick.price, "previous_close": tick.previous_close,
+                      "at_close": closing})
+    return {**state, direction: session, "fired_at": tick.at.isoformat()}, [signal]
 
 
 def day_change(tick: Tick) -> int | None:
@@ -165,7 +165,7 @@ def _record_high(rule: NewHigh, state, tick, view, closing):
 
 
 def _extreme(rule, state: dict | None, tick: Tick, view: SymbolView, side: str,
-             closing: bool) -> tuple[dict, list[Event]]:
+             closing: bool) -> tuple[dict, list[Signal]]:
     state = {} if state is None else state
     if not view.beyond(side, tick.price):
         return state, []
@@ -182,19 +182,19 @@ def _extreme(rule, state: dict | None, tick: Tick, view: SymbolView, side: str,
         message = (f"{name} {'closes at' if closing else 'at'} {price}, a 52-week {side}: "
                    f"{'above' if side == 'high' else 'below'} the " + previous.format("close"))
     trigger = f"{session}:{side}"
-    event = _event(rule, tick, trigger, None if side == "record" else side, tick.price, line[0], message,
-                   {"session": session, "previous_date": line[1].isoformat(), "at_close": closing})
-    return {**state, "fired_session": session}, [event]
+    signal = _signal(rule, tick, trigger, None if side == "record" else side, tick.price, line[0], message,
+                     {"session": session, "previous_date": line[1].isoformat(), "at_close": closing})
+    return {**state, "fired_session": session}, [signal]
 
 
-def _event(rule, tick: Tick, trigger: str, direction: str | None, value: float, threshold: float | None,
-           message: str, details: dict) -> Event:
-    return Event(key=f"{rule.id}|{rule.symbol}|{trigger}", rule_id=rule.id, kind=rule.kind, symbol=rule.symbol,
+def _signal(rule, tick: Tick, trigger: str, direction: str | None, value: float, threshold: float | None,
+            message: str, details: dict) -> Signal:
+    return Signal(key=f"{rule.id}|{rule.symbol}|{trigger}", rule_id=rule.id, kind=rule.kind, symbol=rule.symbol,
                  trigger=trigger, direction=direction, value=value, threshold=threshold, message=message,
                  occurred_at=tick.at, details=details)
 
 
-Apply = Callable[[object, "dict | None", Tick, SymbolView, bool], "tuple[dict, list[Event]]"]
+Apply = Callable[[object, "dict | None", Tick, SymbolView, bool], "tuple[dict, list[Signal]]"]
 _APPLY: dict[type, Apply] = {Above: _line, Below: _line, Move: _move, High52w: _year_high, Low52w: _year_low}
 
 
@@ -206,7 +206,7 @@ def apply_for(rule) -> Apply | None:
 
 
 def over_sessions(rule, state: dict | None, history: History, sessions: Sequence[date],
-                  close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Event]]:
+                  close_times: Mapping[date, datetime] | None) -> tuple[dict | None, list[Signal]]:
     """Each session's close as a tick at that session's close, against the previous session's close.
 
     An intraday record uses the session's high instead (its close when no high is stored): the best the daily
@@ -214,7 +214,7 @@ def over_sessions(rule, state: dict | None, history: History, sessions: Sequence
     """
     apply = apply_for(rule)
     points = history.get(rule.symbol, ())
-    events: list[Event] = []
+    signals: list[Signal] = []
     for day in sessions:
         index = index_of(points, day)
         if index is None:
@@ -226,5 +226,5 @@ def over_sessions(rule, state: dict | None, history: History, sessions: Sequence
         tick = Tick(rule.symbol, price, session_close(day, close_times), day, points[index - 1].close if index else None)
         state, fired = apply(rule, state, tick, SymbolView(points, day, index), True)
         state = {**state, "last_session": day.isoformat()}
-        events.extend(fired)
-    return state, events
+        signals.extend(fired)
+    return state, signals

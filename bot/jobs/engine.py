@@ -4,7 +4,7 @@ Close-based rules (records, the rotation spread) run after new daily bars land, 
 judged yet, in order: after downtime the back-filled sessions are judged one by one, so a record missed while
 the bot was away is announced once (the dispatcher marks it late). Sessions older than CATCH_UP_SESSIONS only
 advance the state: nobody wants a dozen months-old records on first start from the bundled history.
-Subscriptions (and intraday records) run on every accepted quote. States and events commit together.
+Subscriptions (and intraday records) run on every accepted quote. States and the alerts they give commit together.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadA
 from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
-from alerts.rules.model import Above, Below, Event, High52w, Low52w, Move, Rule, Tick, own_spread_rule
+from alerts.rules.model import Above, Below, High52w, Low52w, Move, Rule, Signal, Tick, own_spread_rule
 from storage import rule_state, guild_settings, prices, subscriptions
 from storage.database import Database
 
@@ -47,26 +47,26 @@ def subscription_rule(sub: subscriptions.Subscription) -> Rule:
     return Low52w(rule_id, sub.symbol)
 
 
-def alert_for(event: Event, route: Route) -> Alert:
-    """The engine's event as the alert a reader gets, with where it goes."""
-    common = dict(key=event.key, message=event.message, occurred_at=event.occurred_at, route=route)
-    details = event.details
-    if event.kind == "new_high":
+def alert_for(signal: Signal, route: Route) -> Alert:
+    """The engine's signal as the alert a reader gets, with where it goes."""
+    common = dict(key=signal.key, message=signal.message, occurred_at=signal.occurred_at, route=route)
+    details = signal.details
+    if signal.kind == "new_high":
         intraday = "previous_date" in details
-        return RecordAlert(**common, rule_id=event.rule_id, symbol=event.symbol,
-                           session=date.fromisoformat(details["session"]), price=event.value,
-                           previous_record=event.threshold,
+        return RecordAlert(**common, rule_id=signal.rule_id, symbol=signal.symbol,
+                           session=date.fromisoformat(details["session"]), price=signal.value,
+                           previous_record=signal.threshold,
                            previous_record_date=date.fromisoformat(details["previous_date" if intraday
                                                                            else "previous_record_date"]),
                            intraday=intraday)
-    if event.kind == "rotation_spread":
-        return SpreadAlert(**common, rule_id=event.rule_id, pair=event.symbol, session=date.fromisoformat(details["session"]),
-                           direction=event.direction, spread=event.value, line=event.threshold,
+    if signal.kind == "rotation_spread":
+        return SpreadAlert(**common, rule_id=signal.rule_id, pair=signal.symbol, session=date.fromisoformat(details["session"]),
+                           direction=signal.direction, spread=signal.value, line=signal.threshold,
                            window=details["window"], small_close=details["small_close"],
                            large_close=details["large_close"])
-    return SubscriptionAlert(**common, rule_kind=event.kind, rule_id=event.rule_id, symbol=event.symbol,
-                             trigger=event.trigger, direction=event.direction, value=event.value,
-                             threshold=event.threshold)
+    return SubscriptionAlert(**common, rule_kind=signal.kind, rule_id=signal.rule_id, symbol=signal.symbol,
+                             trigger=signal.trigger, direction=signal.direction, value=signal.value,
+                             threshold=signal.threshold)
 
 
 @dataclass
@@ -114,7 +114,7 @@ class RuleEngine:
         return {s: self._history[s] for s in symbols}
 
     async def judge_sessions(self) -> int:
-        """Judge every close-based rule on the sessions it has not judged yet; returns events queued."""
+        """Judge every close-based rule on the sessions it has not judged yet; returns alerts queued."""
         rules = [r for r in self.rules if r.kind == "rotation_spread" or (r.kind == "new_high" and r.basis == "close")]
         if not rules:
             return 0
@@ -139,7 +139,7 @@ class RuleEngine:
         states = await self._db.run(_states, [r.id for r in rules])
         recent = calendar.sessions_between(last.date - timedelta(days=30), last.date)
         announce_from = recent[-CATCH_UP_SESSIONS] if len(recent) >= CATCH_UP_SESSIONS else date.min
-        new_states, events = [], []
+        new_states, signals = [], []
         for rule in rules:
             # Sessions where every symbol of the rule has a close (the spread needs both legs).
             days = sorted(set.intersection(*({p.date for p in history.get(s, ())} for s in rule.symbols)))
@@ -154,12 +154,12 @@ class RuleEngine:
             if skipped:
                 log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
                          announce_from)
-            events += [e for e in fired if e not in skipped]
-        queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone())) for e in events], new_states)
+            signals += [e for e in fired if e not in skipped]
+        queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone())) for e in signals], new_states)
         return len(queued)
 
     async def judge_quotes(self, quotes: list[Quote]) -> int:
-        """Judge subscriptions and intraday records on fresh quotes; returns events queued.
+        """Judge subscriptions and intraday records on fresh quotes; returns alerts queued.
 
         The rule index and the states are kept in memory between polls (this is the only writer of these states,
         and what it writes is committed before the cache is updated); the index is rebuilt only when the
@@ -177,9 +177,9 @@ class RuleEngine:
                            q.previous_close)
             for q in quotes if q.symbol in watched
         }
-        changed, events = evaluate_ticks(index.rules, index.states, ticks, history)
+        changed, signals = evaluate_ticks(index.rules, index.states, ticks, history)
         queued = await self._publish(
-            [alert_for(e, index.routes.get(e.rule_id, Everyone())) for e in events],
+            [alert_for(e, index.routes.get(e.rule_id, Everyone())) for e in signals],
             [(rule_id, STATE_KEY, state) for rule_id, state in changed.items()],
         )
         index.states.update(changed)

@@ -91,7 +91,7 @@ def world(rng: random.Random, symbols: int = 30, rules: int = 1_500):
 
 
 def one_by_one(rules, states, ticks, history):
-    changed, events = {}, []
+    changed, signals = {}, []
     for rule in rules:
         if apply_for(rule) is None or rule.symbol not in ticks:
             continue
@@ -99,8 +99,8 @@ def one_by_one(rules, states, ticks, history):
         new, fired = evaluate_tick(rule, old, ticks[rule.symbol], history)
         if new != (old or {}):  # a missing state is the empty state
             changed[rule.id] = new
-        events += fired
-    return changed, events
+        signals += fired
+    return changed, signals
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -26,13 +26,13 @@ def on_tick_path(path: str, rule, ticks, history) -> list[list[str]]:
     state, fired = None, []
     for t in ticks:
         if path == "evaluate_tick":
-            state, events = evaluate_tick(rule, state, t, history)
+            state, signals = evaluate_tick(rule, state, t, history)
         else:
             rules = RuleSet([rule]) if path == "RuleSet" else [rule]
-            changed, events = evaluate_ticks(rules, {rule.id: state} if state is not None else {}, {t.symbol: t},
+            changed, signals = evaluate_ticks(rules, {rule.id: state} if state is not None else {}, {t.symbol: t},
                                              history)
             state = changed.get(rule.id, state)
-        fired.append([e.direction or "record" for e in events])
+        fired.append([e.direction or "record" for e in signals])
     return fired
 
 
@@ -40,8 +40,8 @@ def on_closes(rule, history, days) -> list[list[str]]:
     """The directions each session fires, judged on closes day by day; replay must say the same in one go."""
     state, fired = None, []
     for day in days:
-        state, events = evaluate_sessions(rule, state, history, [day])
-        fired.append([e.direction or "record" for e in events])
+        state, signals = evaluate_sessions(rule, state, history, [day])
+        fired.append([e.direction or "record" for e in signals])
     replayed = replay([rule], history, days[0], days[-1])
     assert [e.direction or "record" for e in replayed] == [d for day in fired for d in day]
     return fired
@@ -63,9 +63,9 @@ def test_an_exact_ten_percent_day_reaches_a_ten_percent_move_on_closes():
 
 
 def test_the_event_of_an_exact_move_says_what_it_reached():
-    _, (event,) = evaluate_tick(Move("m", "KRE", 10.0), None, tick("KRE", DAYS[1], "10:00", 45.65, 41.50), {})
-    assert (event.value, event.threshold) == (10.0, 10.0)
-    assert event.message == "KRE is up 10.00% on the day at 45.65, past ±10% (previous close 41.50)"
+    _, (signal,) = evaluate_tick(Move("m", "KRE", 10.0), None, tick("KRE", DAYS[1], "10:00", 45.65, 41.50), {})
+    assert (signal.value, signal.threshold) == (10.0, 10.0)
+    assert signal.message == "KRE is up 10.00% on the day at 45.65, past ±10% (previous close 41.50)"
 
 
 # --- above / below: the re-arm band's edge, and a price that is the line to every decimal ------------------------

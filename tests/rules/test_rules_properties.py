@@ -63,12 +63,12 @@ RULES = [
 
 def day_by_day(rules, history, sessions):
     states: dict[str, dict | None] = {}
-    events = []
+    signals = []
     for day in sessions:
         for rule in rules:
             states[rule.id], fired = evaluate_sessions(rule, states.get(rule.id), history, [day])
-            events += fired
-    return states, events
+            signals += fired
+    return states, signals
 
 
 @SETTINGS
@@ -77,7 +77,7 @@ def test_replay_is_the_day_by_day_engine_with_state_carried(world):
     history, days, start = world
     replayed = replay(RULES, history, days[start], days[-1])
     _, by_day = day_by_day(RULES, history, days[start:])
-    assert replayed == by_day  # same events, same keys, same order
+    assert replayed == by_day  # same signals, same keys, same order
     assert len({e.key for e in replayed}) == len(replayed)
 
 
@@ -88,29 +88,29 @@ def test_judging_the_same_sessions_again_says_nothing_new(world, data):
     sessions = days[start:]
     split = data.draw(st.integers(0, len(sessions)))
     for rule in RULES:
-        state, events = evaluate_sessions(rule, None, history, sessions)
+        state, signals = evaluate_sessions(rule, None, history, sessions)
         assert json.loads(json.dumps(state)) == state
         again, repeated = evaluate_sessions(rule, state, history, sessions)
         assert (again, repeated) == (state, [])
         # In two calls, overlapping, the same as in one.
         first, early = evaluate_sessions(rule, None, history, sessions[:split])
         second, late = evaluate_sessions(rule, first, history, sessions)
-        assert (second, early + late) == (state, events)
+        assert (second, early + late) == (state, signals)
 
 
 @SETTINGS
 @given(worlds())
 def test_a_record_close_is_above_every_earlier_close_and_every_such_close_is_announced(world):
     history, days, start = world
-    _, events = evaluate_sessions(NewHigh("record", SMALL), None, history, days[start:])
+    _, signals = evaluate_sessions(NewHigh("record", SMALL), None, history, days[start:])
     closes = {p.date.isoformat(): p.close for p in history[SMALL]}
     expected = []
     for i, point in enumerate(history[SMALL]):
         earlier = [p.close for p in history[SMALL][:i]]
         if point.date >= days[start] and earlier and point.close > max(earlier):
             expected.append((point.date.isoformat(), max(earlier)))
-    assert [(e.trigger, e.threshold) for e in events] == expected
-    assert all(e.value == closes[e.trigger] for e in events)
+    assert [(e.trigger, e.threshold) for e in signals] == expected
+    assert all(e.value == closes[e.trigger] for e in signals)
 
 
 @SETTINGS
@@ -121,11 +121,11 @@ def test_the_spread_never_fires_twice_one_way_without_retreating_past_the_hyster
     state, seen = None, []  # (spread, fired direction) for each session that had a value
     for day in days[start:]:
         before = state
-        state, events = evaluate_sessions(rule, state, history, [day])
+        state, signals = evaluate_sessions(rule, state, history, [day])
         if state.get("last_session") == day.isoformat():
-            seen.append((state["spread"], events[0].direction if events else None))
+            seen.append((state["spread"], signals[0].direction if signals else None))
         else:
-            assert (state or None, events) == (before or None, [])  # no value: nothing changes
+            assert (state or None, signals) == (before or None, [])  # no value: nothing changes
     if seen:
         assert seen[0][1] is None  # the first value only sets the state
     for side, line_hit, rearmed in (("small", lambda v: v >= rule.upper, lambda v: v < rule.upper - rule.hysteresis),
@@ -158,8 +158,8 @@ def test_a_line_alert_needs_a_crossing_and_a_retreat_past_the_band_before_the_ne
     ):
         ticks, state, fired = tick_path(steps), None, []
         for i, t in enumerate(ticks):
-            state, events = evaluate_tick(rule, state, t, {})
-            fired += [i for _ in events]
+            state, signals = evaluate_tick(rule, state, t, {})
+            fired += [i for _ in signals]
         # A crossing: the first observation only learns the side, and the one before an alert was not beyond.
         assert all(i > 0 and beyond(ticks[i].price) and not beyond(ticks[i - 1].price) for i in fired)
         for a, b in zip(fired, fired[1:]):
@@ -175,10 +175,10 @@ def test_moves_and_extremes_fire_at_most_once_per_session_and_direction(steps):
     for rule in (Move("m", SMALL, 1.0), High52w("h", SMALL), Low52w("l", SMALL)):
         state, seen = None, set()
         for t in tick_path(steps):
-            state, events = evaluate_tick(rule, state, t, history)
-            for event in events:
-                assert (t.session, event.direction) not in seen
-                seen.add((t.session, event.direction))
+            state, signals = evaluate_tick(rule, state, t, history)
+            for signal in signals:
+                assert (t.session, signal.direction) not in seen
+                seen.add((t.session, signal.direction))
 
 
 # --- the exact rule, pinned: decimal prices against decimal lines, judged by exact rationals ----------------------
@@ -215,19 +215,19 @@ def judged_on_every_path(rule, days, prices, previous_closes) -> dict[str, list[
         state, fired = None, []
         for t in ticks:
             if path == "evaluate_tick":
-                state, events = evaluate_tick(rule, state, t, {})
+                state, signals = evaluate_tick(rule, state, t, {})
             else:
                 rules = RuleSet([rule]) if path == "RuleSet" else [rule]
-                changed, events = evaluate_ticks(rules, {} if state is None else {rule.id: state}, {symbol: t}, {})
+                changed, signals = evaluate_ticks(rules, {} if state is None else {rule.id: state}, {symbol: t}, {})
                 state = changed.get(rule.id, state)
-            fired.append([e.direction for e in events])
+            fired.append([e.direction for e in signals])
         out[path] = fired
     # On closes: the previous close is the stored session before, so the prices are the closes themselves.
     history = {symbol: [Point(day, price) for day, price in zip(days, prices)]}
     state, fired = None, []
     for day in days:
-        state, events = evaluate_sessions(rule, state, history, [day])
-        fired.append([e.direction for e in events])
+        state, signals = evaluate_sessions(rule, state, history, [day])
+        fired.append([e.direction for e in signals])
     out["closes"] = fired
     return out
 
@@ -292,7 +292,7 @@ def test_the_spread_reaches_its_lines_exactly_where_the_decimals_say(data, legs,
     fires = ["small"] if first < limit and second >= limit else ["large"] if first > -limit and second <= -limit else []
     state, fired = None, []
     for day in days:
-        state, events = evaluate_sessions(rule, state, history, [day])
-        fired.append([e.direction for e in events])
+        state, signals = evaluate_sessions(rule, state, history, [day])
+        fired.append([e.direction for e in signals])
     assert fired == [[], [], fires], (small_then, small_mid, small_now, large, line)
     assert [e.direction for e in replay([rule], history, days[0], days[-1])] == fires

@@ -24,8 +24,8 @@ def history():
 
 
 def test_replay_of_november_and_december_2025(history):
-    events = replay(default_rules(), history, date(2025, 11, 1), date(2025, 12, 31))
-    assert [(e.trigger, e.kind, e.direction, round(e.value, 2), round(e.threshold, 2)) for e in events] == [
+    signals = replay(default_rules(), history, date(2025, 11, 1), date(2025, 12, 31))
+    assert [(e.trigger, e.kind, e.direction, round(e.value, 2), round(e.threshold, 2)) for e in signals] == [
         # The spread reached -5% twice in November (re-armed in between on 14 Nov at -3.35%): mega caps led.
         ("2025-11-11", "rotation_spread", "large", -5.17, -5.0),
         ("2025-11-17", "rotation_spread", "large", -5.05, -5.0),
@@ -36,7 +36,7 @@ def test_replay_of_november_and_december_2025(history):
         # And the same day, rotation into small caps: the 20-session spread at +5.01%.
         ("2025-12-11", "rotation_spread", "small", 5.01, 5.0),
     ]
-    record, rotation = events[4], events[5]
+    record, rotation = signals[4], signals[5]
     assert record.message == ("Russell 2000 (^RUT) closes at a record 2,590.61, above the 2,559.61 record of "
                               "10 Dec 2025")
     assert record.key == "new_high:^RUT:close|^RUT|2025-12-11"
@@ -51,8 +51,8 @@ def test_day_by_day_gives_the_same_events_as_the_replay(history):
     keys = []
     for day in sessions:
         for rule in default_rules()[:2]:
-            states[rule.id], events = evaluate_sessions(rule, states.get(rule.id), history, [day])
-            keys += [e.key for e in events]
+            states[rule.id], signals = evaluate_sessions(rule, states.get(rule.id), history, [day])
+            keys += [e.key for e in signals]
     assert keys == [e.key for e in replay(default_rules(), history, date(2025, 11, 1), date(2025, 12, 31))]
     assert states["rotation_spread:^RUT/^NDX:20"]["small_armed"] is True  # back under +4% (upper - hysteresis) on 22 Dec
     assert states["new_high:^RUT:close"]["record"] == pytest.approx(2590.61, abs=0.005)

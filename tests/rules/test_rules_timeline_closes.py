@@ -34,15 +34,15 @@ RECORD_HISTORY = {"^RUT": BEFORE + [Point(d(day), close) for day, close, *_ in R
 def test_record_close_timeline():
     state = None
     for day, close, fires, record, since in RECORD_TIMELINE:
-        state, events = evaluate_sessions(RECORD, state, RECORD_HISTORY, [d(day)])
-        assert [(e.trigger, e.value, e.threshold) for e in events] == ([(day, close, fires)] if fires else []), day
+        state, signals = evaluate_sessions(RECORD, state, RECORD_HISTORY, [d(day)])
+        assert [(e.trigger, e.value, e.threshold) for e in signals] == ([(day, close, fires)] if fires else []), day
         assert state == {"last_session": day, "record": record, "record_date": since}, day
         assert json.loads(json.dumps(state)) == state
 
 
 def test_a_record_event_says_what_a_trader_needs_and_has_a_stable_key():
-    _, events = evaluate_sessions(RECORD, None, RECORD_HISTORY, [d(day) for day, *_ in RECORD_TIMELINE])
-    last = events[-1]
+    _, signals = evaluate_sessions(RECORD, None, RECORD_HISTORY, [d(day) for day, *_ in RECORD_TIMELINE])
+    last = signals[-1]
     assert last.key == "new_high:^RUT:close|^RUT|2025-12-11"
     assert (last.rule_id, last.kind, last.symbol, last.direction) == ("new_high:^RUT:close", "new_high", "^RUT", None)
     assert last.message == ("Russell 2000 (^RUT) closes at a record 2,590.61, above the 2,559.61 record of "
@@ -54,39 +54,39 @@ def test_a_record_event_says_what_a_trader_needs_and_has_a_stable_key():
 
 def test_an_early_close_is_dated_by_the_callers_calendar():
     early = datetime(2025, 12, 11, 13, 0, tzinfo=NEW_YORK)
-    _, events = evaluate_sessions(RECORD, None, RECORD_HISTORY, [d("2025-12-11")], close_times={d("2025-12-11"): early})
-    assert events[0].occurred_at == early
+    _, signals = evaluate_sessions(RECORD, None, RECORD_HISTORY, [d("2025-12-11")], close_times={d("2025-12-11"): early})
+    assert signals[0].occurred_at == early
 
 
 def test_the_first_close_ever_stored_sets_the_record_without_announcing_it():
     history = {"NEW": [Point(d("2025-12-01"), 10.0), Point(d("2025-12-02"), 11.0)]}
-    state, events = evaluate_sessions(NewHigh("n", "NEW"), None, history, [d("2025-12-01")])
-    assert (state["record"], events) == (10.0, [])
-    state, events = evaluate_sessions(NewHigh("n", "NEW"), state, history, [d("2025-12-02")])
-    assert [e.threshold for e in events] == [10.0]
+    state, signals = evaluate_sessions(NewHigh("n", "NEW"), None, history, [d("2025-12-01")])
+    assert (state["record"], signals) == (10.0, [])
+    state, signals = evaluate_sessions(NewHigh("n", "NEW"), state, history, [d("2025-12-02")])
+    assert [e.threshold for e in signals] == [10.0]
 
 
 def test_closes_of_sessions_never_evaluated_still_count_as_earlier_closes():
     # Evaluated on 3 Dec, then not again until 11 Dec: 10 Dec's 2,559.61 is still the record to beat.
     state, _ = evaluate_sessions(RECORD, None, RECORD_HISTORY, [d("2025-12-03")])
-    state, events = evaluate_sessions(RECORD, state, RECORD_HISTORY, [d("2025-12-11")])
-    assert [(e.value, e.threshold, e.details["previous_record_date"]) for e in events] == [
+    state, signals = evaluate_sessions(RECORD, state, RECORD_HISTORY, [d("2025-12-11")])
+    assert [(e.value, e.threshold, e.details["previous_record_date"]) for e in signals] == [
         (2590.61, 2559.61, "2025-12-10")]
 
 
 def test_a_session_without_a_close_leaves_the_state_alone_so_a_late_bar_is_still_judged():
     state, _ = evaluate_sessions(RECORD, None, RECORD_HISTORY, [d("2025-12-10")])
     missing = {"^RUT": RECORD_HISTORY["^RUT"][:-1]}  # 11 Dec not stored yet
-    same, events = evaluate_sessions(RECORD, state, missing, [d("2025-12-11")])
-    assert (same, events) == (state, [])
-    _, events = evaluate_sessions(RECORD, same, RECORD_HISTORY, [d("2025-12-11")])
-    assert [e.trigger for e in events] == ["2025-12-11"]
+    same, signals = evaluate_sessions(RECORD, state, missing, [d("2025-12-11")])
+    assert (same, signals) == (state, [])
+    _, signals = evaluate_sessions(RECORD, same, RECORD_HISTORY, [d("2025-12-11")])
+    assert [e.trigger for e in signals] == ["2025-12-11"]
 
 
 def test_sessions_already_evaluated_are_skipped():
     days = [d(day) for day, *_ in RECORD_TIMELINE]
-    state, events = evaluate_sessions(RECORD, None, RECORD_HISTORY, days)
-    assert len(events) == 3
+    state, signals = evaluate_sessions(RECORD, None, RECORD_HISTORY, days)
+    assert len(signals) == 3
     again, repeated = evaluate_sessions(RECORD, state, RECORD_HISTORY, days)
     assert (again, repeated) == (state, [])
 
@@ -125,8 +125,8 @@ def test_rotation_spread_timeline():
     history = legs([row[0] for row in SPREAD_TIMELINE], SPREAD.window)
     state = None
     for day, (spread, small_armed, large_armed, fires) in zip([p.date for p in history["^RUT"]], SPREAD_TIMELINE):
-        state, events = evaluate_sessions(SPREAD, state, history, [day])
-        assert [e.direction for e in events] == ([fires] if fires else []), day
+        state, signals = evaluate_sessions(SPREAD, state, history, [day])
+        assert [e.direction for e in signals] == ([fires] if fires else []), day
         if spread is None:
             assert state == {}, day  # no value: nothing learned, nothing remembered
             continue
@@ -136,8 +136,8 @@ def test_rotation_spread_timeline():
 
 def test_a_rotation_event_names_the_pair_the_window_and_the_line():
     history = legs([row[0] for row in SPREAD_TIMELINE], SPREAD.window)
-    _, events = evaluate_sessions(SPREAD, None, history, [p.date for p in history["^RUT"]])
-    into_small, into_mega, again = events
+    _, signals = evaluate_sessions(SPREAD, None, history, [p.date for p in history["^RUT"]])
+    into_small, into_mega, again = signals
     assert into_small.key == "rotation|^RUT/^NDX|2025-11-11"
     assert (into_small.symbol, into_small.trigger, into_small.threshold) == ("^RUT/^NDX", "2025-11-11", 5.0)
     assert into_small.message == "Rotation into small caps: ^RUT/^NDX 2-session spread +5.10% crossed +5.00%"
@@ -162,8 +162,8 @@ def test_reaching_a_line_exactly_fires_and_sitting_on_the_rearm_line_does_not_re
     history = {"^RUT": points(days, [row[0] for row in rows]), "^NDX": points(days, [64.0] * len(rows))}
     state = None
     for day, (_, spread, fires) in zip(days, rows):
-        state, events = evaluate_sessions(rule, state, history, [day])
-        assert state.get("spread") == spread and [e.direction for e in events] == ([fires] if fires else []), day
+        state, signals = evaluate_sessions(rule, state, history, [day])
+        assert state.get("spread") == spread and [e.direction for e in signals] == ([fires] if fires else []), day
 
 
 def test_the_window_counts_sessions_where_both_legs_closed():
@@ -173,7 +173,7 @@ def test_the_window_counts_sessions_where_both_legs_closed():
         "^RUT": points(days, [100.0, 999.0, 100.0, 110.0]),
         "^NDX": points([days[0], days[2], days[3]], [100.0, 100.0, 100.0]),  # no ^NDX close on day 2
     }
-    state, events = evaluate_sessions(rule, None, history, days)
+    state, signals = evaluate_sessions(rule, None, history, days)
     # Joint sessions are days 0, 2, 3: day 3 looks back two of them, to day 0 (not to day 1's lone 999).
     assert state["spread"] == pytest.approx(10.0) and state["last_session"] == days[3].isoformat()
     state, _ = evaluate_sessions(rule, None, history, days[:3])

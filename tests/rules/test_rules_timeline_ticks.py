@@ -25,11 +25,11 @@ def run(rule, rows, history=None, remembered=lambda state: state.get("armed")):
     state = None
     fired = []
     for day, clock, price, previous_close, expect_remembered, expect_fires in rows:
-        state, events = evaluate_tick(rule, state, tick(rule.symbol, day, clock, price, previous_close), history or {})
+        state, signals = evaluate_tick(rule, state, tick(rule.symbol, day, clock, price, previous_close), history or {})
         assert remembered(state) == expect_remembered, (day, clock, price)
-        assert [e.direction or "record" for e in events] == ([expect_fires] if expect_fires else []), (day, clock, price)
+        assert [e.direction or "record" for e in signals] == ([expect_fires] if expect_fires else []), (day, clock, price)
         assert json.loads(json.dumps(state)) == state
-        fired += events
+        fired += signals
     return state, fired
 
 
@@ -195,8 +195,8 @@ def test_52_week_low_timeline():
 
 
 def test_a_52_week_extreme_needs_an_earlier_session():
-    state, events = evaluate_tick(High52w("h", "NEW"), None, tick("NEW", D1, "10:00", 10.0), {})
-    assert (state, events) == ({}, [])
+    state, signals = evaluate_tick(High52w("h", "NEW"), None, tick("NEW", D1, "10:00", 10.0), {})
+    assert (state, signals) == ({}, [])
 
 
 # --- new_high, intraday basis ------------------------------------------------------------------------------------
@@ -231,12 +231,12 @@ def test_intraday_record_timeline():
 def test_subscriptions_on_closes_take_each_close_as_a_tick_at_the_close():
     days = weekdays(d("2025-12-08"), 5)
     history = {"AAPL": points(days, [149.0, 151.0, 152.0, 149.5, 151.0])}
-    state, events = evaluate_sessions(ABOVE, None, history, days)
-    assert [(e.trigger, e.occurred_at) for e in events] == [
+    state, signals = evaluate_sessions(ABOVE, None, history, days)
+    assert [(e.trigger, e.occurred_at) for e in signals] == [
         ("2025-12-09:above:150", datetime(2025, 12, 9, 16, tzinfo=NEW_YORK)),
         ("2025-12-12:above:150", datetime(2025, 12, 12, 16, tzinfo=NEW_YORK)),
     ]
-    assert events[0].message == "AAPL closes at 151.00, up through the 150.00 line"
+    assert signals[0].message == "AAPL closes at 151.00, up through the 150.00 line"
     assert state["last_session"] == "2025-12-12"
 
 
@@ -258,25 +258,25 @@ def test_after_a_live_alert_the_close_of_the_same_session_adds_nothing():
 def test_moves_on_closes_compare_with_the_previous_stored_close():
     days = weekdays(d("2025-12-08"), 4)
     history = {"KRE": points(days, [100.0, 104.0, 100.0, 100.5])}
-    _, events = evaluate_sessions(MOVE, None, history, days)
-    assert [(e.trigger, e.value) for e in events] == [
+    _, signals = evaluate_sessions(MOVE, None, history, days)
+    assert [(e.trigger, e.value) for e in signals] == [
         ("2025-12-09:up:3", pytest.approx(4.0)), ("2025-12-10:down:3", pytest.approx(-3.846, abs=1e-3))]
-    assert events[0].message == "KRE closes up 4.00% on the day at 104.00, past ±3% (previous close 100.00)"
+    assert signals[0].message == "KRE closes up 4.00% on the day at 104.00, past ±3% (previous close 100.00)"
 
 
 def test_intraday_records_on_closes_use_each_sessions_high():
-    _, events = evaluate_sessions(NewHigh("r", "^RUT", "intraday"), None, rut_highs(), [D2, D3])
-    assert [(e.trigger, e.value, e.threshold) for e in events] == [
+    _, signals = evaluate_sessions(NewHigh("r", "^RUT", "intraday"), None, rut_highs(), [D2, D3])
+    assert [(e.trigger, e.value, e.threshold) for e in signals] == [
         ("2025-12-11:record", 2593.89, 2576.31), ("2025-12-12:record", 2595.98, 2593.89)]
-    assert events[1].message == ("Russell 2000 (^RUT) reached a record 2,595.98 intraday, above the 2,593.89 high "
+    assert signals[1].message == ("Russell 2000 (^RUT) reached a record 2,595.98 intraday, above the 2,593.89 high "
                                  "of 11 Dec 2025")
 
 
 def test_52_week_extremes_on_closes():
     history = year_history()
-    _, events = evaluate_sessions(High52w("h", "ZION"), None, history, [D1])
-    assert [(e.trigger, e.value, e.threshold) for e in events] == [("2025-12-10:high", 155.0, 150.0)]
-    assert events[0].message.startswith("ZION closes at 155.00, a 52-week high")
+    _, signals = evaluate_sessions(High52w("h", "ZION"), None, history, [D1])
+    assert [(e.trigger, e.value, e.threshold) for e in signals] == [("2025-12-10:high", 155.0, 150.0)]
+    assert signals[0].message.startswith("ZION closes at 155.00, a 52-week high")
 
 
 def test_close_only_rules_refuse_ticks_and_ticks_must_match_the_symbol():
