@@ -178,7 +178,7 @@ class WrapAlert(Alert):
 
 @dataclass(frozen=True, kw_only=True)
 class NoticeAlert(Alert):
-    """For the operator (or a server's admins): a source down, a page that changed, an alert given up on."""
+    """An alert for the operator or a server's admins (a source down, a target given up on); not one for traders."""
 
     kind: ClassVar[str] = "notice"
     topic: str  # "source_down", "gave_up", ...: what the notice is about, for filtering and tests

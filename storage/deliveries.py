@@ -26,7 +26,7 @@ FAILED, WAITING = "failed", "waiting"  # a try that leaves it owed: failed (retr
 
 @dataclass(frozen=True)
 class Due:
-    """One target's delivery of one alert whose next try is due."""
+    """A delivery due now: one queued alert (`event`) to one target, with its tries so far; not the alert itself."""
 
     event: Queued
     transport: str

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Queued:
-    """An alert as the outbox holds it."""
+    """An outbox row: an alert as stored, with its id and when it was queued; not a delivery to any one target."""
 
     id: int
     key: str

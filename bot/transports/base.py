@@ -21,7 +21,7 @@ from alerts.payloads import Alert, Everyone, Route
 
 @dataclass(frozen=True)
 class Notification:
-    """An alert ready to show: its key, headline, details, route and instant, and notes about this delivery."""
+    """An alert rendered for one transport, with notes on this delivery; not the stored alert, and not a delivery."""
 
     key: str
     title: str
