@@ -28,7 +28,7 @@ from alerts.market.calendar import TradingCalendar
 from alerts.market.source_client import SourceClient
 from alerts.rules.model import Rule
 from bot.commands.context import CommandContext
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.commands.router import Router
 from bot.dispatch import Dispatcher
 from bot.jobs.engine import RuleEngine

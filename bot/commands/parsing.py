@@ -13,6 +13,12 @@ _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|minutes?|h|hr|hrs|hours?|d|day
 MAX_SHOWN = 40  # what a user typed is echoed at most this long
 
 
+def no_arguments(name: str, args: list[str]) -> None:
+    """A command that takes nothing was given something: refuse it, naming the command."""
+    if args:
+        raise CommandError(f"{name} takes no arguments (got {' '.join(args)!r})")
+
+
 def shown(text: str) -> str:
     """A user's input, shortened for an error message (mentions are disabled where it is rendered)."""
     text = text.replace("`", "'")

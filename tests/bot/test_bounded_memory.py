@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from alerts.market.models import DailyBar, Quote
 from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.loader import default_rules
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.commands.router import REMEMBERED_USERS, WINDOW_SECONDS, Caller
 from bot.jobs.engine import RuleEngine
 from storage import prices, subscriptions

@@ -9,7 +9,7 @@ import discord.ext.test as dpytest
 import pytest
 from discord.ext import commands
 
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.commands.reply import Reply
 from bot.transports.discord import DiscordTransport, intents
 from bot.secret import Secret

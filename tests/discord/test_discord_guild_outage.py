@@ -16,7 +16,7 @@ import pytest
 
 from alerts.market.calendar import TradingCalendar
 from bot.commands.context import CommandContext
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.dispatch import Dispatcher
 from bot.secret import Secret
 from bot.settings import load_settings

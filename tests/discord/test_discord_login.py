@@ -9,7 +9,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.secret import Secret
 from bot.transports.discord import DiscordTransport
 from bot.transports.discord.connection import log_in_and_stay_connected

@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.commands.reply import Reply
 from tests.discord.conftest import make_harness
 

@@ -19,7 +19,7 @@ import pytest
 
 from alerts.market.calendar import TradingCalendar
 from bot.commands.context import CommandContext
-from bot.commands.core import build_router
+from bot.commands.catalog import build_router
 from bot.secret import Secret
 from bot.settings import load_settings
 from bot.transports.base import Notification

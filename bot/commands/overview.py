@@ -1,4 +1,4 @@
-"""The commands every transport has from day one: help, status and the stored view of the rotation."""
+"""The stored overview: !status (what rotobot holds and how it runs), !rotation and !fomc, read from storage."""
 
 from __future__ import annotations
 
@@ -6,35 +6,14 @@ from zoneinfo import ZoneInfo
 
 from alerts.fomc.announce import NEW_YORK, meeting_days, rate_range, summary
 from alerts.market.freshness import bars_freshness, quote_freshness
-from bot.commands.admin import mute_command, set_command, unmute_command
-from bot.commands.context import CommandContext
-from bot.commands.market import alerts_command, price_command
-from bot.commands.reply import CommandError, Reply
-from bot.commands.router import Caller, Router
-from bot.commands.subscriptions import (
-    subscribe_command,
-    subscriptions_command,
-    unsubscribe_command,
-)
-from bot.rotation_reply import rotation_reply
 from alerts.timefmt import age
+from bot.commands.context import CommandContext
+from bot.commands.parsing import no_arguments
+from bot.commands.reply import CommandError, Reply
+from bot.commands.router import Caller
+from bot.rotation_reply import rotation_reply
 from storage import fomc, outbox, prices, quotes
 from storage.migrations import LATEST, schema_version
-
-
-def no_arguments(name: str, args: list[str]) -> None:
-    if args:
-        raise CommandError(f"{name} takes no arguments (got {' '.join(args)!r})")
-
-
-def help_reply(router: Router, caller: Caller) -> Reply:
-    shown = [c for c in router.commands if caller.is_admin or not c.admin]
-    lines = [f"{router.prefix}{c.usage}\n    {c.summary}" for c in shown]
-    return Reply(
-        "rotobot commands",
-        tuple(lines),
-        footer="rotobot watches the Russell 2000 against the Nasdaq-100, the FOMC and your tickers",
-    )
 
 
 async def status_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
@@ -110,30 +89,3 @@ def _status_facts(db, symbols: list[str]):
     bars = {s: b for s in symbols if (b := prices.last_bar(db, s)) is not None}
     stored_quotes = quotes.all_quotes(db)
     return schema_version(db), prices.coverage(db), outbox.pending_count(db), bars, stored_quotes
-
-
-def build_router(prefix: str) -> Router:
-    router = Router(prefix)
-
-    async def help_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
-        no_arguments("help", args)
-        return help_reply(router, caller)
-
-    router.add("help", "help", "this list", help_command)
-    router.add("rotation", "rotation [chart]", "small caps vs mega caps: records, the spread, the basket", rotation_command)
-    router.add("price", "price TICKER", "last price, change and 52-week range, from stored data", price_command)
-    router.add("subscribe", "subscribe TICKER [above P | below P | move X% | 52w] [here]",
-               "alerts on your ticker (default: a 3% move or a 52-week extreme, by DM)", subscribe_command)
-    router.add("unsubscribe", "unsubscribe TICKER [above|below|move|52w]", "stop alerts on a ticker",
-               unsubscribe_command)
-    router.add("subscriptions", "subscriptions", "what you are subscribed to", subscriptions_command)
-    router.add("fomc", "fomc", "next FOMC meeting, the target range, the last decisions", fomc_command)
-    router.add("alerts", "alerts [N]", "this server's last N alerts (default 10)", alerts_command)
-    router.add("status", "status", "what rotobot has stored and how it is running", status_command)
-    router.add("set", "set [channel #c | role @r | upper X | lower X | hysteresis X | wrap on|off]",
-               "this server's alert channel, role to mention, thresholds (admins)", set_command, admin=True)
-    router.add("mute", "mute DURATION", "pause this server's channel alerts, e.g. !mute 2h (admins)", mute_command,
-               admin=True)
-    router.add("unmute", "unmute", "resume this server's channel alerts (admins)", unmute_command, admin=True)
-    return router
-
