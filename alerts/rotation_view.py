@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from alerts.fomc.announce import FomcSummary
+from alerts.market.calendar import NEW_YORK, NyseCalendar
 from alerts.market.freshness import Freshness, bars_freshness, quote_freshness
 from alerts.market.models import Quote
-from alerts.market.calendar import NEW_YORK, NyseCalendar
 from alerts.rotation_changes import Period, pct, periods_table
 from alerts.rotation_series import last_joint
 from alerts.rules.exact import as_pct, spread_units

@@ -26,8 +26,8 @@ from alerts.market.calendar import TradingCalendar
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import NoticeAlert, Operator
 from bench import chaos_world as world
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.commands.router import Caller
 from bot.commands.subscriptions import parse_subscription
 from bot.dispatch import Dispatcher

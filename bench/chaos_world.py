@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from alerts.market.bundled import bundled_history
-from alerts.market.models import DailyBar, Quote
 from alerts.market.calendar import NEW_YORK
+from alerts.market.models import DailyBar, Quote
 
 SEED_UNTIL = date(2025, 12, 5)  # the last session stored before the week begins
 DAYS = [date(2025, 12, d) for d in (8, 9, 10, 11, 12)]

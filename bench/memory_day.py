@@ -10,8 +10,8 @@ from pathlib import Path
 
 import aiohttp
 
-from alerts.market.providers import YahooProvider
 from alerts.market.calendar import NEW_YORK, TradingCalendar
+from alerts.market.providers import YahooProvider
 from alerts.market.source_client import SourceClient
 from bench.summary import record
 from bot.pipeline import build_market

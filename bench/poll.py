@@ -17,9 +17,9 @@ from pathlib import Path
 
 import aiohttp
 
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import DailyBar
 from alerts.market.providers import YahooProvider
-from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import SourceClient
 from bench.looplag import stalls_during
 from bench.summary import record

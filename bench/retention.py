@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from alerts.market.models import DailyBar, Quote
 from alerts.market.calendar import NEW_YORK, TradingCalendar
+from alerts.market.models import DailyBar, Quote
 from alerts.rules.loader import default_rules
 from bench.memory_day import rss_mib
 from bench.summary import record

@@ -16,8 +16,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from alerts.market.models import Quote
 from alerts.market.calendar import NEW_YORK, TradingCalendar
+from alerts.market.models import Quote
 from bot.charts import rotation_chart
 from bot.commands.context import CommandContext
 from bot.jobs.engine import RuleEngine

@@ -9,9 +9,9 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from alerts.market.calendar import TradingCalendar
 from alerts.market.errors import UpstreamError
 from alerts.market.history_csv import looks_like_history_csv, parse_history_csv
-from alerts.market.calendar import TradingCalendar
 from alerts.market.yahoo_chart import parse_chart
 from alerts.rules.checks import is_symbol
 from bot.settings import Settings

@@ -24,8 +24,8 @@ from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import BUNDLED_FILES, BundledProvider, bundled_history
 from alerts.market.calendar import TradingCalendar
 from alerts.rules.loader import default_rules
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.commands.reply import as_text
 from bot.dispatch import Dispatcher
 from bot.jobs.engine import RuleEngine

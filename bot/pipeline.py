@@ -19,16 +19,16 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from alerts.market.calendar import TradingCalendar
 from alerts.market.models import Quote
 from alerts.market.outages import OutageNotice, SourceOutages
 from alerts.market.providers import MarketData, Provider, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.quality_gate import QualityGate
-from alerts.market.calendar import TradingCalendar
 from alerts.market.source_client import SourceClient
 from alerts.rules.model import Rule
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.commands.router import Router
 from bot.dispatch import Dispatcher
 from bot.jobs.engine import RuleEngine

@@ -94,4 +94,5 @@ def test_rotobot_config_shows_the_new_names(tmp_path):
     lines = render(load_settings(path, environ={})).splitlines()
     assert "[rules]" in lines and "[webhook]" in lines and "[alerts]" not in lines
     assert any(line.startswith(f'file = "mine.toml"  # file {path};') for line in lines)
-    assert "# url: not set (ROTOBOT_WEBHOOK_URL or ROTOBOT_WEBHOOK_URL_FILE) - Discord webhook that also receives every alert" in lines
+    assert ("# url: not set (ROTOBOT_WEBHOOK_URL or ROTOBOT_WEBHOOK_URL_FILE) - "
+            "Discord webhook that also receives every alert") in lines

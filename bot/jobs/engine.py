@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import Quote
 from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert
-from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
 from alerts.rules.model import Above, Below, High52w, Low52w, Move, Rule, Signal, Tick, own_spread_rule

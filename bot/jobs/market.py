@@ -20,12 +20,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.errors import UpstreamError
-from alerts.market.outages import OutageNotice
 from alerts.market.models import DailyBar, Quote
+from alerts.market.outages import OutageNotice
 from alerts.market.providers import MarketData
 from alerts.market.quality_gate import Admitted, QualityGate
-from alerts.market.calendar import NEW_YORK, TradingCalendar
 from bot.jobs.source_watch import SourceWatch
 from storage import prices, quotes
 from storage.database import Database

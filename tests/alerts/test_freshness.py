@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from alerts.market.freshness import bars_freshness, quote_freshness
 from alerts.market.calendar import NEW_YORK, NyseCalendar
+from alerts.market.freshness import bars_freshness, quote_freshness
 
 
 @pytest.fixture(scope="module")

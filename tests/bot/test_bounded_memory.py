@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from alerts.market.models import DailyBar, Quote
 from alerts.market.calendar import NEW_YORK, TradingCalendar
+from alerts.market.models import DailyBar, Quote
 from alerts.rules.loader import default_rules
 from bot.commands.catalog import build_router
 from bot.commands.router import REMEMBERED_USERS, WINDOW_SECONDS, Caller

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from alerts.market.calendar import TradingCalendar
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.commands.router import Caller
 from bot.commands.subscriptions import MAX_PER_USER
 from bot.jobs.seed import seed_if_empty

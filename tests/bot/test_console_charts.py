@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alerts.market.calendar import TradingCalendar
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.commands.reply import Reply
 from bot.jobs.seed import seed_if_empty
 from bot.settings import load_settings

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 import aiohttp
 import pytest
 
-from alerts.market.outages import SourceOutages
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import DailyBar
+from alerts.market.outages import SourceOutages
 from alerts.market.providers import MarketData, StooqProvider, YahooProvider
 from alerts.market.quality import JumpGate
 from alerts.market.quality_gate import QualityGate
-from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.market import MarketJobs
 from bot.jobs.source_watch import SourceWatch

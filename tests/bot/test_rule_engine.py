@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from alerts.market.models import DailyBar, Quote
 from alerts.market.calendar import NEW_YORK, TradingCalendar
+from alerts.market.models import DailyBar, Quote
 from alerts.rules.loader import default_rules
 from bot.jobs.engine import RuleEngine
 from storage import outbox, prices, subscriptions

@@ -16,9 +16,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import Quote
 from alerts.market.providers import StooqProvider, YahooProvider
-from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.source_client import RetryPolicy, SourceClient
 from alerts.payloads import Subscriber, SubscriptionAlert
 from alerts.rules.loader import default_rules

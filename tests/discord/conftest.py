@@ -22,8 +22,8 @@ import pytest
 
 from alerts.market.calendar import TradingCalendar
 from alerts.payloads import Everyone, NoticeAlert, Operator, RecordAlert, SpreadAlert, SubscriptionAlert
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.commands.router import Router
 from bot.dispatch import Dispatcher
 from bot.jobs.seed import seed_fomc_if_empty, seed_if_empty

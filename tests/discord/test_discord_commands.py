@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.commands.catalog import build_router
 from bot.commands.reply import Reply
-from bot.transports.discord import DiscordTransport, intents
 from bot.secret import Secret
+from bot.transports.discord import DiscordTransport, intents
 from tests.discord.conftest import make_harness
 
 

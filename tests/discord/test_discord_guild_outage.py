@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alerts.market.calendar import TradingCalendar
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.dispatch import Dispatcher
 from bot.secret import Secret
 from bot.settings import load_settings

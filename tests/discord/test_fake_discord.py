@@ -18,8 +18,8 @@ import discord
 import pytest
 
 from alerts.market.calendar import TradingCalendar
-from bot.commands.context import CommandContext
 from bot.commands.catalog import build_router
+from bot.commands.context import CommandContext
 from bot.secret import Secret
 from bot.settings import load_settings
 from bot.transports.base import Notification

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from alerts.market.models import Quote
 from alerts.market.calendar import NEW_YORK, TradingCalendar
+from alerts.market.models import Quote
 from alerts.rotation_view import rotation_view
 from bot.commands.context import CommandContext
 from bot.commands.reply import as_text

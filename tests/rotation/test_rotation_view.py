@@ -13,8 +13,8 @@ import pytest
 from alerts.fomc.announce import summary
 from alerts.fomc.bundled import bundled_decisions, bundled_meetings
 from alerts.market.bundled import bundled_history
-from alerts.market.models import Quote
 from alerts.market.calendar import NEW_YORK, NyseCalendar
+from alerts.market.models import Quote
 from alerts.rotation_series import record_closes, spread_series
 from alerts.rotation_view import RecordClose, rotation_view
 from alerts.rules.engine import evaluate_sessions
