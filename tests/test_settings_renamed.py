@@ -24,6 +24,12 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def refusal(config=None, **environ: str) -> str:
+    with pytest.raises(SettingsError) as info:
+        load_settings(config, environ=environ)
+    return str(info.value)
+
+
 def deprecations(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if "is now" in r.getMessage()]
 
@@ -68,25 +74,20 @@ def test_an_old_name_in_the_file_is_overridden_by_the_new_variable_as_any_file_v
 
 def test_old_and_new_name_together_in_the_file_are_refused_naming_both(tmp_path):
     path = write(tmp_path, '[alerts]\nrules_file = "old.toml"\n\n[rules]\nfile = "new.toml"\n')
-    with pytest.raises(SettingsError) as info:
-        load_settings(path, environ={})
-    assert str(info.value) == (f"Both alerts.rules_file and rules.file are set in config file {path}: "
-                               "expected only rules.file (alerts.rules_file is its old name)")
+    assert refusal(path) == (f"Both alerts.rules_file and rules.file are set in config file {path}: "
+                             "expected only rules.file (alerts.rules_file is its old name)")
 
 
 def test_old_and_new_variable_together_are_refused_naming_both():
-    with pytest.raises(SettingsError) as info:
-        load_settings(environ={"ROTOBOT_RULES_FILE": "new.toml", "ROTOBOT_ALERTS_RULES_FILE": "old.toml"})
-    assert str(info.value) == ("Both ROTOBOT_ALERTS_RULES_FILE and ROTOBOT_RULES_FILE are set in the environment: "
-                               "expected only ROTOBOT_RULES_FILE (ROTOBOT_ALERTS_RULES_FILE is its old name)")
+    message = refusal(ROTOBOT_RULES_FILE="new.toml", ROTOBOT_ALERTS_RULES_FILE="old.toml")
+    assert message == ("Both ROTOBOT_ALERTS_RULES_FILE and ROTOBOT_RULES_FILE are set in the environment: "
+                       "expected only ROTOBOT_RULES_FILE (ROTOBOT_ALERTS_RULES_FILE is its old name)")
 
 
 def test_an_unknown_key_under_the_old_section_names_the_settings_that_replaced_it(tmp_path):
     path = write(tmp_path, '[alerts]\nrule_file = "x.toml"\n')
-    with pytest.raises(SettingsError) as info:
-        load_settings(path, environ={})
-    assert str(info.value) == (f"Unknown setting 'alerts.rule_file' in config file {path}: "
-                               "expected one of rules.file, webhook.url; did you mean 'rules.file'?")
+    assert refusal(path) == (f"Unknown setting 'alerts.rule_file' in config file {path}: "
+                             "expected one of rules.file, webhook.url; did you mean 'rules.file'?")
 
 
 def test_rotobot_config_shows_the_new_names(tmp_path):
