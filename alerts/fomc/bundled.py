@@ -6,6 +6,13 @@ October 2025; December 2025 from the statement), not recorded as one file:
     start_date,end_date,has_sep,decision_upper,decision_lower,source
     2024-09-17,2024-09-18,true,5.00,4.75,dates+SEP: ...; decision: FRED DFEDTARU/DFEDTARL value effective 2024-09-19 ...
     2026-01-27,2026-01-28,false,,,dates+SEP: ...
+
+and, for the decision days of 2006 on, data/fomc_decision_days.csv: one row per day the FOMC issued a statement
+on the federal funds rate target, taken from the file names (and datelines) of a public archive of the statements:
+
+    decision_day,unscheduled,archive_file
+    2015-12-16,false,2015-12-16-fomc-statement.md
+    2020-03-15,true,2020-03-15-fomc-statement.md
 """
 
 from __future__ import annotations
@@ -49,6 +56,35 @@ def bundled_decisions() -> list[Decision]:
         )
         previous = limits
     return decisions
+
+
+def decision_days() -> dict[date, bool]:
+    """Every known FOMC decision day from 2006-01-31 through 2027-12-08, mapped to whether it was unscheduled.
+
+    The statement archive covers 2006-01-31 to 2025-07-30 (unscheduled actions included); the bundled calendar
+    covers the scheduled meetings of 2024-2027. FRED's range changes and the statements' sizes are dated and
+    checked against these days (alerts/fomc/fred.py, alerts/fomc/announce.py).
+    """
+    return dict(_decision_days())
+
+
+def _decision_days() -> dict[date, bool]:
+    global _DAYS
+    if _DAYS is None:
+        text = resources.files("alerts.fomc").joinpath("data", "fomc_decision_days.csv").read_text(encoding="utf-8")
+        days: dict[date, bool] = {}
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+            try:
+                days[date.fromisoformat(row["decision_day"])] = FLAGS[row["unscheduled"]]
+            except (KeyError, ValueError) as problem:
+                raise ValueError(f"bundled fomc_decision_days.csv line {number}: {problem!r}") from None
+        for meeting in bundled_meetings():
+            days.setdefault(meeting.end, meeting.unscheduled)
+        _DAYS = dict(sorted(days.items()))
+    return _DAYS
+
+
+_DAYS: dict[date, bool] | None = None
 
 
 def _rows() -> list[tuple[Meeting, tuple[float, float] | None]]:

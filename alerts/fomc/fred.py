@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from alerts.fomc.bundled import decision_days
 from alerts.fomc.models import Decision
 
 DATE_COLUMNS = ("observation_date", "date")
@@ -90,7 +92,8 @@ def decisions_from_ranges(upper: FredSeries, lower: FredSeries) -> list[Decision
     The date is the FIRST day the new range is in effect in FRED, which is usually the day after the meeting
     that decided it (2024-09-19 for the cut of the 2024-09-18 meeting; 2020-03-16 for the Sunday 2020-03-15
     cut), but for the hikes of 2015-12-16 and 2016-12-14 FRED dates the new range on the decision day itself.
-    The caller maps a change on day D to the meeting that ended on D - 1 or on D. Only dates
+    The caller maps a change on day D to its meeting with meeting_for (which knows every decision day from 2006
+    on); unscheduled is set here from those shipped days, for changes within the years they cover. Only dates
     present in both series count; a date in one series alone is skipped, and a day without a value in either is
     simply not compared, so after a gap the change lands on the first day seen again. action comes from the sign
     of the move, change_bp from the upper limit's move (the lower limit's when the upper did not move), in whole
@@ -101,15 +104,16 @@ def decisions_from_ranges(upper: FredSeries, lower: FredSeries) -> list[Decision
             f"expected {UPPER} (upper) and {LOWER} (lower) series, got {upper.series_id} and {lower.series_id}"
         )
     decisions: list[Decision] = []
+    covered_until = max(decision_days()) + timedelta(days=MAP_WINDOW_DAYS)
     before: tuple[float, float] | None = None
     for day in sorted(upper.values.keys() & lower.values.keys()):
         now = (round(lower.values[day], 4), round(upper.values[day], 4))
         if before is not None and now != before:
             change = round((now[1] - before[1]) * 100) or round((now[0] - before[0]) * 100)
             action = "raise" if change > 0 else "lower" if change < 0 else "maintain"
-            decisions.append(
-                Decision(date=day, action=action, lower=now[0], upper=now[1], change_bp=change, source="fred")
-            )
+            unscheduled = meeting_for(day)[1] if day <= covered_until else False  # later: the caller's calendar
+            decisions.append(Decision(date=day, action=action, lower=now[0], upper=now[1], change_bp=change,
+                                      source="fred", unscheduled=unscheduled))
         before = now
     return decisions
 
@@ -121,12 +125,32 @@ def _html_title(html: str) -> str:
     return f"starts {html[:60]!r}"
 
 
-def decision_day(effective: date, meeting_ends: list[date]) -> date:
-    """The decision behind a FRED range change that took effect on `effective`.
+MAP_WINDOW_DAYS = 4  # a new range shows in FRED on its decision day, the day after, or after a weekend
+
+
+def decision_day(effective: date, meeting_ends: Iterable[date] = ()) -> date:
+    """The decision day behind a FRED range change that took effect on `effective` (see meeting_for)."""
+    return meeting_for(effective, meeting_ends)[0]
+
+
+def meeting_for(effective: date, meetings: Mapping[date, bool] | Iterable[date] = ()) -> tuple[date, bool]:
+    """(decision day, unscheduled) of the meeting behind a FRED range change that took effect on `effective`.
 
     FRED usually shows a new range from the day after the meeting, but for some decisions (the hikes of
-    2015-12-16 and 2016-12-14) from the decision day itself; so the latest meeting ending on `effective` or up to
-    four days before it. With none, the change was unscheduled and took effect the day after it was announced.
+    2015-12-16 and 2016-12-14) from the decision day itself; so the latest decision day on `effective` or up to
+    four days before it. The days known are the caller's calendar (`meetings`: end date -> unscheduled, or end
+    dates, taken as scheduled) and the decision days rotobot ships (2006-2027, bundled.decision_days), so a
+    change is dated right whatever calendar the database holds. With none, the change came from no known meeting:
+    it is marked unscheduled and dated the day before it took effect.
     """
-    candidates = [end for end in meeting_ends if 0 <= (effective - end).days <= 4]
-    return max(candidates) if candidates else effective - timedelta(days=1)
+    days = dict(decision_days())
+    if isinstance(meetings, Mapping):
+        days.update(meetings)
+    else:
+        for end in meetings:
+            days.setdefault(end, False)
+    candidates = [day for day in days if 0 <= (effective - day).days <= MAP_WINDOW_DAYS]
+    if not candidates:
+        return effective - timedelta(days=1), True
+    day = max(candidates)
+    return day, days[day]

@@ -21,7 +21,7 @@ from alerts.fomc.announce import (
 )
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
 from alerts.fomc.feed import is_policy_statement, parse_press_feed, statement_date
-from alerts.fomc.fred import decision_day, decisions_from_ranges, parse_fred_csv
+from alerts.fomc.fred import decisions_from_ranges, meeting_for, parse_fred_csv
 from alerts.fomc.models import Decision, Meeting
 from alerts.fomc.statement import StatementUnreadable, read_statement
 from alerts.market.errors import UpstreamError
@@ -212,12 +212,12 @@ class FomcJobs:
         except (UpstreamError, ValueError) as exc:
             log.warning("FRED target range not read: %s", exc)
             return 0
-        ends = [m.end for m in await self._db.run(fomc.meetings) if not m.notation_vote]
+        calendar = {m.end: m.unscheduled for m in await self._db.run(fomc.meetings) if not m.notation_vote}
         stored = {d.date: d for d in await self._db.run(fomc.decisions)}
         changed = 0
         for fred in decisions_from_ranges(upper, lower):
-            day = decision_day(fred.date, ends)  # FRED dates the day the new range took effect
-            fred = replace(fred, date=day)
+            day, unscheduled = meeting_for(fred.date, calendar)  # FRED dates the day the new range took effect
+            fred = replace(fred, date=day, unscheduled=unscheduled)
             mine = stored.get(day)
             if mine is None or mine.action == "unknown":
                 await self._db.run(fomc.upsert_decision, fred, now)

@@ -86,3 +86,36 @@ def test_each_call_returns_fresh_lists():
     first = bundled_meetings()
     first.clear()
     assert len(bundled_meetings()) == 32
+
+
+def test_decision_days_cover_2006_to_2027_with_the_unscheduled_actions_marked():
+    from alerts.fomc.bundled import decision_days
+
+    days = decision_days()
+    assert min(days) == date(2006, 1, 31) and max(days) == date(2027, 12, 8)
+    assert {day for day, unscheduled in days.items() if unscheduled} == {
+        date(2008, 1, 22), date(2008, 10, 8), date(2020, 3, 3), date(2020, 3, 15), date(2020, 3, 23)
+    }
+    scheduled = {}
+    for day, unscheduled in days.items():
+        if not unscheduled:
+            scheduled[day.year] = scheduled.get(day.year, 0) + 1
+    assert {year: n for year, n in scheduled.items() if n != 8} == {2020: 7}  # March 2020 went unscheduled
+    assert date(2007, 6, 28) in days and date(2007, 6, 18) not in days  # the statement's dateline, not its file name
+    # The archive's 2024-2025 days are the bundled calendar's meetings, and the calendar's rows are kept as they were.
+    archive = [day for day in days if date(2024, 1, 1) <= day <= date(2025, 7, 30)]
+    assert archive == [m.end for m in bundled_meetings() if m.end <= date(2025, 7, 30)]
+
+
+def test_every_fred_change_maps_to_a_shipped_decision_day():
+    from alerts.fomc.bundled import decision_days
+    from alerts.fomc.fred import meeting_for
+
+    upper = parse_fred_csv(fixture("fred_DFEDTARU_2008-12-16_to_2025-12-10.csv"))
+    lower = parse_fred_csv(fixture("fred_DFEDTARL_2008-12-16_to_2025-12-10.csv"))
+    days = decision_days()
+    for change in decisions_from_ranges(upper, lower):
+        day, unscheduled = meeting_for(change.date)
+        assert day in days and unscheduled == days[day] == change.unscheduled
+    # A change with no meeting near it is marked unscheduled, dated the day before it shows.
+    assert meeting_for(date(2030, 5, 8)) == (date(2030, 5, 7), True)
