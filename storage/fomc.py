@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from alerts.fomc.models import Decision, Meeting
+from alerts.fomc.models import Decision, Meeting, size_agrees
 from storage.timestamps import to_iso
 
 
@@ -57,7 +57,7 @@ def upsert_decision(db: sqlite_utils.Database, decision: Decision, now: datetime
                 "action": decision.action,
                 "lower": decision.lower,
                 "upper": decision.upper,
-                "change_bp": decision.change_bp,
+                "change_bp": decision.change_bp if size_agrees(decision.action, decision.change_bp) else None,
                 "unscheduled": int(decision.unscheduled),
                 "statement_url": decision.statement_url,
                 "votes": json.dumps(decision.votes, sort_keys=True),
@@ -69,7 +69,8 @@ def upsert_decision(db: sqlite_utils.Database, decision: Decision, now: datetime
 
 
 def decisions(db: sqlite_utils.Database, limit: int | None = None) -> list[Decision]:
-    """Decisions, newest first."""
+    """Decisions, newest first. A size whose sign disagrees with the action (stored before rotobot checked) reads
+    as unknown."""
     rows = db.query("SELECT * FROM fomc_decisions ORDER BY date DESC LIMIT ?", [-1 if limit is None else limit])
     return [
         Decision(
@@ -77,7 +78,7 @@ def decisions(db: sqlite_utils.Database, limit: int | None = None) -> list[Decis
             action=r["action"],
             lower=r["lower"],
             upper=r["upper"],
-            change_bp=r["change_bp"],
+            change_bp=r["change_bp"] if size_agrees(r["action"], r["change_bp"]) else None,
             source=r["source"],
             unscheduled=bool(r["unscheduled"]),
             statement_url=r["statement_url"],

@@ -6,16 +6,18 @@ action, the size in basis points, the new range, then how it fits the run of dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts.fomc.models import Decision, Meeting
+from alerts.fomc.bundled import decision_days
+from alerts.fomc.models import Decision, Meeting, size_agrees
 
 NEW_YORK = ZoneInfo("America/New_York")
 STATEMENT_TIME = time(14, 0)  # scheduled statements are released at 2:00 pm Eastern
 
-_VERB = {"lower": "lowers", "raise": "raises", "maintain": "holds"}
+_VERB = {"lower": "lowers", "raise": "raises", "maintain": "holds", "establish": "sets"}
 _NOUN = {"lower": "cut", "raise": "hike", "maintain": "hold"}
 _ORDINAL = ["", "", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 
@@ -25,7 +27,27 @@ def decision_time(meeting: Meeting) -> datetime:
 
 
 def rate_range(lower: float, upper: float) -> str:
-    return f"{lower:.2f}%–{upper:.2f}%"
+    """'3.50%–3.75%'; a single target (before December 2008, stored with lower = upper) is '3.50%'."""
+    return f"{upper:.2f}%" if lower == upper else f"{lower:.2f}%–{upper:.2f}%"
+
+
+def change_text(decision: Decision) -> str:
+    """The move as `!fomc` shows it: 'hold', '-25 bp', 'raise, size unknown' (never '+0 bp' for a raise)."""
+    if decision.action == "maintain":
+        return "hold"
+    if decision.change_bp is not None and decision.change_bp != 0 and size_agrees(decision.action, decision.change_bp):
+        return f"{decision.change_bp:+d} bp"
+    return f"{decision.action}, size unknown"
+
+
+def known_days(meetings: Iterable[Meeting] = (), decisions: Iterable[Decision] = ()) -> list[date]:
+    """The decision days rotobot knows, in order: those it ships (2006-2027), the stored calendar's meetings (not
+    notation votes) and the days of stored statements (a statement is a decision day, unscheduled ones included).
+    A decision stored on any other day (FRED's change dated a day early by an older rotobot) is no meeting."""
+    days = set(decision_days())
+    days.update(m.end for m in meetings if not m.notation_vote)
+    days.update(d.date for d in decisions if "statement" in d.source and d.action != "unknown")
+    return sorted(days)
 
 
 def meeting_days(meeting: Meeting) -> str:
@@ -37,18 +59,25 @@ def meeting_days(meeting: Meeting) -> str:
     return f"{meeting.start.day} {meeting.start:%b}–{meeting.end.day} {meeting.end:%b}"
 
 
-def streak(decision: Decision, earlier: list[Decision]) -> int:
-    """How many decisions in a row, ending with this one, took the same action (earlier: newest first)."""
+def streak(decision: Decision, earlier: list[Decision], days: Iterable[date] | None = None) -> int:
+    """How many meetings in a row, ending with this one, took the same action: walking back meeting by meeting
+    (days: the decision days known, known_days() by default), it stops at the first meeting whose decision is not
+    stored or differs. Decisions stored on days that are no meeting are not counted."""
+    stored = {d.date: d for d in earlier if d.action != "unknown"}
     count = 1
-    for previous in earlier:
-        if previous.action != decision.action:
+    for day in sorted((d for d in (known_days(decisions=earlier) if days is None else days) if d < decision.date),
+                      reverse=True):
+        previous = stored.get(day)
+        if previous is None or previous.action != decision.action:
             break
         count += 1
     return count
 
 
-def decision_message(decision: Decision, earlier: list[Decision], next_meeting: Meeting | None) -> str:
-    """One line: 'FOMC lowers the target range 25 bp to 3.50%–3.75% — third consecutive cut; next meeting 27–28 Jan'."""
+def decision_message(decision: Decision, earlier: list[Decision], next_meeting: Meeting | None,
+                     days: Iterable[date] | None = None) -> str:
+    """One line: 'FOMC lowers the target range 25 bp to 3.50%–3.75% — third consecutive cut; next meeting 27–28 Jan'.
+    A size rotobot does not know (or one whose sign disagrees with the action) is said to be unknown."""
     prefix = "Unscheduled action: " if decision.unscheduled else ""
     if decision.action not in _VERB or decision.lower is None or decision.upper is None:
         link = f" {decision.statement_url}" if decision.statement_url else ""
@@ -57,9 +86,12 @@ def decision_message(decision: Decision, earlier: list[Decision], next_meeting: 
     if decision.action == "maintain":
         text = f"{prefix}FOMC holds the target range at {new_range}"
     else:
-        size = f" {abs(decision.change_bp)} bp" if decision.change_bp else ""
+        known = decision.change_bp and size_agrees(decision.action, decision.change_bp)
+        size = f" {abs(decision.change_bp)} bp" if known else ""
         text = f"{prefix}FOMC {_VERB[decision.action]} the target range{size} to {new_range}"
-    run = streak(decision, earlier)
+        if not known and decision.action != "establish":
+            text += " (size unknown)"
+    run = streak(decision, earlier, days) if decision.action in _NOUN else 1
     if 2 <= run < len(_ORDINAL):
         text += f" — {_ORDINAL[run]} consecutive {_NOUN[decision.action]}"
     if next_meeting is not None:
@@ -124,16 +156,42 @@ def summary(meetings: list[Meeting], decisions: list[Decision], today: date) -> 
     return FomcSummary(nxt, (nxt.start - today).days if nxt else None, current, decisions[:3])
 
 
-def with_change_from(decision: Decision, previous: Decision | None) -> Decision:
-    """Fill in the size (and for 2008's 'establish', the direction) a statement did not state, from the last range."""
-    from dataclasses import replace
+def range_before(day: date, decisions: Iterable[Decision], days: Iterable[date]) -> tuple[float, float] | None:
+    """The range in force the day before `day` as the stored decisions show it: that of the meeting immediately
+    before `day` among `days`, if its decision is stored with a range and no stored decision between the two says
+    otherwise (a change FRED showed in between, or one dated a day early by an older rotobot). Else None."""
+    decisions = [d for d in decisions if d.lower is not None and d.upper is not None and d.action != "unknown"]
+    previous = max((d for d in days if d < day), default=None)
+    known = next((d for d in decisions if d.date == previous), None)
+    if known is None:
+        return None
+    if any(previous < d.date < day and (d.lower, d.upper) != (known.lower, known.upper) for d in decisions):
+        return None
+    return known.lower, known.upper
 
-    if decision.upper is None or previous is None or previous.upper is None:
-        if decision.action == "establish":
-            return replace(decision, action="maintain" if decision.change_bp in (0, None) else decision.action)
-        return decision
-    change = decision.change_bp if decision.change_bp is not None else round((decision.upper - previous.upper) * 100)
-    action = decision.action
-    if action == "establish":
-        action = "lower" if change < 0 else "raise" if change > 0 else "maintain"
+
+def sized(decision: Decision, before: tuple[float, float] | None) -> Decision:
+    """The decision with the size its statement did not state, from `before`, the range in force the day before
+    (None: unknown). A size is a move of both limits alike; a range that changed width (December 2008's first
+    range after the 1 percent target: 75 bp at the top, 100 at the bottom) has none, only a direction. 2008's
+    'establish' gets its direction from the move. A size whose sign disagrees with the action is dropped."""
+    change, action = decision.change_bp, decision.action
+    if before is not None and decision.lower is not None and decision.upper is not None:
+        moves = (round((decision.lower - before[0]) * 100), round((decision.upper - before[1]) * 100))
+        if change is None and moves[0] == moves[1]:
+            change = moves[1]
+        if action == "establish":
+            action = ("lower" if max(moves) < 0 else "raise" if min(moves) > 0
+                      else "maintain" if moves == (0, 0) else action)
+    if change is not None and not size_agrees(action, change):
+        change = None
     return replace(decision, action=action, change_bp=change)
+
+
+def with_change_from(decision: Decision, previous: Decision | None, days: Iterable[date] | None = None) -> Decision:
+    """Fill in the size (and for 2008's 'establish', the direction) a statement did not state, from `previous`,
+    the last stored decision before it, only when that is the decision of the meeting immediately before."""
+    before = None
+    if previous is not None:
+        before = range_before(decision.date, [previous], known_days(decisions=[previous]) if days is None else days)
+    return sized(decision, before)

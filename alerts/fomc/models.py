@@ -27,3 +27,17 @@ class Decision:
     unscheduled: bool = False
     statement_url: str | None = None
     votes: dict = field(default_factory=dict)  # {"for": [...], "against": [...]} when the statement says
+
+
+def size_agrees(action: str, change_bp: int | None) -> bool:
+    """Whether a size can be the size of that action: a raise moves up, a cut down, a hold not at all. A size that
+    disagrees (a raise of 0 bp or of -75 bp, measured against a phantom or across a gap) is never a fact."""
+    if change_bp is None:
+        return True
+    if action == "raise":
+        return change_bp > 0
+    if action == "lower":
+        return change_bp < 0
+    if action == "maintain":
+        return change_bp == 0
+    return False

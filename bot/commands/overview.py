@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from alerts.fomc.announce import NEW_YORK, meeting_days, rate_range, summary
+from alerts.fomc.announce import NEW_YORK, change_text, meeting_days, rate_range, summary
 from alerts.market.freshness import bars_freshness, quote_freshness
 from alerts.timefmt import age
 from bot.commands.context import CommandContext
@@ -59,8 +59,7 @@ async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> 
         fields.append(("target range",
                        rate_range(facts.current.lower, facts.current.upper) + f" since {facts.current.date}{stale}"))
     for d in facts.recent:
-        change = "could not be read" if d.action == "unknown" else (
-            "hold" if d.action == "maintain" else f"{d.change_bp:+d} bp" if d.change_bp is not None else d.action)
+        change = "could not be read" if d.action == "unknown" else change_text(d)
         shown = rate_range(d.lower, d.upper) if d.lower is not None else "—"
         fields.append((f"{d.date}", f"{change}, {shown}" + (" (unscheduled)" if d.unscheduled else "")))
     return Reply("FOMC", fields=tuple(fields), footer="from the stored calendar and decisions")

@@ -17,8 +17,10 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from alerts.fomc.announce import (
-    NEW_YORK, decision_message, decision_time, dissent_line, due_reminders, reminder_message, with_change_from,
+    NEW_YORK, decision_message, decision_time, dissent_line, due_reminders, known_days, range_before, reminder_message,
+    sized,
 )
+from alerts.fomc.bundled import decision_days
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
 from alerts.fomc.feed import is_policy_statement, parse_press_feed, statement_date
 from alerts.fomc.fred import decisions_from_ranges, meeting_for, parse_fred_csv
@@ -131,8 +133,9 @@ class FomcJobs:
         return announced
 
     async def _read_decision(self, day: date, link: str) -> Decision:
-        meetings = await self._db.run(fomc.meetings, day - timedelta(days=3))
-        scheduled = any(m.end == day and not m.unscheduled and not m.notation_vote for m in meetings)
+        meetings = await self._db.run(fomc.meetings)
+        calendar = {m.end: m.unscheduled for m in meetings if not m.notation_vote}
+        scheduled = calendar.get(day, decision_days().get(day, True)) is False
         # Fetch from the configured base (a mirror, or the test server), keep the public link for readers.
         path = urlsplit(link).path
         try:
@@ -147,8 +150,26 @@ class FomcJobs:
             unscheduled=not scheduled, statement_url=link,
             votes={"for": reading.voted_for, "against": reading.voted_against, "notes": reading.dissent_notes},
         )
-        earlier = [d for d in await self._db.run(fomc.decisions) if d.date < day and d.upper is not None]
-        return with_change_from(decision, earlier[0] if earlier else None)
+        return sized(decision, None if reading.change_bp is not None else await self._range_before(day, meetings))
+
+    async def _range_before(self, day: date, meetings: list[Meeting]) -> tuple[float, float] | None:
+        """The range in force the day before a statement that does not state its size: FRED's (stored, as its
+        change on that very day, or asked for), or the stored decision of the meeting immediately before."""
+        stored = await self._db.run(fomc.decisions)
+        fred = next((d for d in stored if d.date == day and "fred" in d.source and d.change_bp), None)
+        if fred is not None and fred.lower is not None and fred.upper is not None:
+            return fred.lower - fred.change_bp / 100, fred.upper - fred.change_bp / 100
+        before = range_before(day, stored, known_days(meetings, stored))
+        return before if before is not None else await self._fred_range_on(day - timedelta(days=1))
+
+    async def _fred_range_on(self, day: date) -> tuple[float, float] | None:
+        try:
+            upper = parse_fred_csv(await self._fred_series("DFEDTARU")).values.get(day)
+            lower = parse_fred_csv(await self._fred_series("DFEDTARL")).values.get(day)
+        except (UpstreamError, ValueError) as exc:
+            log.warning("FRED target range of %s not read (%s): the size is unknown", day, exc)
+            return None
+        return (lower, upper) if lower is not None and upper is not None else None
 
     async def record_and_announce(self, decision: Decision, released: datetime) -> int:
         """Store a decision known some other way (the demo's bundled history) and announce it like a live one."""
@@ -176,9 +197,13 @@ class FomcJobs:
 
     async def _announcement(self, decision: Decision, released: datetime) -> FomcDecisionAlert:
         earlier = [d for d in await self._db.run(fomc.decisions) if d.date < decision.date and d.action != "unknown"]
-        upcoming = [m for m in await self._db.run(fomc.meetings, decision.date + timedelta(days=1))
-                    if not m.notation_vote and not m.unscheduled]
-        message = decision_message(decision, earlier, upcoming[0] if upcoming else None)
+        meetings = await self._db.run(fomc.meetings)
+        upcoming = [m for m in meetings if m.end > decision.date and not m.notation_vote and not m.unscheduled]
+        shipped = min((d for d, unscheduled in decision_days().items() if d > decision.date and not unscheduled),
+                      default=None)
+        next_meeting = upcoming[0] if upcoming and (shipped is None or upcoming[0].end <= shipped) else None
+        # (a calendar that starts after the next decision day names no next meeting rather than a wrong one)
+        message = decision_message(decision, earlier, next_meeting, known_days(meetings, earlier))
         body = dissent_line(decision.votes)
         if decision.statement_url:
             body = (body + "\n" if body else "") + decision.statement_url

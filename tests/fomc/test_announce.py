@@ -80,7 +80,11 @@ def test_a_statement_that_does_not_state_the_size_takes_it_from_the_last_range()
     first_range = Decision(date(2008, 12, 16), "establish", 0.0, 0.25, None, "statement")
     old_target = Decision(date(2008, 10, 29), "lower", 1.0, 1.0, -50, "fred")
     assert with_change_from(first_range, old_target).action == "lower"
-    assert with_change_from(first_range, old_target).change_bp == -75
+    # From a 1 percent target to 0 to 1/4 percent is 75 bp at the top and 100 at the bottom: no one size.
+    assert with_change_from(first_range, old_target).change_bp is None
+    # Only the meeting immediately before counts: 2023-05-03 is two meetings back (June held, unknown here).
+    two_back = Decision(date(2023, 5, 3), "raise", 5.0, 5.25, 25, "fred")
+    assert with_change_from(hike, two_back).change_bp is None
 
 
 def test_a_reminder_queued_late_is_worded_by_the_time_left():
