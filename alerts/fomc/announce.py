@@ -83,12 +83,13 @@ def decision_message(decision: Decision, earlier: list[Decision], next_meeting: 
         link = f" {decision.statement_url}" if decision.statement_url else ""
         return f"{prefix}FOMC statement released, but rotobot could not read the decision: see the statement{link}"
     new_range = rate_range(decision.lower, decision.upper)
+    target = "target" if decision.lower == decision.upper else "target range"  # a single target before Dec 2008
     if decision.action == "maintain":
-        text = f"{prefix}FOMC holds the target range at {new_range}"
+        text = f"{prefix}FOMC holds the {target} at {new_range}"
     else:
         known = decision.change_bp and size_agrees(decision.action, decision.change_bp)
         size = f" {abs(decision.change_bp)} bp" if known else ""
-        text = f"{prefix}FOMC {_VERB[decision.action]} the target range{size} to {new_range}"
+        text = f"{prefix}FOMC {_VERB[decision.action]} the {target}{size} to {new_range}"
         if not known and decision.action != "establish":
             text += " (size unknown)"
     run = streak(decision, earlier, days) if decision.action in _NOUN else 1

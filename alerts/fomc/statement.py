@@ -13,6 +13,16 @@ The decision sentence, as the Committee has written it:
     decided to maintain the target range for the federal funds rate at 4-1/4 to 4-1/2 percent
     decided today to establish a target range for the federal funds rate of 0 to 1/4 percent   (2008-12-16)
 
+and, before December 2008, with a single target (read with lower = upper):
+
+    has decided to lower its target for the federal funds rate 75 basis points to 3-1/2 percent    (2008-01-22)
+    decided today to raise its target for the federal funds rate by 25 basis points to 5 percent
+    decided today to keep its target for the federal funds rate at 5-1/4 percent
+
+Third-party archives often store the text with its UTF-8 read as Latin-1 or Windows-1252, so that each U+2011 in
+"3‑3/4" has become the three characters "â\x80\x91" (or "â€‘"): such sequences are decoded back first. Damage
+that cannot be undone (a rate such as "1â1/4") is refused with that reason, never read as a number.
+
 The size of a move is read only where the sentence states it ("by 1/4 percentage point", "by 25 basis points").
 Many statements do not (the hikes of 2015, 2022 and 2023, the cut of 2020-03-15): change_bp is then None and the
 caller takes it from the previous range. A dissenter's preference ("preferred ... by 1/2 percentage point") is
@@ -51,18 +61,36 @@ DECIDED = re.compile(
     r"decided(?:\s+today)?\s+to\s+(?P<verb>" + "|".join(ACTIONS) + r")\s+(?:the|a)\s+" + TARGET_RANGE.pattern,
     re.IGNORECASE,
 )
+SIZE = rf"(?P<by>{RATE})\s+(?P<unit>percentage\s+points?|basis[\s-]+points?)"
 DECISION = re.compile(
     DECIDED.pattern
-    + rf"(?:\s+by\s+(?P<by>{RATE})\s+(?P<unit>percentage\s+points?|basis[\s-]+points?))?"
+    + rf"(?:\s+by\s+{SIZE})?"
     + rf",?\s+(?:to|at|of)\s+(?P<lower>{RATE})\s+to\s+(?P<upper>{RATE})\s+percent\b",
     re.IGNORECASE,
 )
+SINGLE_TARGET = re.compile(r"target\s+for\s+the\s+federal\s+funds\s+rate", re.IGNORECASE)
+SINGLE_DECIDED = re.compile(
+    r"decided(?:\s+today)?\s+to\s+(?:" + "|".join(ACTIONS) + r")\s+its\s+" + SINGLE_TARGET.pattern, re.IGNORECASE
+)
+SINGLE_DECISION = re.compile(  # before December 2008; "by" is sometimes left out ("... rate 75 basis points to")
+    r"decided(?:\s+today)?\s+to\s+(?P<verb>" + "|".join(ACTIONS) + r")\s+its\s+" + SINGLE_TARGET.pattern
+    + rf"(?:\s+(?:by\s+)?{SIZE})?,?\s+(?:to|at)\s+(?P<target>{RATE})\s+percent\b",
+    re.IGNORECASE,
+)
+# UTF-8 read as Latin-1 or Windows-1252: a lead byte's character, then its continuation bytes' characters.
+_CONTINUATION = "[\x80-\xbf" + "".join(
+    sorted(set(bytes(range(0x80, 0xa0)).decode("cp1252", errors="ignore")) - set(map(chr, range(0x80, 0xa0))))
+) + "]"
+MOJIBAKE = re.compile(
+    f"[\xc2-\xdf]{_CONTINUATION}|[\xe0-\xef]{_CONTINUATION}{{2}}|[\xf0-\xf4]{_CONTINUATION}{{3}}"
+)
+MOJIBAKE_LEFT = re.compile(r"\d[\xc2-\xf4]|[\xc2-\xf4][\x80-\x9f]*\d")  # "1â1/4": a rate with damage in it
 # A sentence ends at a period after a word of two or more letters or digits ("percent.", "Waller."), not after an
 # initial ("Jerome H. Powell") or an abbreviation ("U.S.", "p.m.").
 SENTENCE_END = re.compile(r"(?<=[a-z0-9]{2}\.)\s+(?=[A-Z])")
 VOTING_FOR = re.compile(r"^Voting for the (?:FOMC )?monetary policy action (?:were|was):?\s+(?P<names>.+?)\.?$")
-VOTING_AGAINST = re.compile(
-    r"^Voting against (?:the|this) (?:FOMC )?(?:monetary policy )?action (?:were|was):?\s+(?P<rest>.+?)\.?$"
+VOTING_AGAINST = re.compile(  # "Voting against this action were: ...", and before 2009 "Voting against was ..."
+    r"^Voting against(?: (?:the|this) (?:FOMC )?(?:monetary policy )?action)? (?:were|was):?\s+(?P<rest>.+?)\.?$"
 )
 TITLES = {"chair", "chairman", "vice chair", "vice chairman"}
 
@@ -74,7 +102,7 @@ class StatementUnreadable(ValueError):
 @dataclass(frozen=True)
 class StatementReading:
     action: str  # "raise" | "lower" | "maintain"; "establish" for the 2008 wording, which names no direction
-    lower: float  # percent, e.g. 3.5
+    lower: float  # percent, e.g. 3.5; a single target (before December 2008) has lower = upper
     upper: float  # e.g. 3.75
     change_bp: int | None  # signed, e.g. -25; 0 for maintain; None when the statement does not state the size
     voted_for: list[str]
@@ -85,7 +113,8 @@ class StatementReading:
 def read_statement(text: str) -> StatementReading:
     """The decision and the vote in a statement (plain text or HTML). Raises StatementUnreadable."""
     paragraphs = _paragraphs(text)
-    decisions = {_decision(match) for paragraph in paragraphs for match in DECISION.finditer(paragraph)}
+    decisions = {_decision(match) for paragraph in paragraphs
+                 for pattern in (DECISION, SINGLE_DECISION) for match in pattern.finditer(paragraph)}
     if not decisions:
         raise StatementUnreadable(_why_no_decision(paragraphs))
     if len(decisions) > 1:
@@ -123,9 +152,12 @@ def parse_fraction_rate(text: str) -> float:
 
 def _decision(match: re.Match) -> tuple[str, float, float, int | None]:
     action = ACTIONS[match["verb"].lower()]
-    lower, upper = parse_fraction_rate(match["lower"]), parse_fraction_rate(match["upper"])
-    if not lower < upper:
-        raise StatementUnreadable(f"the target range {match['lower']} to {match['upper']} percent is not a range")
+    if "target" in match.re.groupindex:
+        lower = upper = parse_fraction_rate(match["target"])
+    else:
+        lower, upper = parse_fraction_rate(match["lower"]), parse_fraction_rate(match["upper"])
+        if not lower < upper:
+            raise StatementUnreadable(f"the target range {match['lower']} to {match['upper']} percent is not a range")
     change_bp: int | None = None
     if action == "maintain":
         change_bp = 0
@@ -137,11 +169,18 @@ def _decision(match: re.Match) -> tuple[str, float, float, int | None]:
 
 
 def _why_no_decision(paragraphs: list[str]) -> str:
-    if not any(TARGET_RANGE.search(paragraph) for paragraph in paragraphs):
+    damaged = next((p for p in paragraphs if MOJIBAKE_LEFT.search(p) and SINGLE_TARGET.search(p) or
+                    MOJIBAKE_LEFT.search(p) and TARGET_RANGE.search(p)), None)
+    if damaged is not None:
+        at = MOJIBAKE_LEFT.search(damaged).start()
+        return ("the text looks like UTF-8 read as Latin-1 (mojibake) that cannot be decoded back, next to a "
+                f"number: {damaged[max(0, at - 40):at + 40]!r}; save the statement again as UTF-8")
+    if not any(TARGET_RANGE.search(paragraph) or SINGLE_TARGET.search(paragraph) for paragraph in paragraphs):
         if not "".join(paragraphs).strip():
             return "empty text: no statement"
         return "no sentence naming the target range for the federal funds rate"
-    decided = next((match for paragraph in paragraphs for match in [DECIDED.search(paragraph)] if match), None)
+    decided = next((match for paragraph in paragraphs for pattern in (DECIDED, SINGLE_DECIDED)
+                    for match in [pattern.search(paragraph)] if match), None)
     if decided is None:
         return "the target range is named, but no sentence says the Committee decided to raise, lower or maintain it"
     tail = decided.string[decided.start() : decided.end() + 80]
@@ -203,11 +242,22 @@ def _names(text: str) -> list[str]:
 
 def _paragraphs(text: str) -> list[str]:
     """The text's paragraphs, each on one line with single spaces, hyphens and spaces normalised."""
+    text = MOJIBAKE.sub(_undo_mojibake, text)
     if re.search(r"<(?:p|div|br|html|body|span|a|h\d)\b[^>]*>", text, re.IGNORECASE):
         text = _html_text(text)
     text = text.translate(NORMALISE).replace("\r\n", "\n").replace("\r", "\n")
     blocks = re.split(r"\n\s*\n", text)
     return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+def _undo_mojibake(match: re.Match) -> str:
+    """'â\x80\x91' (or 'â€‘') -> '\u2011': the characters' Latin-1 (or Windows-1252) bytes decoded as UTF-8."""
+    for encoding in ("latin-1", "cp1252"):
+        try:
+            return match.group(0).encode(encoding).decode("utf-8")
+        except UnicodeError:
+            continue
+    return match.group(0)
 
 
 def _html_text(html: str) -> str:

@@ -80,3 +80,12 @@ def test_fomc_import_of_an_archived_single_target_statement_stores_lower_equal_u
         database.close()
     assert (stored.date, stored.action, stored.lower, stored.upper, stored.change_bp) == (
         date(2008, 1, 22), "lower", 3.5, 3.5, -75)
+
+
+def test_a_single_target_decision_is_announced_as_a_target():
+    from alerts.fomc.announce import decision_message
+    from alerts.fomc.models import Decision
+
+    r = read_statement(real("statement_2008-01-22.md"))
+    cut = Decision(date(2008, 1, 22), r.action, r.lower, r.upper, r.change_bp, "statement", unscheduled=True)
+    assert decision_message(cut, [], None) == "Unscheduled action: FOMC lowers the target 75 bp to 3.50%"
