@@ -118,7 +118,7 @@ async def test_a_cut_after_a_meeting_with_no_stored_decision_is_not_called_conse
 
 async def test_fomc_never_shows_plus_0_bp_for_a_raise(tmp_path):
     """A database written before this fix holds the lift-off as 'raise, 0 bp'; a new one never stores it."""
-    from bot.commands.core import fomc_command
+    from bot.commands.overview import fomc_command
 
     database = Database.open(tmp_path / "rotobot.db")
     try:
