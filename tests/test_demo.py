@@ -21,3 +21,15 @@ def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
             "consecutive cut") in out
     assert "As of Wed 31 Dec 2025, rotobot answers:" in out and "Rotation: small caps vs mega caps" in out
     assert not (tmp_path / "data").exists()  # never the user's database
+
+
+def test_a_real_jump_in_the_demo_is_held_once_and_confirmed_by_the_next_day_s_look(tmp_path):
+    """AAON rose 10.1% on 18 Sep 2025. The demo's market is the bundled history: a later look at it is a later
+    observation, as a later fetch would be upstream, so the jump gate confirms it the next day instead of holding
+    it until it falls out of the gated sessions (and the basket shows AAON ten sessions late)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        cwd=tmp_path, env=clean_env(), timeout=120,
+    )
+    held = [line for line in (result.stdout + result.stderr).splitlines() if "AAON@2025-09-18" in line]
+    assert len(held) == 1, held
