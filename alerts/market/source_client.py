@@ -15,7 +15,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from yarl import URL
@@ -65,6 +65,13 @@ class Response:
     content_type: str  # the media type alone, e.g. "application/json" (no charset)
     body: bytes
     url: str  # the final URL without its query string, so it is safe to log or quote in an error
+    # The validators of a page, for a conditional request next time: ETag and Last-Modified, when given.
+    validators: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        """304: the page is as it was when its validators were taken (only a conditional request gets this)."""
+        return self.status == 304
 
 
 def without_query(url: str | URL) -> str:
@@ -132,12 +139,16 @@ class SourceClient:
         self.requests_sent = 0  # every try that went out, retries included
 
     async def get(
-        self, url: str, *, params: Mapping[str, str | int | float] | None = None, symbol: str | None = None
+        self, url: str, *, params: Mapping[str, str | int | float] | None = None, symbol: str | None = None,
+        if_changed: Mapping[str, str] | None = None,
     ) -> Response:
+        """A 2xx, or a 304 when `if_changed` (a Response's validators) says what was seen before; raises
+        UpstreamError for anything else."""
         if not self.breaker.allow():
             raise SourceUnavailable(self.name, self._circuit_reason(), symbol=symbol)
+        headers = _conditional_headers(if_changed)
         try:
-            response = await self._get_with_retries(url, params, symbol)
+            response = await self._get_with_retries(url, params, symbol, headers)
         except UpstreamError as error:
             # A 404 or 400 says the symbol is bad, not the source: only retryable faults count against it.
             if error.retryable:
@@ -152,11 +163,12 @@ class SourceClient:
         return response
 
     async def _get_with_retries(
-        self, url: str, params: Mapping[str, str | int | float] | None, symbol: str | None
+        self, url: str, params: Mapping[str, str | int | float] | None, symbol: str | None,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         attempts = self._retry.attempts
         for attempt in range(attempts):
-            outcome = await self._try_once(url, params)
+            outcome = await self._try_once(url, params, headers)
             if isinstance(outcome, Response):
                 return outcome
             fault = outcome
@@ -179,12 +191,13 @@ class SourceClient:
             await self._sleep(wait)
         raise AssertionError("unreachable: the last try returns or raises")
 
-    async def _try_once(self, url: str, params: Mapping[str, str | int | float] | None) -> Response | _Fault:
+    async def _try_once(self, url: str, params: Mapping[str, str | int | float] | None,
+                        headers: Mapping[str, str] | None = None) -> Response | _Fault:
         async with self._slots:
             await self._wait_for_turn()
             self.requests_sent += 1
             try:
-                async with self._session.get(url, params=params, timeout=self._timeout) as reply:
+                async with self._session.get(url, params=params, headers=headers, timeout=self._timeout) as reply:
                     body = await reply.read()
             except TimeoutError:  # aiohttp's own timeout errors subclass it too
                 return _Fault(f"timed out after {self._timeout.total:g} s", retryable=True)
@@ -200,8 +213,9 @@ class SourceClient:
 
     def _judge(self, reply: aiohttp.ClientResponse, body: bytes) -> Response | _Fault:
         status = reply.status
-        if 200 <= status < 300:
-            return Response(status, reply.content_type, body, without_query(reply.url))
+        if 200 <= status < 300 or status == 304:
+            validators = {name: reply.headers[name] for name in ("ETag", "Last-Modified") if name in reply.headers}
+            return Response(status, reply.content_type, body, without_query(reply.url), validators)
         if status == 429 or status >= 500:
             retry_after = None
             if status in (429, 503):
@@ -231,6 +245,18 @@ class SourceClient:
             f"circuit open for the last {open_for:.0f} s after {self.breaker.failures} failures in a row; "
             f"next try in {math.ceil(wait)} s"
         )
+
+
+def _conditional_headers(validators: Mapping[str, str] | None) -> dict[str, str] | None:
+    """If-None-Match and If-Modified-Since from a page's validators (RFC 9110 section 13.1)."""
+    if not validators:
+        return None
+    headers = {}
+    if "ETag" in validators:
+        headers["If-None-Match"] = validators["ETag"]
+    if "Last-Modified" in validators:
+        headers["If-Modified-Since"] = validators["Last-Modified"]
+    return headers or None
 
 
 def _describe(error: BaseException) -> str:

@@ -486,3 +486,32 @@ async def test_the_api_key_is_cut_from_the_response_url(upstream, make_client):
 async def test_nonsense_client_settings_are_refused(session, settings):
     with pytest.raises(ValueError):
         SourceClient("test", session, **settings)
+
+
+async def test_a_conditional_request_gets_a_304_when_the_page_is_unchanged():
+    """The FOMC release window asks for the statement's page every 2 s: an unchanged answer costs a 304, not a page."""
+    seen: list[dict] = []
+
+    async def page(request: web.Request) -> web.Response:
+        seen.append({k: request.headers.get(k) for k in ("If-None-Match", "If-Modified-Since")})
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304)
+        return web.Response(text="<p>not yet</p>", content_type="text/html",
+                            headers={"ETag": '"v1"', "Last-Modified": "Wed, 10 Dec 2025 18:59:58 GMT"})
+
+    app = web.Application()
+    app.router.add_get("/page", page)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            client = SourceClient("fed", session, retry=RetryPolicy(attempts=1))
+            first = await client.get(str(server.make_url("/page")))
+            second = await client.get(str(server.make_url("/page")), if_changed=first.validators)
+    finally:
+        await server.close()
+    assert not first.not_modified and first.validators == {"ETag": '"v1"',
+                                                            "Last-Modified": "Wed, 10 Dec 2025 18:59:58 GMT"}
+    assert second.not_modified and second.body == b""
+    assert seen == [{"If-None-Match": None, "If-Modified-Since": None},
+                    {"If-None-Match": '"v1"', "If-Modified-Since": "Wed, 10 Dec 2025 18:59:58 GMT"}]
