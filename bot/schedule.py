@@ -11,14 +11,16 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.market.calendar import NEW_YORK
 from bot.jobs.fomc import FomcJobs
+from bot.jobs.fomc_release import OPENS, watch_release
 from bot.jobs.market import MarketJobs
 
 
@@ -64,20 +66,16 @@ def schedule_market_jobs(scheduler: BaseScheduler, jobs: MarketJobs, poll_second
                       **common)
 
 
-def fomc_window_trigger() -> OrTrigger:
-    """Every 30 s from 13:55:00 to 14:30:00 New York time (the statement comes out at 14:00)."""
-    return OrTrigger([
-        CronTrigger(hour=13, minute="55-59", second="0,30", timezone=NEW_YORK),
-        CronTrigger(hour=14, minute="0-29", second="0,30", timezone=NEW_YORK),
-        CronTrigger(hour=14, minute=30, second=0, timezone=NEW_YORK),
-    ])
+def fomc_window_trigger() -> CronTrigger:
+    """13:59:50 New York time every day; the window itself does nothing but on a scheduled decision day."""
+    return CronTrigger(hour=OPENS.hour, minute=OPENS.minute, second=OPENS.second, timezone=NEW_YORK)
 
 
-def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs) -> None:
+def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs, clock: Callable[[], datetime]) -> None:
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
-    # A window poll more than 20 s late would collide with the next one: skip it instead.
-    scheduler.add_job(quiet_on_shutdown(jobs.poll_window), fomc_window_trigger(), id="fomc_window",
-                      misfire_grace_time=20, **common)
+    # A window that starts late (rotobot was starting at 14:00) still runs to 14:05.
+    scheduler.add_job(quiet_on_shutdown(partial(watch_release, jobs, clock)), fomc_window_trigger(),
+                      id="fomc_window", misfire_grace_time=300, **common)
     # Outside the window: unscheduled actions (March 2020) come at any hour.
     scheduler.add_job(quiet_on_shutdown(jobs.poll_feed), IntervalTrigger(minutes=15, timezone=NEW_YORK),
                       id="fomc_feed", misfire_grace_time=600, **common)

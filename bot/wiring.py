@@ -40,7 +40,8 @@ def build_fomc_jobs(
     fomc = settings.fomc
     timeout = settings.market.request_timeout_seconds
     # Government sites: a handful of requests a day, asked politely.
-    fed = SourceClient("fed", session, max_concurrency=2, min_interval=0.5, timeout=timeout)
+    # The Fed never gets more than one request a second from rotobot, the release window's included.
+    fed = SourceClient("fed", session, max_concurrency=1, min_interval=1.0, timeout=timeout)
     fred = SourceClient("fred", session, max_concurrency=2, min_interval=0.5, timeout=timeout)
     return FomcJobs(
         database=database, fed=fed, fred=fred, fed_url=fomc.fed_url, fred_url=fomc.fred_url,

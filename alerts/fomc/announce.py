@@ -196,3 +196,21 @@ def with_change_from(decision: Decision, previous: Decision | None, days: Iterab
     if previous is not None:
         before = range_before(decision.date, [previous], known_days(decisions=[previous]) if days is None else days)
     return sized(decision, before)
+
+
+def next_meeting_after(day: date, meetings: Iterable[Meeting]) -> Meeting | None:
+    """The next scheduled meeting after `day`, or None when the stored calendar cannot say: one that starts after
+    the next shipped decision day names no next meeting rather than a wrong one."""
+    upcoming = sorted((m for m in meetings if m.end > day and not m.notation_vote and not m.unscheduled),
+                      key=lambda m: m.end)
+    shipped = min((d for d, unscheduled in decision_days().items() if d > day and not unscheduled), default=None)
+    return upcoming[0] if upcoming and (shipped is None or upcoming[0].end <= shipped) else None
+
+
+def follow_up(alert, source: str, now: datetime):
+    """A decision first announced with its link only: the number follows under a key of its own, saying where it
+    comes from."""
+    origin = ("this is its reading" if "statement" in source
+              else "the range is FRED's" if "fred" in source else f"from {source}")
+    return replace(alert, key=f"{alert.key}|read", occurred_at=now,
+                   body=f"The statement could not be read at first; {origin}.\n" + alert.body)

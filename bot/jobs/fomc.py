@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from alerts.fomc.announce import (
-    NEW_YORK, decision_message, decision_time, dissent_line, due_reminders, known_days, range_before, reminder_message,
-    sized,
+    NEW_YORK, decision_message, decision_time, dissent_line, due_reminders, follow_up, known_days, next_meeting_after,
+    range_before, reminder_message, sized,
 )
 from alerts.fomc.bundled import decision_days
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
@@ -29,11 +29,13 @@ from alerts.fomc.statement import StatementUnreadable, read_statement
 from alerts.market.errors import UpstreamError
 from alerts.market.source_client import SourceClient
 from alerts.payloads import FomcDecisionAlert, FomcReminderAlert
+from bot.jobs.source_watch import CountedRequests
 from storage import fomc, outbox
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
+PUBLIC_FED = "https://www.federalreserve.gov"  # the statement's link as readers get it, whatever fed_url is
 ANNOUNCE_WITHIN = timedelta(days=2)  # older statements in the feed are history, stored but not announced
 
 Publish = Callable[..., Awaitable[list[str]]]  # (events, states=(), also=write) -> keys queued; bot/jobs/publish.py
@@ -63,10 +65,10 @@ class FomcJobs:
         self._notify = notify
         self._clock = clock
         self._noticed: set[str] = set()  # operator notices already raised, so each is raised once
-        # The window poll and the quarter-hour poll are two jobs that meet at 14:00: one reads at a time, so a
-        # failed read and a good one never race each other into announcing nothing.
+        # One read at a time: the window's looks and the quarter-hour poll meet at 14:00, and must never race.
         self._reading = asyncio.Lock()
-        self._metrics = metrics  # Fed and FRED requests, counted like the market sources
+        self._validators: dict[date, dict] = {}  # the statement page's last answer, for a conditional look
+        self._requests = CountedRequests(clock, metrics)  # Fed and FRED requests, counted like the market sources
 
     # --- the calendar ---------------------------------------------------------------------------------------------
 
@@ -74,7 +76,7 @@ class FomcJobs:
         """Weekly: the official calendar page. A page that parses to nothing for this year changes nothing."""
         now = self._clock()
         try:
-            response = await self._get(self._fed, f"{self._fed_url}/monetarypolicy/fomccalendars.htm")
+            response = await self._requests.get(self._fed, f"{self._fed_url}/monetarypolicy/fomccalendars.htm")
             parsed = parse_calendar_page(response.body.decode("utf-8", errors="replace"))
         except UpstreamError as exc:
             log.warning("FOMC calendar not refreshed: %s; the stored calendar stays", exc)
@@ -93,13 +95,50 @@ class FomcJobs:
 
     # --- the decision ---------------------------------------------------------------------------------------------
 
-    async def poll_window(self) -> int:
-        """Every 30 s from 13:55 to 14:30 New York time; only polls on a scheduled decision day."""
+    async def poll_window(self, *, feed: bool = True) -> int:
+        """One look in the release window of a scheduled decision day (bot/jobs/fomc_release.py keeps the pace):
+        the statement's own page, whose address is known before it exists, asked conditionally so an unchanged
+        answer is a 304 or a 404; then, when `feed` and the day is not read yet, the press feed for anything else
+        (a different link, an unscheduled action). Returns how many were announced."""
         today = self._clock().astimezone(NEW_YORK).date()
-        meetings = await self._db.run(fomc.meetings, today)
-        if not any(m.end == today and not m.notation_vote for m in meetings):
+        if not await self.decides_on(today):
             return 0
-        return await self.poll_feed()
+        announced = 0
+        if not await self.decision_read(today):
+            announced += await self._read_release_page(today)
+        if feed and not await self.decision_read(today):
+            announced += await self.poll_feed()
+        return announced
+
+    async def decides_on(self, day: date) -> bool:
+        """A scheduled meeting ends on `day`: its statement comes at 2:00 pm."""
+        return any(m.end == day and not m.notation_vote and not m.unscheduled
+                   for m in await self._db.run(fomc.meetings, day))
+
+    async def decision_read(self, day: date) -> bool:
+        """The statement of `day` is stored with its number."""
+        known = {d.date: d for d in await self._db.run(fomc.decisions, 10)}.get(day)
+        return known is not None and "statement" in known.source and known.action != "unknown"
+
+    async def _read_release_page(self, day: date) -> int:
+        path = f"/newsevents/pressreleases/monetary{day:%Y%m%d}a.htm"
+        async with self._reading:  # one read at a time, with the feed's (see __init__)
+            if await self.decision_read(day):
+                return 0  # the feed's path read it meanwhile
+            try:
+                response = await self._requests.get(self._fed, f"{self._fed_url}{path}",
+                                                   if_changed=self._validators.get(day))
+            except UpstreamError as exc:  # a 404 until 2:00 pm: not there yet
+                log.debug("FOMC statement page of %s not there yet (%s)", day, exc)
+                return 0
+            if response.not_modified:
+                return 0
+            answered = self._clock()
+            self._validators = {day: response.validators}
+            decision = await self._read_decision(day, PUBLIC_FED + path, page=response.body)
+            if decision.action == "unknown":
+                return 0  # there but not readable (yet): looked at again, and the feed's path says it with its link
+            return await self._store(decision, answered)
 
     async def poll_feed(self) -> int:
         """Read the press feed; store and announce each new policy statement. Returns how many were announced."""
@@ -109,7 +148,7 @@ class FomcJobs:
     async def _poll_feed(self) -> int:
         now = self._clock()
         try:
-            response = await self._get(self._fed, f"{self._fed_url}/feeds/press_monetary.xml")
+            response = await self._requests.get(self._fed, f"{self._fed_url}/feeds/press_monetary.xml")
             items = parse_press_feed(response.body)
         except (UpstreamError, ValueError) as exc:
             log.warning("FOMC press feed not read: %s", exc)
@@ -132,15 +171,16 @@ class FomcJobs:
             known[day] = decision
         return announced
 
-    async def _read_decision(self, day: date, link: str) -> Decision:
+    async def _read_decision(self, day: date, link: str, *, page: bytes | None = None) -> Decision:
         meetings = await self._db.run(fomc.meetings)
         calendar = {m.end: m.unscheduled for m in meetings if not m.notation_vote}
         scheduled = calendar.get(day, decision_days().get(day, True)) is False
         # Fetch from the configured base (a mirror, or the test server), keep the public link for readers.
         path = urlsplit(link).path
         try:
-            response = await self._get(self._fed, f"{self._fed_url}{path}")
-            reading = read_statement(response.body.decode("utf-8", errors="replace"))
+            if page is None:
+                page = (await self._requests.get(self._fed, f"{self._fed_url}{path}")).body
+            reading = read_statement(page.decode("utf-8", errors="replace"))
         except (UpstreamError, StatementUnreadable) as exc:
             log.error("FOMC statement of %s could not be read (%s); announcing it with its link only", day, exc)
             return Decision(day, "unknown", None, None, None, "statement", unscheduled=not scheduled,
@@ -186,23 +226,14 @@ class FomcJobs:
             if said is None:
                 events.append(alert)
             elif getattr(said.alert, "action", None) == "unknown" and decision.action != "unknown":
-                # First announced with its link only: the number follows, under a key of its own, saying where
-                # it comes from.
-                origin = ("this is its reading" if "statement" in decision.source
-                          else "the range is FRED's" if "fred" in decision.source else f"from {decision.source}")
-                events.append(replace(alert, key=f"{alert.key}|read", occurred_at=self._clock(),
-                                      body=f"The statement could not be read at first; {origin}.\n" + alert.body))
+                events.append(follow_up(alert, decision.source, self._clock()))  # the number it lacked
         store = partial(fomc.upsert_decision, decision=decision, now=self._clock())
         return len(await self._publish(events, also=store))
 
     async def _announcement(self, decision: Decision, released: datetime) -> FomcDecisionAlert:
         earlier = [d for d in await self._db.run(fomc.decisions) if d.date < decision.date and d.action != "unknown"]
         meetings = await self._db.run(fomc.meetings)
-        upcoming = [m for m in meetings if m.end > decision.date and not m.notation_vote and not m.unscheduled]
-        shipped = min((d for d, unscheduled in decision_days().items() if d > decision.date and not unscheduled),
-                      default=None)
-        next_meeting = upcoming[0] if upcoming and (shipped is None or upcoming[0].end <= shipped) else None
-        # (a calendar that starts after the next decision day names no next meeting rather than a wrong one)
+        next_meeting = next_meeting_after(decision.date, meetings)
         message = decision_message(decision, earlier, next_meeting, known_days(meetings, earlier))
         body = dissent_line(decision.votes)
         if decision.statement_url:
@@ -257,23 +288,8 @@ class FomcJobs:
         return changed
 
     async def _fred_series(self, series: str) -> str:
-        response = await self._get(self._fred, f"{self._fred_url}/graph/fredgraph.csv", params={"id": series})
+        response = await self._requests.get(self._fred, f"{self._fred_url}/graph/fredgraph.csv", params={"id": series})
         return response.body.decode("utf-8", errors="replace")
-
-    async def _get(self, client: SourceClient, url: str, params: dict | None = None):
-        """Every Fed and FRED request, counted for /metrics like the market sources."""
-        metrics = self._metrics
-        try:
-            response = await client.get(url, params=params)
-        except UpstreamError:
-            if metrics is not None:
-                metrics.inc("rotobot_polls_total", source=client.name)
-                metrics.inc("rotobot_poll_failures_total", source=client.name)
-            raise
-        if metrics is not None:
-            metrics.inc("rotobot_polls_total", source=client.name)
-            metrics.set("rotobot_source_last_success_timestamp_seconds", self._clock().timestamp(), source=client.name)
-        return response
 
     async def _notice(self, key: str, text: str) -> None:
         if key in self._noticed:

@@ -37,3 +37,26 @@ class SourceWatch:
 
     def last_successes(self) -> dict[str, datetime | None]:
         return self._outages.last_successes()
+
+
+class CountedRequests:
+    """Fed and FRED requests, counted for /metrics like the market sources (they raise no outage notices: a Fed
+    page that fails is said by the FOMC job itself)."""
+
+    def __init__(self, clock: Callable[[], datetime], metrics=None) -> None:
+        self._clock = clock
+        self._metrics = metrics
+
+    async def get(self, client, url: str, **options):
+        metrics = self._metrics
+        try:
+            response = await client.get(url, **options)
+        except UpstreamError:
+            if metrics is not None:
+                metrics.inc("rotobot_polls_total", source=client.name)
+                metrics.inc("rotobot_poll_failures_total", source=client.name)
+            raise
+        if metrics is not None:
+            metrics.inc("rotobot_polls_total", source=client.name)
+            metrics.set("rotobot_source_last_success_timestamp_seconds", self._clock().timestamp(), source=client.name)
+        return response
