@@ -11,8 +11,8 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from bench import (calendar_rebuild, chaos, memory_day, poll, retention, rotation_cmd, rules_eval, startup,
-                   storage_loop, summary)
+from bench import (calendar_rebuild, chaos, fomc_release, memory_day, poll, retention, rotation_cmd, rules_eval,
+                   startup, storage_loop, summary)
 
 # Name -> how to run it, in the order `python -m bench` runs them all. A new benchmark is one more line.
 BENCHMARKS: dict[str, Callable[[], object]] = {
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "startup": startup.run,
     "memory": memory_day.run,
     "calendar": calendar_rebuild.run,
+    "fomc": fomc_release.run,
     "retention": retention.run,
     "chaos": chaos.main,
 }
