@@ -145,7 +145,7 @@ async def _live(places, week, bars, calendar, say, start, clock, settings, datab
                            clock=clock)
         market = build_market(database, [world.SimulatedMarket(bars)], calendar,
                               symbols=needed_symbols(settings, database), notify=notify, clock=clock,
-                              max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions,
+                              limits=settings.market, on_bars=engine.judge_sessions,
                               on_quotes=engine.judge_quotes).jobs
         quick = RetryPolicy(attempts=1)
         fed = FomcJobs(database=database, fed=SourceClient("fed", session, retry=quick),

@@ -15,6 +15,7 @@ from alerts.market.providers import YahooProvider
 from alerts.market.source_client import SourceClient
 from bench.summary import record
 from bot.pipeline import build_market
+from bot.settings.sections import MarketSettings
 from storage.database import Database
 from tests.upstream import FakeUpstream, ok_json, yahoo_quote
 
@@ -44,7 +45,7 @@ async def _day(folder: Path) -> tuple[float, float, float]:
             return None
 
         jobs = build_market(database, [YahooProvider(client, upstream.url)], TradingCalendar(), symbols=wanted,
-                            notify=ignore, clock=lambda: clock_now[0], max_jump_pct=10.0).jobs
+                            notify=ignore, clock=lambda: clock_now[0], limits=MarketSettings()).jobs
         await jobs.poll_quotes()
         gc.collect()
         after_first = rss_mib()

@@ -24,6 +24,7 @@ from alerts.market.source_client import SourceClient
 from bench.looplag import stalls_during
 from bench.summary import record
 from bot.pipeline import build_market
+from bot.settings.sections import MarketSettings
 from storage import prices, subscriptions
 from storage.database import Database
 from tests.upstream import FakeUpstream, ok_json, yahoo_quote
@@ -43,7 +44,7 @@ async def _cycle(database: Database, upstream: FakeUpstream, min_interval: float
             return None
 
         jobs = build_market(database, [YahooProvider(client, upstream.url)], TradingCalendar(), symbols=wanted,
-                            notify=ignore, clock=lambda: SESSION_TIME, max_jump_pct=10.0).jobs
+                            notify=ignore, clock=lambda: SESSION_TIME, limits=MarketSettings()).jobs
         before = len(upstream.requests)
         started = time.perf_counter()
         report = await jobs.poll_quotes()

@@ -133,7 +133,7 @@ async def _backfill(settings: Settings, symbols: list[str], since: date | None) 
 
             jobs = build_market(database, market_providers(settings, session), TradingCalendar(),
                                 symbols=needed_symbols(settings, database), notify=say, clock=_now,
-                                max_jump_pct=settings.market.max_jump_pct).jobs
+                                limits=settings.market).jobs
             wanted = symbols or await needed_symbols(settings, database)()
             report = await jobs.store_daily(wanted, since=since, progress=_progress_bar() if sys.stderr.isatty() else None)
     finally:

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from alerts.fomc.announce import meeting_days, rate_range, with_change_from
+from alerts.fomc.announce import known_days, meeting_days, range_in_force_before, rate_range, sized
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
 from alerts.fomc.fred import FredSeries, decision_day, decisions_from_ranges, parse_fred_csv
 from alerts.fomc.models import Decision, Meeting
@@ -91,8 +91,11 @@ def import_files(settings: Settings, paths: list[Path], now: datetime) -> str:
             if day not in stored or stored[day].source == "fred":
                 database.call(fomc.upsert_decision, Decision(day, *_fields(decision)), now)
         for decision in statements:
-            earlier = [d for d in database.call(fomc.decisions) if d.date < decision.date and d.upper is not None]
-            database.call(fomc.upsert_decision, with_change_from(decision, earlier[0] if earlier else None), now)
+            # Sized as the live job sizes it: from FRED's change on that day, else the meeting immediately before.
+            stored = database.call(fomc.decisions)
+            days = known_days(database.call(fomc.meetings), stored)
+            before = None if decision.change_bp is not None else range_in_force_before(decision.date, stored, days)
+            database.call(fomc.upsert_decision, sized(decision, before), now)
     finally:
         database.close()
     parts = []

@@ -90,7 +90,7 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
     engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock)
     market = build_market(database, [BundledProvider(datetime.now(timezone.utc))], calendar,
                           symbols=needed_symbols(settings, database), notify=quiet, clock=clock,
-                          max_jump_pct=settings.market.max_jump_pct, on_bars=engine.judge_sessions).jobs
+                          limits=settings.market, on_bars=engine.judge_sessions).jobs
     fed = FomcJobs(database=database, fed=None, fred=None, fed_url="", fred_url="",
                    remind_hours=settings.fomc.remind_hours_before, publish=publish, notify=lambda k, t: quiet(t),
                    clock=clock)

@@ -39,6 +39,7 @@ from bot.jobs.publish import make_publisher
 from bot.jobs.source_watch import SourceWatch
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.settings.sections import MarketSettings
 from bot.transports.base import Transport
 from bot.transports.choice import build_transports, transport_names
 from bot.wiring import build_fomc_jobs, needed_symbols
@@ -94,12 +95,9 @@ def build_pipeline(
     notices = OperatorNotices(publish, clock)
     # Market data, from the end: the engine, the store before it, the gate before that, the provider first.
     engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock)
-    limits = settings.market
-    market = build_market(database, market_providers(settings, session), calendar,
+    market = build_market(database, market_providers(settings, session), calendar, limits=settings.market,
                           symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,
-                          max_jump_pct=limits.max_jump_pct,
-                          notice_after=timedelta(minutes=limits.source_down_notice_minutes), metrics=metrics,
-                          on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes)
+                          metrics=metrics, on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes)
     fed = build_fomc_jobs(settings, database, session, clock=clock, publish=publish, notify=notices.text,
                           metrics=metrics)
     return Pipeline(provider=market.provider, gate=market.gate, market=market.jobs, engine=engine, fed=fed,
@@ -123,17 +121,17 @@ def build_market(
     symbols: Callable[[], Awaitable[list[str]]],
     notify: Callable[[OutageNotice], Awaitable[None]],
     clock: Callable[[], datetime],
-    max_jump_pct: float,
-    notice_after: timedelta = timedelta(minutes=10),
+    limits: MarketSettings,
     metrics: Metrics | None = None,
     on_bars: Callable[[], Awaitable[object]] | None = None,
     on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,
 ) -> MarketStages:
     """provider → quality gate → store (→ the rules engine, when `on_bars` and `on_quotes` are given): the app,
     the demo, the command line's back-fill and the benches build the market stages here, the same way."""
-    watch = SourceWatch(SourceOutages(notice_after), clock, metrics)
+    # The jump gate's threshold and the outage notice's patience are the settings' own, for every caller.
+    watch = SourceWatch(SourceOutages(timedelta(minutes=limits.source_down_notice_minutes)), clock, metrics)
     provider = MarketData(providers, on_outcome=watch.record)
-    gate = QualityGate(JumpGate(max_jump_pct))
+    gate = QualityGate(JumpGate(limits.max_jump_pct))
     jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, calendar=calendar, symbols=symbols,
                       notify=notify, clock=clock, on_bars=on_bars, on_quotes=on_quotes)
     return MarketStages(provider, gate, watch, jobs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,8 @@ from alerts.payloads import Alert, same_alert
 from storage.timestamps import from_iso, to_iso
 
 log = logging.getLogger(__name__)
+
+_SUBSCRIPTION_RULE = re.compile(r"sub:[0-9]{1,18}")  # storage/subscriptions.py rule_id; rules files may not use it
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def commit(
 def _gone_subscriptions(db: sqlite_utils.Database, rule_ids: set[str]) -> set[str]:
     """Of these rule ids, the subscriptions removed since the engine judged them (an !unsubscribe between the
     tick and this commit): their alert is not queued and their state not written back."""
-    ids = {int(r[4:]) for r in rule_ids if r.startswith("sub:") and r[4:].isdigit()}
+    ids = {int(r[4:]) for r in rule_ids if _SUBSCRIPTION_RULE.fullmatch(r)}
     if not ids:
         return set()
     found: set[int] = set()

@@ -171,6 +171,17 @@ def range_before(day: date, decisions: Iterable[Decision], days: Iterable[date])
     return known.lower, known.upper
 
 
+def range_in_force_before(day: date, stored: Iterable[Decision], days: Iterable[date]) -> tuple[float, float] | None:
+    """The range in force the day before a statement that does not state its size: FRED's change stored on that
+    very day (its range less its change), else that of the meeting immediately before (range_before). The live
+    job and `rotobot fomc import` both size a statement this way; the live job may then still ask FRED."""
+    stored = list(stored)
+    fred = next((d for d in stored if d.date == day and "fred" in d.source and d.change_bp), None)
+    if fred is not None and fred.lower is not None and fred.upper is not None:
+        return fred.lower - fred.change_bp / 100, fred.upper - fred.change_bp / 100
+    return range_before(day, stored, days)
+
+
 def sized(decision: Decision, before: tuple[float, float] | None) -> Decision:
     """The decision with the size its statement did not state, from `before`, the range in force the day before
     (None: unknown). A size is a move of both limits alike; a range that changed width (December 2008's first
@@ -187,15 +198,6 @@ def sized(decision: Decision, before: tuple[float, float] | None) -> Decision:
     if change is not None and not size_agrees(action, change):
         change = None
     return replace(decision, action=action, change_bp=change)
-
-
-def with_change_from(decision: Decision, previous: Decision | None, days: Iterable[date] | None = None) -> Decision:
-    """Fill in the size (and for 2008's 'establish', the direction) a statement did not state, from `previous`,
-    the last stored decision before it, only when that is the decision of the meeting immediately before."""
-    before = None
-    if previous is not None:
-        before = range_before(decision.date, [previous], known_days(decisions=[previous]) if days is None else days)
-    return sized(decision, before)
 
 
 def next_meeting_after(day: date, meetings: Iterable[Meeting]) -> Meeting | None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from alerts.fomc.announce import (
     NEW_YORK, decision_message, decision_time, dissent_line, due_reminders, follow_up, known_days, next_meeting_after,
-    range_before, reminder_message, sized,
+    range_in_force_before, reminder_message, sized,
 )
 from alerts.fomc.bundled import decision_days
 from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
@@ -193,13 +193,9 @@ class FomcJobs:
         return sized(decision, None if reading.change_bp is not None else await self._range_before(day, meetings))
 
     async def _range_before(self, day: date, meetings: list[Meeting]) -> tuple[float, float] | None:
-        """The range in force the day before a statement that does not state its size: FRED's (stored, as its
-        change on that very day, or asked for), or the stored decision of the meeting immediately before."""
+        """The range in force the day before (alerts/fomc/announce.py), else FRED's, asked for."""
         stored = await self._db.run(fomc.decisions)
-        fred = next((d for d in stored if d.date == day and "fred" in d.source and d.change_bp), None)
-        if fred is not None and fred.lower is not None and fred.upper is not None:
-            return fred.lower - fred.change_bp / 100, fred.upper - fred.change_bp / 100
-        before = range_before(day, stored, known_days(meetings, stored))
+        before = range_in_force_before(day, stored, known_days(meetings, stored))
         return before if before is not None else await self._fred_range_on(day - timedelta(days=1))
 
     async def _fred_range_on(self, day: date) -> tuple[float, float] | None:

@@ -27,7 +27,8 @@ from bot.jobs.fomc import FomcJobs
 from bot.jobs.pending import confirm_pending
 from bot.jobs.seed import seed_fomc_if_empty
 from bot.pipeline import build_market
-from storage import rule_state, fomc, outbox, subscriptions
+from bot.settings.sections import MarketSettings
+from storage import fomc, outbox, rule_state, subscriptions
 from storage.database import Database
 from storage.subscriptions import Subscription
 from tests.conftest import Clock, no_sleep, publisher
@@ -132,7 +133,7 @@ async def market(tmp_path):
             return None
 
         jobs = build_market(database, data, CALENDAR, symbols=needed, notify=notify, clock=clock,
-                            max_jump_pct=10.0).jobs
+                            limits=MarketSettings()).jobs
         yield database, upstream, jobs, clock
     database.close()
 

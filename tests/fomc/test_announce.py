@@ -72,7 +72,10 @@ def test_summary_for_fomc_command():
 
 
 def test_a_statement_that_does_not_state_the_size_takes_it_from_the_last_range():
-    from alerts.fomc.announce import with_change_from
+    from alerts.fomc.announce import known_days, range_in_force_before, sized
+
+    def with_change_from(decision, previous):  # the last stored decision is all that is known
+        return sized(decision, range_in_force_before(decision.date, [previous], known_days(decisions=[previous])))
 
     hike = Decision(date(2023, 7, 26), "raise", 5.25, 5.5, None, "statement")
     before = Decision(date(2023, 6, 14), "maintain", 5.0, 5.25, 0, "fred")

@@ -63,7 +63,12 @@ async def test_a_rules_file_rule_named_sub_1_alerts_like_any_other(tmp_path):
     plain = await _records_of_rule(tmp_path, "rut-records")
     assert len(plain) == 3, plain  # the real ^RUT closes of 4, 10 and 11 Dec 2025 were records
 
-    named = await _records_of_rule(tmp_path, "sub:1")
-    # There is no subscription 1 (no subscription at all): this is a rules-file rule, and it must alert too.
-    assert [key.replace("sub:1", "rut-records") for key in named] == plain, (
-        "the rules-file rule with id 'sub:1' was silenced by outbox.commit's subscription check")
+
+@pytest.mark.parametrize("reserved", ["sub:1", "sub:anything", "rotation@42"])
+def test_a_rules_file_may_not_take_an_id_the_engine_keeps_for_subscriptions_or_servers(reserved):
+    """The fix: such an id is refused when the file is read, with what to do instead, never silenced later."""
+    from alerts.rules.loader import RuleFileError
+
+    with pytest.raises(RuleFileError) as refused:
+        load_rules(f'[[rules]]\nkind = "new_high"\nsymbol = "^RUT"\nid = "{reserved}"\n', source="rules.toml")
+    assert "kept for subscriptions" in str(refused.value) and "rut-records" in str(refused.value)
