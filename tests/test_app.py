@@ -288,3 +288,4 @@ async def test_no_nyse_calendar_is_built_on_the_event_loop(tmp_path):
     assert len(built_on) == 2  # at start-up, and one rebuild however many asked while it ran
     assert loop_thread not in built_on
     assert calendar.around(clock.now).covers(clock.now.date() + timedelta(days=300))
+

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.delivery import Target
 from alerts.payloads import Alert
+from alerts.timefmt import local_times
 from bot.commands.reply import Reply, as_text
 from bot.transports.base import Notification
 
@@ -124,7 +125,11 @@ class ConsoleTransport:
             self._prompt()
 
     async def _rendered(self, reply: Reply) -> str:
-        """The reply as text; with a charts folder, its attachments written there and their paths in its place."""
+        """The reply as text, its Discord timestamps in the display zone."""
+        return local_times(await self._with_charts(reply), self._zone, self._clock())
+
+    async def _with_charts(self, reply: Reply) -> str:
+        """With a charts folder, a reply's attachments written there and their paths in their place."""
         if self._charts is None or not reply.attachments:
             return as_text(reply)
         day = self._clock().astimezone(self._zone).date()
