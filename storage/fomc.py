@@ -1,15 +1,22 @@
-"""FOMC meetings (the calendar) and decisions (what the Committee did), keyed by the decision date."""
+"""FOMC meetings (the calendar), decisions (what the Committee did) and projections (the SEP), keyed by the
+decision date."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlite_utils
 
 from alerts.fomc.models import Decision, Meeting, size_agrees
-from storage.timestamps import to_iso
+from alerts.fomc.projections import Projections
+from alerts.fomc.projections_json import from_json, to_full_json
+from storage.timestamps import from_iso, to_iso
+
+log = logging.getLogger(__name__)
 
 
 def upsert_meetings(db: sqlite_utils.Database, meetings: Iterable[Meeting], now: datetime) -> int:
@@ -86,3 +93,43 @@ def decisions(db: sqlite_utils.Database, limit: int | None = None) -> list[Decis
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class StoredProjections:
+    projections: Projections
+    source_url: str  # the page it was read from, or file:///... for a saved copy imported
+    recorded_at: datetime
+
+
+def upsert_projections(db: sqlite_utils.Database, projections: Projections, source_url: str, now: datetime) -> None:
+    """Store one meeting's projections, replacing an earlier reading of the same meeting."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO fomc_projections (meeting, projections, source_url, recorded_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (meeting) DO UPDATE SET projections = excluded.projections, "
+            "source_url = excluded.source_url, recorded_at = excluded.recorded_at",
+            [projections.meeting.isoformat(), json.dumps(to_full_json(projections)), source_url, to_iso(now)],
+        )
+
+
+def has_projections(db: sqlite_utils.Database, meeting: date) -> bool:
+    return db.execute("SELECT 1 FROM fomc_projections WHERE meeting = ?", [meeting.isoformat()]).fetchone() is not None
+
+
+def projections(db: sqlite_utils.Database, limit: int | None = None) -> list[StoredProjections]:
+    """Stored projections, latest meeting first. A row that no longer reads (damaged by hand, say) is passed over
+    with an error in the log, so one bad row never hides the others."""
+    rows = db.execute("SELECT meeting, projections, source_url, recorded_at FROM fomc_projections "
+                      "ORDER BY meeting DESC").fetchall()
+    found = []
+    for meeting, text, source_url, recorded_at in rows:
+        try:
+            reading = from_json(json.loads(text))
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+            log.error("The stored FOMC projections of %s cannot be read (%s); passed over", meeting, exc)
+            continue
+        found.append(StoredProjections(reading, source_url, from_iso(recorded_at)))
+        if limit is not None and len(found) >= limit:
+            break
+    return found

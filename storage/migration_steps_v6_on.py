@@ -140,3 +140,15 @@ def v9_rule_state(db: sqlite_utils.Database) -> None:
     """alert_state holds what each rule remembers (armed, the last record, the last session judged), not alerts:
     it is renamed rule_state. Its only index is its primary key's, which the rename carries along."""
     db.execute("ALTER TABLE alert_state RENAME TO rule_state")
+
+
+def v10_fomc_projections(db: sqlite_utils.Database) -> None:
+    """The Summary of Economic Projections of each meeting that had one, read whole from the Fed's page (or a saved
+    copy), so `!fomc` can show the dots and a restart knows which rounds were announced already."""
+    db.execute("""
+        CREATE TABLE fomc_projections (
+            meeting TEXT PRIMARY KEY,  -- the meeting's last day, YYYY-MM-DD, as the page's heading gives it
+            projections TEXT NOT NULL,  -- the whole reading as JSON (alerts/fomc/projections_json.py)
+            source_url TEXT NOT NULL,  -- the page it was read from; file:///... for a saved copy imported
+            recorded_at TEXT NOT NULL
+        ) STRICT""")

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from storage.migration_steps_v1_v5 import v1_market_data, v2_alerts, v3_fomc, v4_deliveries, v5_pending_subscriptions
 from storage.migration_steps_v6_on import (v6_subscription_ids_never_reused, v7_deliveries_per_target,
-                                           v8_subscription_changes, v9_rule_state)
+                                           v8_subscription_changes, v9_rule_state, v10_fomc_projections)
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "deliveries per target", v7_deliveries_per_target),
     Migration(8, "a change counter for subscriptions", v8_subscription_changes),
     Migration(9, "alert state renamed rule state", v9_rule_state),
+    Migration(10, "FOMC projections (SEP)", v10_fomc_projections),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -53,6 +53,10 @@ SAMPLES = {
         "date": "2024-01-31", "action": "maintain", "lower": 5.25, "upper": 5.5, "change_bp": 0, "unscheduled": 0,
         "statement_url": "https://www.federalreserve.gov/x.htm", "votes": "{}", "source": "both", "recorded_at": T,
     },
+    "fomc_projections": {  # v10
+        "meeting": "2025-12-10", "projections": '{"format": 1}',
+        "source_url": "https://www.federalreserve.gov/monetarypolicy/fomcprojtabl20251210.htm", "recorded_at": T,
+    },
 }
 # Tables whose shape a later migration changed, as the older versions had them, and what each row becomes.
 OLD_SAMPLES = {
