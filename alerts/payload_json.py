@@ -26,6 +26,10 @@ from alerts.payloads import (
     UnreadableAlert,
 )
 
+# The payload version. It changes when the JSON of a kind that may already be queued changes (a field added,
+# renamed, removed or given a new meaning: decode refuses a row that lacks a field), and decode must then go on
+# reading every earlier version. A new kind needs no new version: no row older code queued names it
+# (FomcProjectionsAlert came in at version 2).
 VERSION = 2
 # A route's name in JSON ("to"); renaming one would strand the alerts queued under the old name.
 _ROUTES: dict[str, type] = {"everyone": Everyone, "server": Server, "subscriber": Subscriber, "operator": Operator}

@@ -156,6 +156,25 @@ class FomcReminderAlert(Alert):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FomcProjectionsAlert(Alert):
+    """A meeting's Summary of Economic Projections: the median federal funds rate path (alerts/fomc/projections_text.py
+    words it). The headline is one year's median: the meeting's own year, the next year at a December meeting."""
+
+    kind: ClassVar[str] = "fomc_projections"
+    meeting: date
+    headline_year: int
+    median: float  # the headline year's median, percent
+    previous_median: float | None  # the previous round's median for that year; None if it did not project it
+    implied_moves: int | None  # 25 bp moves from the midpoint of the range in force; negative: cuts; None: unknown
+    lower: float | None  # the range in force when the projections were read
+    upper: float | None
+    source_url: str
+
+    def subject(self) -> tuple:
+        return (self.meeting,)
+
+
+@dataclass(frozen=True, kw_only=True)
 class TickerLookupAlert(Alert):
     """A pending subscription's ticker was found (its alerts are on) or is unknown (it was removed)."""
 
@@ -212,8 +231,8 @@ class UnreadableAlert(Alert):
 
 
 KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (
-    RecordAlert, SpreadAlert, SubscriptionAlert, FomcDecisionAlert, FomcReminderAlert, TickerLookupAlert, WrapAlert,
-    NoticeAlert,
+    RecordAlert, SpreadAlert, SubscriptionAlert, FomcDecisionAlert, FomcReminderAlert, FomcProjectionsAlert,
+    TickerLookupAlert, WrapAlert, NoticeAlert,
 )}
 
 
