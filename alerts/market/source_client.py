@@ -140,15 +140,18 @@ class SourceClient:
 
     async def get(
         self, url: str, *, params: Mapping[str, str | int | float] | None = None, symbol: str | None = None,
-        if_changed: Mapping[str, str] | None = None,
+        if_changed: Mapping[str, str] | None = None, attempts: int | None = None,
     ) -> Response:
         """A 2xx, or a 304 when `if_changed` (a Response's validators) says what was seen before; raises
-        UpstreamError for anything else."""
+        UpstreamError for anything else. `attempts`: at most this many tries for this call (1: no retry, for a
+        caller that looks again anyway); by default the client's retry policy's."""
+        if attempts is not None and attempts < 1:
+            raise ValueError(f"attempts must be at least 1, not {attempts}")
         if not self.breaker.allow():
             raise SourceUnavailable(self.name, self._circuit_reason(), symbol=symbol)
         headers = _conditional_headers(if_changed)
         try:
-            response = await self._get_with_retries(url, params, symbol, headers)
+            response = await self._get_with_retries(url, params, symbol, headers, attempts)
         except UpstreamError as error:
             # A 404 or 400 says the symbol is bad, not the source: only retryable faults count against it.
             if error.retryable:
@@ -164,9 +167,9 @@ class SourceClient:
 
     async def _get_with_retries(
         self, url: str, params: Mapping[str, str | int | float] | None, symbol: str | None,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None, attempts: int | None = None,
     ) -> Response:
-        attempts = self._retry.attempts
+        attempts = attempts or self._retry.attempts
         for attempt in range(attempts):
             outcome = await self._try_once(url, params, headers)
             if isinstance(outcome, Response):

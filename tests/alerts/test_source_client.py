@@ -247,6 +247,18 @@ async def test_after_the_last_try_the_error_says_what_happened(upstream, make_cl
     assert not session.closed  # the shared session belongs to the app
 
 
+async def test_one_call_can_ask_for_a_single_try(upstream, make_client, fake_time):
+    upstream.script = [Reply(503), Reply(200, b"fine")]
+    client = make_client()
+    with pytest.raises(UpstreamError) as caught:
+        await client.get(upstream.url("q"), attempts=1)
+    assert caught.value.reason == "HTTP 503 after 1 try" and caught.value.retryable
+    assert (len(upstream.requests), fake_time.sleeps) == (1, [])
+    assert (await client.get(upstream.url("q"))).body == b"fine"  # the policy's tries again for other calls
+    with pytest.raises(ValueError, match="at least 1"):
+        await client.get(upstream.url("q"), attempts=0)
+
+
 @pytest.mark.parametrize("status", [429, 503])
 async def test_retry_after_in_seconds_is_honoured(upstream, make_client, fake_time, status):
     upstream.script = [Reply(status, headers={"Retry-After": "7"}), Reply(200)]
