@@ -102,11 +102,13 @@ def projections_body(projections: Projections, source_url: str) -> str:
             + f"; {projections.participants} participants.\n{source_url}")
 
 
-def path_line(projections: Projections, previous: bool = False) -> str:
-    """`!fomc`'s compact line: '2025 3.6 · 2026 3.4 · 2027 3.1 · 2028 3.1 · longer run 3.0' (the previous round's
-    medians with `previous`, '—' for a year it did not project)."""
-    shown = [(horizon, before if previous else now) for horizon, now, before in _path(projections)]
-    return " · ".join(f"{_name(h)} {'—' if value is None else percent(value).rstrip('%')}" for h, value in shown)
+def path_line(projections: Projections) -> str:
+    """`!fomc`'s compact line: each horizon's median with the previous round's in brackets, '—' for a horizon it
+    did not project: '2025 3.6 (3.6) · 2026 3.4 (3.4) · ... · longer run 3.0 (3.0)'."""
+    def number(value: float | None) -> str:
+        return "—" if value is None else percent(value).rstrip("%")
+
+    return " · ".join(f"{_name(h)} {number(now)} ({number(before)})" for h, now, before in _path(projections))
 
 
 def meeting_text(meeting: date) -> str:

@@ -41,7 +41,8 @@ def build_router(prefix: str) -> Router:
     router.add("unsubscribe", "unsubscribe TICKER [above|below|move|52w]", "stop alerts on a ticker",
                unsubscribe_command)
     router.add("subscriptions", "subscriptions", "what you are subscribed to", subscriptions_command)
-    router.add("fomc", "fomc", "next FOMC meeting, the target range, the last decisions", fomc_command)
+    router.add("fomc", "fomc [dots]", "next FOMC meeting, the target range, the last decisions and projections "
+               "(dots: the dot plot)", fomc_command)
     router.add("alerts", "alerts [N]", "this server's last N alerts (default 10)", alerts_command)
     router.add("status", "status", "what rotobot has stored and how it is running", status_command)
     router.add("set", "set [channel #c | role @r | upper X | lower X | hysteresis X | wrap on|off]",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from zoneinfo import ZoneInfo
 
 from alerts.fomc.announce import NEW_YORK, change_text, meeting_days, rate_range, summary
+from alerts.fomc.projections_text import path_line
 from alerts.market.freshness import bars_freshness, quote_freshness
 from alerts.timefmt import age
 from bot.commands.context import CommandContext
-from bot.commands.parsing import no_arguments
+from bot.commands.parsing import no_arguments, shown
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Caller
+from bot.dot_plot_chart import dot_plot_chart_async
 from bot.rotation_reply import rotation_reply
 from storage import fomc, outbox, prices, quotes
 from storage.migrations import LATEST, schema_version
@@ -39,9 +42,11 @@ async def rotation_command(ctx: CommandContext, caller: Caller, args: list[str])
 
 
 async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
-    no_arguments("fomc", args)
+    """The next meeting, the range, the last decisions and the latest projections; `dots` adds the dot plot."""
+    if [a.lower() for a in args] not in ([], ["dots"]):
+        raise CommandError(f"fomc takes nothing, or 'dots' for the dot plot (got '{shown(' '.join(args))}')")
     now = ctx.now()
-    meetings, decisions = await ctx.database.run(_fomc_facts)
+    meetings, decisions, stored = await ctx.database.run(_fomc_facts)
     facts = summary(meetings, decisions, now.astimezone(NEW_YORK).date())
     fields = []
     if facts.next_meeting:
@@ -60,13 +65,28 @@ async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> 
                        rate_range(facts.current.lower, facts.current.upper) + f" since {facts.current.date}{stale}"))
     for d in facts.recent:
         change = "could not be read" if d.action == "unknown" else change_text(d)
-        shown = rate_range(d.lower, d.upper) if d.lower is not None else "—"
-        fields.append((f"{d.date}", f"{change}, {shown}" + (" (unscheduled)" if d.unscheduled else "")))
-    return Reply("FOMC", fields=tuple(fields), footer="from the stored calendar and decisions")
+        level = rate_range(d.lower, d.upper) if d.lower is not None else "—"
+        fields.append((f"{d.date}", f"{change}, {level}" + (" (unscheduled)" if d.unscheduled else "")))
+    if stored:
+        fields.append((f"projections {stored[0].projections.meeting}",
+                       f"median funds rate, % ({stored[0].projections.previous_round}'s): "
+                       + path_line(stored[0].projections)))
+    else:
+        fields.append(("projections", "none stored yet"))
+    reply = Reply("FOMC", fields=tuple(fields), footer="from the stored calendar, decisions and projections")
+    if not args:
+        return reply
+    if not stored:
+        return Reply("FOMC dot plot", ("No FOMC projections are stored yet, so there is no dot plot to draw.",
+                                       "They are read from the Fed's page at 2:00 pm ET on the last day of a meeting "
+                                       "with projections (SEP)."))
+    in_force = (facts.current.lower, facts.current.upper) if facts.current else None
+    png = await dot_plot_chart_async(stored[0].projections, in_force)
+    return dataclasses.replace(reply, attachments=(("fomc-dots.png", png),))
 
 
 def _fomc_facts(db):
-    return fomc.meetings(db), fomc.decisions(db)
+    return fomc.meetings(db), fomc.decisions(db), fomc.projections(db, 1)
 
 
 def _data_line(ctx: CommandContext, bar, quote, now) -> str:

@@ -79,6 +79,35 @@ async def test_fomc_shows_the_stored_calendar(harness):
     assert "%" in fields["target range"]
 
 
+async def test_fomc_dots_sends_the_dot_plot_inside_the_embed(database, sent_payloads, tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from alerts.fomc.projections import parse_projections
+    from storage import fomc
+
+    monkeypatch.chdir(tmp_path)  # dpytest writes each sent file into the working directory
+    page = Path(__file__).resolve().parents[1] / "fixtures" / "fomc" / "fomcprojtabl20251210.htm"
+    database.call(fomc.upsert_projections, parse_projections(page.read_bytes().decode("utf-8")),
+                  "https://www.federalreserve.gov/monetarypolicy/fomcprojtabl20251210.htm",
+                  datetime(2025, 12, 10, 19, 1, tzinfo=timezone.utc))
+    harness = await make_harness(database, sent_payloads)
+    try:
+        answer = await harness.say("!fomc dots")
+        assert [a.filename for a in answer.attachments] == ["fomc-dots.png"]
+        sent = sent_payloads[-1]  # dpytest drops the embeds of a message with files; the payload has them
+        embed = sent["embeds"][0]
+        assert embed["title"] == "FOMC" and embed["image"]["url"] == "attachment://fomc-dots.png"
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        assert fields["projections 2025-12-10"].startswith("median funds rate, % (September's): 2025 3.6 (3.6)")
+        wrong = await harness.say("!fomc foo")
+        assert is_error(wrong) and "'dots' for the dot plot" in wrong.embeds[0].title
+    finally:
+        await dpytest.empty_queue()
+        harness.bot.ws = None
+        await harness.transport.close()
+
+
 async def test_an_unknown_command_is_named_with_the_nearest_one(harness):
     answer = await harness.say("!rotatoin")
     assert is_error(answer)

@@ -130,9 +130,9 @@ def test_percent_keeps_table_1s_one_decimal_and_more_only_where_there_is_more():
 
 
 def test_the_compact_path_of_fomc(december):
-    assert path_line(december) == "2025 3.6 · 2026 3.4 · 2027 3.1 · 2028 3.1 · longer run 3.0"
-    assert path_line(with_path(december, {}, {2028: None, 2026: 3.6}), previous=True) == (
-        "2025 3.6 · 2026 3.6 · 2027 3.1 · 2028 — · longer run 3.0")
+    assert path_line(december) == "2025 3.6 (3.6) · 2026 3.4 (3.4) · 2027 3.1 (3.1) · 2028 3.1 (3.1) · longer run 3.0 (3.0)"
+    assert path_line(with_path(december, {2027: 3.375}, {2028: None, 2026: 3.6})) == (
+        "2025 3.6 (3.6) · 2026 3.4 (3.6) · 2027 3.375 (3.1) · 2028 3.1 (—) · longer run 3.0 (3.0)")
 
 
 # --- through the outbox codec ---------------------------------------------------------------------------------
