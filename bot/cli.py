@@ -79,11 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     fill = commands.add_parser("backfill", parents=[common], help="fetch missing daily history now")
     fill.add_argument("symbols", nargs="*", metavar="SYM", help="default: every symbol rotobot needs")
     fill.add_argument("--since", help="fetch from this date (YYYY-MM-DD) even if stored")
-    fed = commands.add_parser("fomc", parents=[common], help="the stored FOMC calendar and decisions")
-    fed.add_argument("--json", action="store_true", help="one JSON object: meetings and decisions")
+    fed = commands.add_parser("fomc", parents=[common], help="the stored FOMC calendar, decisions and projections")
+    fed.add_argument("--json", action="store_true", help="one JSON object: meetings, decisions and projections")
     fed_commands = fed.add_subparsers(dest="fomc_command", metavar="ACTION")
     fed_import = fed_commands.add_parser(
-        "import", parents=[common], help="load a saved calendar page, statement page, or FRED DFEDTARU+DFEDTARL CSVs"
+        "import", parents=[common],
+        help="load a saved calendar page, statement page, projections (SEP) page, or FRED DFEDTARU+DFEDTARL CSVs"
     )
     fed_import.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     demo = commands.add_parser(
