@@ -169,7 +169,7 @@ class App:
         if self._fetch:
             publish, market = pipeline.publish, pipeline.market
             schedule_market_jobs(self.scheduler, market, settings.market.poll_seconds)
-            schedule_fomc_jobs(self.scheduler, pipeline.fed, self._clock)
+            schedule_fomc_jobs(self.scheduler, pipeline.fed, self._clock, pipeline.projections)
             schedule_server_jobs(
                 self.scheduler,
                 wrap=partial(daily_wrap, pipeline.context, self.calendar, publish, self._clock),

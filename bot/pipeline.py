@@ -33,6 +33,7 @@ from bot.commands.router import Router
 from bot.dispatch import Dispatcher
 from bot.jobs.engine import RuleEngine
 from bot.jobs.fomc import FomcJobs
+from bot.jobs.fomc_projections import ProjectionsReader
 from bot.jobs.market import MarketJobs
 from bot.jobs.operator_notices import OperatorNotices
 from bot.jobs.publish import make_publisher
@@ -55,6 +56,7 @@ class Pipeline:
     engine: RuleEngine
     # the FOMC
     fed: FomcJobs
+    projections: ProjectionsReader
     # delivery
     publish: Callable[..., Awaitable[list[str]]]  # the outbox: every alert is queued here, with its state
     dispatcher: Dispatcher
@@ -98,9 +100,10 @@ def build_pipeline(
     market = build_market(database, market_providers(settings, session), calendar, limits=settings.market,
                           symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,
                           metrics=metrics, on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes)
-    fed = build_fomc_jobs(settings, database, session, clock=clock, publish=publish, notify=notices.text,
+    fed, projections = build_fomc_jobs(settings, database, session, clock=clock, publish=publish, notify=notices.text,
                           metrics=metrics)
     return Pipeline(provider=market.provider, gate=market.gate, market=market.jobs, engine=engine, fed=fed,
+                    projections=projections,
                     publish=publish, dispatcher=dispatcher, transports=transports, router=router, context=context,
                     watch=market.watch, notices=notices)
 

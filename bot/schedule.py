@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.market.calendar import NEW_YORK
 from bot.jobs.fomc import FomcJobs
+from bot.jobs.fomc_projections import ProjectionsReader
 from bot.jobs.fomc_release import OPENS, watch_release
 from bot.jobs.market import MarketJobs
 
@@ -71,14 +72,18 @@ def fomc_window_trigger() -> CronTrigger:
     return CronTrigger(hour=OPENS.hour, minute=OPENS.minute, second=OPENS.second, timezone=NEW_YORK)
 
 
-def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs, clock: Callable[[], datetime]) -> None:
+def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs, clock: Callable[[], datetime],
+                       projections: ProjectionsReader) -> None:
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     # A window that starts late (rotobot was starting at 14:00) still runs to 14:05.
-    scheduler.add_job(quiet_on_shutdown(partial(watch_release, jobs, clock)), fomc_window_trigger(),
+    scheduler.add_job(quiet_on_shutdown(partial(watch_release, jobs, clock, projections=projections)),
+                      fomc_window_trigger(),
                       id="fomc_window", misfire_grace_time=300, **common)
     # Outside the window: unscheduled actions (March 2020) come at any hour.
     scheduler.add_job(quiet_on_shutdown(jobs.poll_feed), IntervalTrigger(minutes=15, timezone=NEW_YORK),
                       id="fomc_feed", misfire_grace_time=600, **common)
+    scheduler.add_job(quiet_on_shutdown(projections.catch_up), IntervalTrigger(minutes=15, timezone=NEW_YORK),
+                      id="fomc_projections", misfire_grace_time=600, **common)
     scheduler.add_job(quiet_on_shutdown(jobs.remind), CronTrigger(second=0, timezone=NEW_YORK), id="fomc_remind",
                       misfire_grace_time=50, **common)
     scheduler.add_job(quiet_on_shutdown(jobs.refresh_calendar),

@@ -12,6 +12,7 @@ from alerts.market.source_client import SourceClient
 from alerts.rules.loader import RuleFileError, default_rules, load_rules
 from alerts.rules.model import Rule
 from bot.jobs.fomc import FomcJobs, Notify, Publish
+from bot.jobs.fomc_projections import ProjectionsReader
 from bot.settings import Settings
 from storage import subscriptions
 from storage.database import Database
@@ -36,17 +37,22 @@ def build_fomc_jobs(
     publish: Publish,
     notify: Notify,
     metrics=None,
-) -> FomcJobs:
+) -> tuple[FomcJobs, ProjectionsReader]:
+    """The FOMC jobs and the projections reader, sharing one Fed client: its one-request-a-second pace is theirs
+    together."""
     fomc = settings.fomc
     timeout = settings.market.request_timeout_seconds
     # Government sites: a handful of requests a day, asked politely.
     # The Fed never gets more than one request a second from rotobot, the release window's included.
     fed = SourceClient("fed", session, max_concurrency=1, min_interval=1.0, timeout=timeout)
     fred = SourceClient("fred", session, max_concurrency=2, min_interval=0.5, timeout=timeout)
-    return FomcJobs(
+    jobs = FomcJobs(
         database=database, fed=fed, fred=fred, fed_url=fomc.fed_url, fred_url=fomc.fred_url,
         remind_hours=fomc.remind_hours_before, publish=publish, notify=notify, clock=clock, metrics=metrics,
     )
+    projections = ProjectionsReader(database=database, fed=fed, fed_url=fomc.fed_url, publish=publish, notify=notify,
+                                    clock=clock, metrics=metrics)
+    return jobs, projections
 
 
 def configured_rules(settings: Settings, rules_file: Path | None = None) -> list[Rule]:

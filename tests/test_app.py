@@ -224,8 +224,8 @@ async def test_every_job_is_scheduled_with_a_deliberate_grace_time(tmp_path):
     app.stop()
     assert await asyncio.wait_for(running, 30) == 0
     os.close(write)
-    expected = {"poll_quotes", "daily_close", "nightly_backfill", "fomc_window", "fomc_feed", "fomc_remind",
-                "fomc_calendar", "fomc_fred", "daily_wrap", "confirm_pending", "prune"}
+    expected = {"poll_quotes", "daily_close", "nightly_backfill", "fomc_window", "fomc_feed", "fomc_projections",
+                "fomc_remind", "fomc_calendar", "fomc_fred", "daily_wrap", "confirm_pending", "prune"}
     assert expected <= set(jobs)
     for name in expected:
         assert jobs[name].coalesce and jobs[name].max_instances == 1

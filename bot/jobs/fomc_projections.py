@@ -33,6 +33,7 @@ from alerts.fomc.projections import PAGE_PATHS, ProjectionsLayoutChanged, parse_
 from alerts.fomc.projections_text import projections_alert
 from alerts.market.errors import UpstreamError
 from alerts.market.source_client import Response, SourceClient
+from bot.jobs.source_watch import CountedRequests
 from storage import fomc
 from storage.database import Database
 
@@ -64,9 +65,33 @@ class ProjectionsReader:
         self._publish = publish
         self._notify = notify
         self._clock = clock
-        self._metrics = metrics  # counted as FomcJobs counts its Fed requests
+        self._requests = CountedRequests(clock, metrics)  # counted as FomcJobs counts its Fed requests
         self._noticed: set[date] = set()  # meetings whose page the operator was told about already
         self._reading = asyncio.Lock()  # two looks at once would fetch twice; the second waits and finds "known"
+
+    async def owed(self, day: date) -> tuple[float, float] | None | bool:
+        """Whether the meeting ending on `day` comes with projections not stored yet: False if not; else the
+        target range in force now (the latest stored decision's, on or before `day`), or None if unknown."""
+        meetings = await self._db.run(fomc.meetings, day)
+        if not any(m.end == day and m.sep and not m.notation_vote for m in meetings):
+            return False
+        if await self._db.run(fomc.has_projections, day):
+            return False
+        known = [d for d in await self._db.run(fomc.decisions, 20) if d.date <= day and d.lower is not None]
+        return (known[0].lower, known[0].upper) if known else None
+
+    async def catch_up(self) -> Outcome | None:
+        """Every 15 minutes: projections released in the last two days and not read yet (the release window
+        missed them: rotobot was down, or the page came late)."""
+        now = self._clock()
+        today = now.astimezone(NEW_YORK).date()
+        for day in (today - timedelta(days=2), today - timedelta(days=1), today):
+            if now < datetime.combine(day, RELEASED_AT, NEW_YORK):
+                continue
+            owed = await self.owed(day)
+            if owed is not False:
+                return await self.read(day, owed)
+        return None
 
     async def read(self, meeting: date, range_in_force: tuple[float, float] | None) -> Outcome:
         """One look at `meeting`'s projections (its last day). `range_in_force`: the target range now, (lower,
@@ -100,28 +125,13 @@ class ProjectionsReader:
         for path in PAGE_PATHS:
             url = f"{self._fed_url}{path.format(meeting)}"
             try:
-                return url, await self._get(url)
+                return url, await self._requests.get(self._fed, url, attempts=1)
             except UpstreamError as exc:
                 if exc.retryable:  # a timeout, a 5xx, the circuit open: the other spelling would fare no better
                     log.info("FOMC projections of %s not read: %s", meeting, exc)
                     return None
                 log.debug("FOMC projections of %s not at %s: %s", meeting, url, exc)
         return None
-
-    async def _get(self, url: str) -> Response:
-        metrics = self._metrics
-        try:
-            response = await self._fed.get(url, attempts=1)
-        except UpstreamError:
-            if metrics is not None:
-                metrics.inc("rotobot_polls_total", source=self._fed.name)
-                metrics.inc("rotobot_poll_failures_total", source=self._fed.name)
-            raise
-        if metrics is not None:
-            metrics.inc("rotobot_polls_total", source=self._fed.name)
-            metrics.set("rotobot_source_last_success_timestamp_seconds", self._clock().timestamp(),
-                        source=self._fed.name)
-        return response
 
     async def _notice(self, meeting: date, url: str, reason: str) -> None:
         log.warning("FOMC projections of %s not read from %s: %s", meeting, url, reason)

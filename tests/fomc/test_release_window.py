@@ -7,6 +7,7 @@ sleep are simulated (a sleep moves the clock), so a five-minute window runs in a
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.fomc import FomcJobs
+from bot.jobs.fomc_projections import ProjectionsReader
 from bot.jobs.fomc_release import watch_release
 from bot.jobs.seed import seed_fomc_if_empty
 from storage import fomc
@@ -23,6 +25,8 @@ from tests.conftest import publisher
 from tests.fomc.test_fomc_jobs import DEC_FEED, FEED, STATEMENT, ny
 
 PAGE = "/newsevents/pressreleases/monetary20251210a.htm"
+SEP = (Path(__file__).resolve().parent.parent / "fixtures" / "fomc" / "fomcprojtabl20251210.htm").read_text(
+    encoding="utf-8-sig")
 # Before 2:00 pm the feed has no statement of the day: the recorded capture with its statement item taken out
 # (what is left is its real minutes item).
 BEFORE = FEED[:FEED.index("<item>")] + FEED[FEED.index("</item>") + len("</item>"):]
@@ -46,8 +50,9 @@ class ReleasingFed:
     """The Fed's site: the statement page is a 404 until `appears_at`, then the statement, with an ETag that a
     conditional request matches (304); the feed lists the statement once it is out."""
 
-    def __init__(self, time: SimulatedTime, appears_at: datetime | None, placeholder: bool = False) -> None:
-        self.time, self.appears_at, self.placeholder = time, appears_at, placeholder
+    def __init__(self, time: SimulatedTime, appears_at: datetime | None, placeholder: bool = False,
+                 projections: str | None = None) -> None:
+        self.time, self.appears_at, self.placeholder, self.projections = time, appears_at, placeholder, projections
         self.requests: list[tuple[datetime, str, str | None]] = []
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._serve)
@@ -67,6 +72,8 @@ class ReleasingFed:
                 return web.Response(status=304)
             return web.Response(text="<p>Check back later.</p>", content_type="text/html",
                                 headers={"ETag": '"placeholder"'})
+        if request.path == "/monetarypolicy/fomcprojtabl20251210.htm" and self.out() and self.projections:
+            return web.Response(text=self.projections, content_type="text/html")
         if request.path == "/feeds/press_monetary.xml":
             return web.Response(text=DEC_FEED if self.out() else BEFORE, content_type="application/xml")
         return web.Response(status=404, text="not found")
@@ -86,13 +93,17 @@ async def window(tmp_path):
         published.extend((time(), a) for a in alerts if a.key in new)
         return new
 
+    notices = []
+
     async def notify(key, text):
-        pass
+        notices.append(text)
 
     sites = []
 
-    async def run(appears_at, placeholder=False):
-        site = ReleasingFed(time, appears_at, placeholder)
+    caught = []
+
+    async def run(appears_at, placeholder=False, projections=SEP, catch_up_at=None):
+        site = ReleasingFed(time, appears_at, placeholder, projections)
         sites.append(site)
         await site.server.start_server()
         base = str(site.server.make_url("")).rstrip("/")
@@ -102,10 +113,16 @@ async def window(tmp_path):
                                sleep=time.sleep, clock=time.monotonic)
             jobs = FomcJobs(database=database, fed=fed, fred=fed, fed_url=base, fred_url=base,
                             remind_hours=(24.0, 1.0), publish=publish, notify=notify, clock=time)
-            announced = await watch_release(jobs, time, time.sleep)
+            reader = ProjectionsReader(database=database, fed=fed, fed_url=base, publish=publish, notify=notify,
+                                       clock=time)
+            announced = await watch_release(jobs, time, time.sleep, projections=reader)
+            if catch_up_at is not None:  # the quarter-hour job, later that day, when the page is up
+                site.projections, time.now = SEP, catch_up_at
+                caught.append(await reader.catch_up())
         return site, announced
 
-    yield type("Window", (), dict(run=staticmethod(run), time=time, published=published, db=database))
+    yield type("Window", (), dict(run=staticmethod(run), time=time, published=published, db=database,
+                                  notices=notices, caught=caught))
     for site in sites:
         await site.server.close()
     database.close()
@@ -114,8 +131,8 @@ async def window(tmp_path):
 async def test_the_statement_is_read_the_moment_its_page_answers_and_the_window_stops(window):
     appears = ny(2025, 12, 10, 14, 0, 0, 400_000)
     site, announced = await window.run(appears)
-    assert announced == 1
-    (when, alert), = window.published
+    assert announced == 2  # the decision, then the projections that came with it
+    (when, alert), _ = window.published
     assert alert.message.startswith("FOMC lowers the target range 25 bp to 3.50%–3.75%")
     # Queued within 2 s of the page's first answer, by whichever look saw it first (here the feed's, a second
     # after the page's look at 14:00:00); the alert's time is the release's (the feed's 14:00:00, or the page's
@@ -124,7 +141,7 @@ async def test_the_statement_is_read_the_moment_its_page_answers_and_the_window_
     assert ny(2025, 12, 10, 14, 0) <= alert.occurred_at <= when
     assert alert.statement_url == "https://www.federalreserve.gov" + PAGE  # the public link, whatever fed_url is
     last = site.requests[-1][0]
-    assert last <= appears + timedelta(seconds=2)  # and nothing after: the window stopped once read
+    assert last <= appears + timedelta(seconds=4)  # and nothing after: the window stopped once both were read
     stored = window.db.call(fomc.decisions, 1)[0]
     assert (stored.action, stored.lower, stored.upper) == ("lower", 3.5, 3.75)
 
@@ -145,7 +162,7 @@ async def test_an_unchanged_page_is_asked_for_conditionally(window):
     appears = ny(2025, 12, 10, 14, 0, 1)
     site, announced = await window.run(appears, placeholder=True)
     looks = [(t, etag) for t, path, etag in site.requests if path == PAGE]
-    assert announced == 1
+    assert announced == 2
     before = [etag for t, etag in looks if t < appears]
     assert before[0] is None and before[1:] == ['"placeholder"'] * (len(before) - 1)  # each a 304
     assert len(before) >= 5  # 13:59:50 to 14:00:00, every 2 s
@@ -160,4 +177,31 @@ async def test_no_request_on_a_day_without_a_decision(window):
 async def test_a_window_started_late_reads_at_once_and_one_started_after_it_does_nothing(window):
     window.time.now = ny(2025, 12, 10, 14, 3)  # rotobot came up at 14:03
     site, announced = await window.run(ny(2025, 12, 10, 14, 0, 0, 300_000))
-    assert announced == 1 and site.requests[0][1] == PAGE and len(site.requests) == 1
+    assert announced == 2
+    assert [path for _, path, _ in site.requests] == [PAGE, "/monetarypolicy/fomcprojtabl20251210.htm"]
+
+
+async def test_the_projections_are_read_right_after_the_decision_in_the_same_window(window):
+    appears = ny(2025, 12, 10, 14, 0, 0, 600_000)
+    _, announced = await window.run(appears, projections=SEP)
+    assert announced == 2
+    (decided_at, decision), (projected_at, projections) = window.published
+    assert decision.key == "fomc_decision|2025-12-10" and projections.key == "fomc_projections|2025-12-10"
+    assert projections.message.startswith("Fed projections: median funds rate 3.4% at end-2026 (one cut from "
+                                          "today's 3.50–3.75%)")
+    assert timedelta(0) <= projected_at - decided_at <= timedelta(seconds=3)
+
+
+async def test_a_projections_page_that_changed_shape_leaves_the_decision_alone_with_one_notice(window):
+    appears = ny(2025, 12, 10, 14, 0, 0, 600_000)
+    damaged = SEP.replace("Table 1", "Tableau 1")  # derived here from the real page: its Table 1 is gone
+    _, announced = await window.run(appears, projections=damaged)
+    assert announced == 1 and [a.key for _, a in window.published] == ["fomc_decision|2025-12-10"]
+    assert len(window.notices) == 1 and "projections page" in window.notices[0]
+
+
+async def test_projections_not_out_by_14_05_are_read_by_the_quarter_hour_catch_up(window):
+    _, announced = await window.run(ny(2025, 12, 10, 14, 0, 0, 500_000), projections=None,
+                                    catch_up_at=ny(2025, 12, 10, 14, 15))
+    assert announced == 1 and window.caught == ["stored"]
+    assert [a.key for _, a in window.published] == ["fomc_decision|2025-12-10", "fomc_projections|2025-12-10"]
