@@ -289,3 +289,13 @@ async def test_no_nyse_calendar_is_built_on_the_event_loop(tmp_path):
     assert loop_thread not in built_on
     assert calendar.around(clock.now).covers(clock.now.date() + timedelta(days=300))
 
+
+
+async def test_times_on_the_console_read_in_the_display_zone_not_as_discord_markup(tmp_path):
+    out = io.StringIO()
+    clock = lambda: datetime(2026, 2, 24, 15, 0, tzinfo=timezone.utc)  # noqa: E731
+    app = App(settings_for(tmp_path), stdin=io.StringIO("!fomc\n"), stdout=out, handle_signals=False,
+              probe_network=False, fetch=False, clock=clock)
+    assert await app.run() == 0
+    text = out.getvalue()
+    assert "<t:" not in text and "decision      Wed 18 Mar 2026 14:00 EDT (in 22 days)" in text

@@ -100,6 +100,15 @@ def decision_message(decision: Decision, earlier: list[Decision], next_meeting: 
     return text
 
 
+def vote_line(votes: dict) -> str:
+    """'12–0' or '10–2; Dissent: Miran (preferred ...)': the last decision's vote as !fomc shows it ('' unknown)."""
+    voted_for, against = votes.get("for") or [], votes.get("against") or []
+    if not voted_for and not against:
+        return ""
+    dissent = dissent_line(votes)
+    return f"{len(voted_for)}–{len(against)}" + (f"; {dissent}" if dissent else "")
+
+
 def dissent_line(votes: dict) -> str:
     against = votes.get("against") or []
     if not against:

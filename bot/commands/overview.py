@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from zoneinfo import ZoneInfo
 
-from alerts.fomc.announce import NEW_YORK, change_text, meeting_days, rate_range, summary
+from alerts.fomc.announce import NEW_YORK, change_text, decision_time, meeting_days, rate_range, summary, vote_line
 from alerts.fomc.projections_text import path_line
 from alerts.market.freshness import bars_freshness, quote_freshness
 from alerts.timefmt import age
@@ -53,6 +53,10 @@ async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> 
         m = facts.next_meeting
         away = "today" if facts.days_away == 0 else f"in {facts.days_away} days" if facts.days_away > 0 else "under way"
         fields.append(("next meeting", f"{meeting_days(m)} {m.end.year}, {away}" + (" — with projections (SEP)" if m.sep else "")))
+        decided_at = decision_time(m)
+        if decided_at > now:  # a Discord timestamp: each reader sees it in their own zone (the console: its own)
+            at = int(decided_at.timestamp())
+            fields.append(("decision", f"<t:{at}:F> (<t:{at}:R>)"))
     else:
         fields.append(("next meeting", "none on the stored calendar"))
     if facts.current:
@@ -63,6 +67,8 @@ async def fomc_command(ctx: CommandContext, caller: Caller, args: list[str]) -> 
         stale = f" (stale: {len(unknown)} later meetings have no stored decision yet)" if unknown else ""
         fields.append(("target range",
                        rate_range(facts.current.lower, facts.current.upper) + f" since {facts.current.date}{stale}"))
+    if facts.recent and vote_line(facts.recent[0].votes):
+        fields.append((f"vote {facts.recent[0].date}", vote_line(facts.recent[0].votes)))
     for d in facts.recent:
         change = "could not be read" if d.action == "unknown" else change_text(d)
         level = rate_range(d.lower, d.upper) if d.lower is not None else "—"

@@ -126,13 +126,14 @@ class ConsoleTransport:
 
     async def _rendered(self, reply: Reply) -> str:
         """The reply as text, its Discord timestamps in the display zone."""
-        return local_times(await self._with_charts(reply), self._zone, self._clock())
+        now = self._clock()
+        return local_times(await self._with_charts(reply, now), self._zone, now)
 
-    async def _with_charts(self, reply: Reply) -> str:
+    async def _with_charts(self, reply: Reply, now: datetime) -> str:
         """With a charts folder, a reply's attachments written there and their paths in their place."""
         if self._charts is None or not reply.attachments:
             return as_text(reply)
-        day = self._clock().astimezone(self._zone).date()
+        day = now.astimezone(self._zone).date()
         said = []
         for name, content in reply.attachments:
             path = self._charts / _dated(name, day)

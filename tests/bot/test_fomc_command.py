@@ -79,12 +79,11 @@ async def test_fomc_shows_the_latest_projections_after_the_decisions(ask, decemb
     reply = await ask("!fomc")
     assert not reply.error and reply.attachments == ()
     names = [name for name, _ in reply.fields]
-    assert names[:2] == ["next meeting", "target range"] and names[-1] == "projections 2025-12-10"
-    assert names[2:5] == ["2025-12-10", "2025-10-29", "2025-09-17"]  # what it showed before, first
+    assert names[:3] == ["next meeting", "decision", "target range"] and names[-1] == "projections 2025-12-10"
+    assert names[3:6] == ["2025-12-10", "2025-10-29", "2025-09-17"]  # what it showed before, first
     assert reply.fields[-1][1] == PATH
     text = as_text(reply)
     assert f"  projections 2025-12-10  {PATH}" in text.splitlines()
-    print(text)  # pasted in the report
 
 
 async def test_fomc_dots_attaches_the_dot_plot(ask, december):
@@ -107,3 +106,21 @@ async def test_a_bad_argument_gets_a_clear_message_with_a_valid_example(ask, tex
 async def test_a_long_or_odd_argument_is_echoed_short_and_harmless(ask):
     reply = await ask("!fomc `" + "x" * 100)
     assert reply.error and "`" not in reply.title and "…" in reply.title
+
+
+async def test_fomc_shows_the_last_vote_and_the_next_decision_in_each_reader_s_zone(ask):
+    """The vote of the last decision as the real 10 December 2025 statement gives it (nine for, three against),
+    and the next decision as a Discord timestamp: each reader's Discord shows it in their own zone."""
+    from alerts.fomc.statement import read_statement
+    from alerts.fomc.models import Decision
+
+    statement = (Path(__file__).resolve().parents[1] / "fixtures" / "fomc" / "statement_2025-12-10_pagetext.txt")
+    reading = read_statement(statement.read_text())
+    votes = {"for": reading.voted_for, "against": reading.voted_against, "notes": reading.dissent_notes}
+    ask.database.call(fomc.upsert_decision, Decision(date(2025, 12, 10), "lower", 3.5, 3.75, -25, "statement",
+                                                     votes=votes), NOW)
+    fields = dict((await ask("!fomc")).fields)
+    vote = fields["vote 2025-12-10"]
+    assert vote.startswith("9–3; Dissent: ") and "Miran" in vote and "Goolsbee" in vote and "Schmid" in vote
+    at = int(datetime(2026, 1, 28, 14, 0, tzinfo=timezone(timedelta(hours=-5))).timestamp())
+    assert fields["decision"] == f"<t:{at}:F> (<t:{at}:R>)"
