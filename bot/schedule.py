@@ -75,10 +75,10 @@ def fomc_window_trigger() -> CronTrigger:
 def schedule_fomc_jobs(scheduler: BaseScheduler, jobs: FomcJobs, clock: Callable[[], datetime],
                        projections: ProjectionsReader) -> None:
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
-    # A window that starts late (rotobot was starting at 14:00) still runs to 14:05.
-    scheduler.add_job(quiet_on_shutdown(partial(watch_release, jobs, clock, projections=projections)),
-                      fomc_window_trigger(),
-                      id="fomc_window", misfire_grace_time=300, **common)
+    window = quiet_on_shutdown(partial(watch_release, jobs, clock, projections=projections))
+    # A window that starts late (a busy loop) still runs to 14:05; one rotobot starts inside runs at once.
+    scheduler.add_job(window, fomc_window_trigger(), id="fomc_window", misfire_grace_time=300, **common)
+    scheduler.add_job(window, id="fomc_window_at_start", misfire_grace_time=None)
     # Outside the window: unscheduled actions (March 2020) come at any hour.
     scheduler.add_job(quiet_on_shutdown(jobs.poll_feed), IntervalTrigger(minutes=15, timezone=NEW_YORK),
                       id="fomc_feed", misfire_grace_time=600, **common)
