@@ -1,0 +1,119 @@
+"""Review 5: defects in the FOMC watch, each pinned by a test that fails on the code it was written against.
+
+Real parts throughout: a real SQLite file in tmp_path, the real FomcJobs / ProjectionsReader / SourceClient over
+real loopback HTTP serving the real recorded Fed documents (tests/fixtures/fomc), a simulated clock whose sleeps
+move time (nothing sleeps for real, nothing touches the internet)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time as wall
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from alerts.market.source_client import RetryPolicy, SourceClient
+from bot.jobs.fomc import FomcJobs
+from bot.jobs.fomc_projections import ProjectionsReader
+from bot.jobs.seed import seed_fomc_if_empty
+from storage import fomc, outbox
+from storage.database import Database
+from tests.conftest import publisher
+from tests.fomc.test_fomc_jobs import DEC_FEED, STATEMENT, ny
+from tests.fomc.test_release_window import SimulatedTime
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fomc"
+SEP = (FIXTURES / "fomcprojtabl20251210.htm").read_text(encoding="utf-8-sig")
+PAGE = "/newsevents/pressreleases/monetary20251210a.htm"
+SEP_PAGE = "/monetarypolicy/fomcprojtabl20251210.htm"
+FEED_PATH = "/feeds/press_monetary.xml"
+
+
+class Fed:
+    """A loopback federalreserve.gov: `pages` maps a path to (status, body, headers); anything else is a 404."""
+
+    def __init__(self, time: SimulatedTime) -> None:
+        self.time = time
+        self.pages: dict[str, tuple[int, str, dict]] = {}
+        self.requests: list[tuple[datetime, str]] = []
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self._serve)
+        self.server = TestServer(app, host="127.0.0.1")
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        self.requests.append((self.time(), request.path))
+        status, body, headers = self.pages.get(request.path, (404, "not found", {}))
+        if 300 <= status < 400:
+            return web.Response(status=status, headers=headers)
+        ctype = "application/xml" if request.path.endswith(".xml") else "text/html"
+        return web.Response(status=status, text=body, content_type=ctype, headers=headers)
+
+
+@pytest.fixture
+async def world(tmp_path):
+    """10 December 2025 in a fresh rotobot: the shipped calendar and history, without that day's decision."""
+    database = Database.open(tmp_path / "rotobot.db")
+    await seed_fomc_if_empty(database, datetime(2025, 12, 1, tzinfo=timezone.utc))
+    database.call(lambda db: db.execute("DELETE FROM fomc_decisions WHERE date >= '2025-12-10'"))
+    time = SimulatedTime(ny(2025, 12, 10, 13, 59, 50))
+    site = Fed(time)
+    await site.server.start_server()
+    base = str(site.server.make_url("")).rstrip("/")
+    published: list = []
+    notices: list[str] = []
+    real = publisher(database, time)
+
+    async def publish(alerts, states=(), also=None):
+        new = await real(alerts, states, also)
+        published.extend(a for a in alerts if a.key in new)
+        return new
+
+    async def notify(key, text):
+        notices.append(text)
+
+    async with aiohttp.ClientSession() as session:
+        # As bot/wiring.py builds it: one shared Fed client, one request at a time, a second apart.
+        fed = SourceClient("fed", session, max_concurrency=1, min_interval=1.0, retry=RetryPolicy(attempts=1),
+                           sleep=time.sleep, clock=time.monotonic)
+        jobs = FomcJobs(database=database, fed=fed, fred=fed, fed_url=base, fred_url=base, remind_hours=(24.0, 1.0),
+                        publish=publish, notify=notify, clock=time)
+        reader = ProjectionsReader(database=database, fed=fed, fed_url=base, publish=publish, notify=notify,
+                                   clock=time)
+        yield type("World", (), dict(db=database, site=site, time=time, jobs=jobs, reader=reader,
+                                     published=published, notices=notices, session=session, base=base))
+    await site.server.close()
+    database.close()
+
+
+async def test_the_projections_page_is_not_parsed_on_the_event_loop(world, monkeypatch):
+    """BREAK: the event loop stalls ~40 ms at 2:00 pm on every SEP meeting.
+
+    ProjectionsReader.read (bot/jobs/fomc_projections.py, `parse_projections(response.body.decode(...))`) parses
+    the whole 241 KB accessible SEP page with html.parser right on the event loop, in the release window, seconds
+    after the decision. On the real December 2025 page that takes ~35-40 ms here: every other task (Discord's
+    heartbeat, the dispatcher sending the decision alert just queued, commands) waits that long, twice the 20 ms
+    rotobot promises. The parse must run on a worker thread (asyncio.to_thread) like the dot plot does."""
+    import bot.jobs.fomc_projections as module
+
+    loop_thread = threading.get_ident()
+    calls: list[tuple[bool, float]] = []
+    real_parse = module.parse_projections
+
+    def timed(html):
+        started = wall.perf_counter()
+        try:
+            return real_parse(html)
+        finally:
+            calls.append((threading.get_ident() == loop_thread, wall.perf_counter() - started))
+
+    monkeypatch.setattr(module, "parse_projections", timed)
+    world.site.pages[SEP_PAGE] = (200, SEP, {})
+    world.time.now = ny(2025, 12, 10, 14, 0, 5)
+    assert await world.reader.read(ny(2025, 12, 10).date(), (3.5, 3.75)) == "stored"
+    (on_loop, took), = calls
+    assert not (on_loop and took > 0.020), f"parse_projections blocked the event loop for {took * 1000:.0f} ms"
