@@ -117,3 +117,28 @@ async def test_the_projections_page_is_not_parsed_on_the_event_loop(world, monke
     assert await world.reader.read(ny(2025, 12, 10).date(), (3.5, 3.75)) == "stored"
     (on_loop, took), = calls
     assert not (on_loop and took > 0.020), f"parse_projections blocked the event loop for {took * 1000:.0f} ms"
+
+
+async def test_projections_read_by_the_catch_up_count_from_the_range_decided_that_day(world):
+    """BREAK: a wrong number in the projections alert: "two cuts from today's 3.75–4.00%" on 10 December 2025.
+
+    rotobot restarts at 14:06 on a decision day (or the statement could not be read in the window, which then
+    never reads the projections). The next look at both comes from the quarter-hour jobs: fomc_feed
+    (FomcJobs.poll_feed) and fomc_projections (ProjectionsReader.catch_up) have identical IntervalTrigger(minutes=15)
+    added together (bot/schedule.py), so they fire together. catch_up asks ProjectionsReader.owed for "the range in
+    force now" at once (bot/jobs/fomc_projections.py owed: the latest stored decision on or before the day with a
+    range) while poll_feed is still fetching the feed and the statement (two requests a second apart): today's
+    decision is not stored yet, so owed hands back October's 3.75–4.00%. The alert then counts 25 bp moves from a
+    range that is no longer in force and calls it today's: 3.4% against a 3.875 midpoint is "two cuts", where the
+    real range 3.50–3.75 makes it one. Fix: owed/read should take the range only from the meeting's own decision
+    (read first, or wait for it), and say no count (None) while that decision is not known."""
+    world.site.pages[FEED_PATH] = (200, DEC_FEED, {})
+    world.site.pages[PAGE] = (200, STATEMENT, {})
+    world.site.pages[SEP_PAGE] = (200, SEP, {})
+    world.time.now = ny(2025, 12, 10, 14, 21)  # the first quarter-hour after a restart at 14:06
+    await asyncio.gather(world.jobs.poll_feed(), world.reader.catch_up())  # as the scheduler fires them
+    decision, = [a for a in world.published if a.key == "fomc_decision|2025-12-10"]
+    assert (decision.lower, decision.upper) == (3.5, 3.75)
+    projections, = [a for a in world.published if a.key == "fomc_projections|2025-12-10"]
+    assert (projections.lower, projections.upper) in ((3.5, 3.75), (None, None)), projections.message
+    assert "3.75–4.00%" not in projections.message
