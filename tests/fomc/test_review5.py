@@ -142,3 +142,28 @@ async def test_projections_read_by_the_catch_up_count_from_the_range_decided_tha
     projections, = [a for a in world.published if a.key == "fomc_projections|2025-12-10"]
     assert (projections.lower, projections.upper) in ((3.5, 3.75), (None, None)), projections.message
     assert "3.75–4.00%" not in projections.message
+
+
+async def test_a_statement_page_cut_short_never_gives_a_vote(world):
+    """BREAK: a truncated statement page yields a half-read vote: !fomc says "vote 2025-12-10: 9–0", the alert has
+    no dissent, for a meeting with three dissents (Miran; Goolsbee and Schmid).
+
+    The release window (FomcJobs._read_release_page -> _read_decision -> alerts/fomc/statement.py read_statement)
+    takes any 200 whose text has the decision sentence. read_statement never checks that the page is whole: the
+    vote is whatever "Voting for ..." / "Voting against ..." sentences happen to be in the bytes received. Here the
+    real 10 December 2025 page arrives cut right after "Voting for ... Christopher J. Waller." (a download cut short
+    that still ends cleanly, a page caught mid-publish): the decision is stored as read ("statement"), so it is
+    never read again, and its vote is 9 for and nobody against. Fix: refuse (or hold as not yet read, looked at
+    again) a statement page that is cut short, e.g. whose text stops inside or right after the vote paragraph
+    without the page's end (the press-contact paragraph, the closing markup), as the SEP parser refuses a table
+    without its </table>; at least never store a vote from such a page."""
+    from alerts.fomc.announce import vote_line
+
+    cut = STATEMENT[: STATEMENT.index("Christopher J. Waller.") + len("Christopher J. Waller.")]
+    world.site.pages[PAGE] = (200, cut, {})
+    world.time.now = ny(2025, 12, 10, 14, 0, 1)
+    await world.jobs.poll_window(feed=False)
+    stored = {d.date: d for d in world.db.call(fomc.decisions, 3)}.get(ny(2025, 12, 10).date())
+    if stored is not None and stored.action != "unknown":
+        assert vote_line(stored.votes) == "" or stored.votes.get("against"), \
+            f"a page cut short stored the vote {vote_line(stored.votes)!r} (the meeting had three dissents)"
