@@ -167,3 +167,24 @@ async def test_a_statement_page_cut_short_never_gives_a_vote(world):
     if stored is not None and stored.action != "unknown":
         assert vote_line(stored.votes) == "" or stored.votes.get("against"), \
             f"a page cut short stored the vote {vote_line(stored.votes)!r} (the meeting had three dissents)"
+
+
+async def test_another_meetings_statement_at_the_days_address_is_not_announced_as_the_days_decision(world):
+    """BREAK: a different meeting's statement produces a number: "FOMC lowers the target range 25 bp to 3.75%–4.00%"
+    announced (and stored as read, so never corrected by the statement) for 10 December 2025.
+
+    The address monetary20251210a.htm answers with the real 29 October 2025 statement (a stale mirror or cache at
+    fed_url, a CMS that serves the latest release at a not-yet-published address). FomcJobs._read_decision hands
+    the text to read_statement (alerts/fomc/statement.py), which reads the decision sentence and never looks at the
+    page's own date ("October 29, 2025" above its title here; "December 10, 2025" in p.article__time on the live
+    page). The projections reader refuses another meeting's page (ProjectionsReader.read checks
+    projections.meeting); the statement path has no such check. Fix: read the release date from the page and
+    refuse (operator notice, look again) a statement whose date is not the day asked for."""
+    october = (FIXTURES / "statement_2025-10-29_pagetext.txt").read_text(encoding="utf-8")
+    world.site.pages[PAGE] = (200, october, {})
+    world.time.now = ny(2025, 12, 10, 14, 0, 1)
+    await world.jobs.poll_window(feed=False)
+    said = [a.message for a in world.published if a.key.startswith("fomc_decision|2025-12-10")]
+    assert not any("3.75%–4.00%" in message for message in said), said
+    stored = {d.date: d for d in world.db.call(fomc.decisions, 3)}.get(ny(2025, 12, 10).date())
+    assert stored is None or (stored.lower, stored.upper) != (3.75, 4.0)
