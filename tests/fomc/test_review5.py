@@ -188,3 +188,23 @@ async def test_another_meetings_statement_at_the_days_address_is_not_announced_a
     assert not any("3.75%–4.00%" in message for message in said), said
     stored = {d.date: d for d in world.db.call(fomc.decisions, 3)}.get(ny(2025, 12, 10).date())
     assert stored is None or (stored.lower, stored.upper) != (3.75, 4.0)
+
+
+async def test_a_redirect_is_a_request_too_and_is_spaced_a_second_apart(world):
+    """BREAK: more than one request a second to the Fed: two requests in the same instant whenever the Fed answers
+    with a redirect.
+
+    SourceClient (alerts/market/source_client.py _try_once) spaces the *calls* it makes a second apart
+    (_wait_for_turn), then lets aiohttp's session.get follow redirects by itself (allow_redirects defaults to True,
+    up to 10 hops): every hop is another request to the Fed with no spacing at all. A 301 from the statement's
+    address to its canonical one (or fed_url set to https://federalreserve.gov, which the Fed redirects to www, so
+    that every request of every job is doubled) makes the window's 2 s look two requests in the same millisecond.
+    Fix: allow_redirects=False and follow a redirect as a new spaced request (or count hops in the pacing)."""
+    world.site.pages[PAGE] = (301, "", {"Location": "/newsevents/pressreleases/monetary20251210a-canonical.htm"})
+    world.site.pages["/newsevents/pressreleases/monetary20251210a-canonical.htm"] = (200, STATEMENT, {})
+    world.time.now = ny(2025, 12, 10, 14, 0, 1)
+    await world.jobs.poll_window(feed=False)
+    times = [t for t, _ in world.site.requests]
+    assert len(times) >= 2
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    assert all(gap >= 1.0 for gap in gaps), f"requests to the Fed {gaps} s apart: {world.site.requests}"
