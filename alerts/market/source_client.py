@@ -100,6 +100,9 @@ class _Fault:
         return f"{self.reason}{self.joiner}{tries} {'try' if tries == 1 else 'tries'}"
 
 
+MAX_REDIRECTS = 5
+
+
 class SourceClient:
     """One upstream (e.g. "yahoo"): shared session, concurrency cap, rate limit, retries, breaker."""
 
@@ -196,12 +199,28 @@ class SourceClient:
 
     async def _try_once(self, url: str, params: Mapping[str, str | int | float] | None,
                         headers: Mapping[str, str] | None = None) -> Response | _Fault:
+        # Redirects are followed here, each hop a request of its own in the rate limit (aiohttp would follow
+        # them at once, unspaced).
+        for _ in range(MAX_REDIRECTS + 1):
+            outcome = await self._one_request(url, params, headers)
+            if isinstance(outcome, tuple):
+                url, params = outcome
+                continue
+            return outcome
+        return _Fault(f"more than {MAX_REDIRECTS} redirects", retryable=False)
+
+    async def _one_request(self, url: str, params: Mapping[str, str | int | float] | None,
+                           headers: Mapping[str, str] | None) -> Response | _Fault | tuple[str, None]:
         async with self._slots:
             await self._wait_for_turn()
             self.requests_sent += 1
             try:
-                async with self._session.get(url, params=params, headers=headers, timeout=self._timeout) as reply:
+                async with self._session.get(url, params=params, headers=headers, timeout=self._timeout,
+                                             allow_redirects=False) as reply:
                     body = await reply.read()
+                    location = reply.headers.get("Location")
+                    if reply.status in (301, 302, 303, 307, 308) and location:
+                        return str(reply.url.join(URL(location))), None
             except TimeoutError:  # aiohttp's own timeout errors subclass it too
                 return _Fault(f"timed out after {self._timeout.total:g} s", retryable=True)
             except aiohttp.ClientConnectorError as error:

@@ -25,7 +25,8 @@ from alerts.fomc.calendar_page import CalendarLayoutChanged, parse_calendar_page
 from alerts.fomc.feed import is_policy_statement, parse_press_feed, statement_date
 from alerts.fomc.fred import decisions_from_ranges, meeting_for, parse_fred_csv
 from alerts.fomc.models import Decision, Meeting
-from alerts.fomc.statement import StatementUnreadable, read_statement
+from alerts.fomc.statement import StatementUnreadable
+from alerts.fomc.statement_checks import read_live_statement
 from alerts.market.errors import UpstreamError
 from alerts.market.source_client import SourceClient
 from alerts.payloads import FomcDecisionAlert, FomcReminderAlert
@@ -180,7 +181,7 @@ class FomcJobs:
         try:
             if page is None:
                 page = (await self._requests.get(self._fed, f"{self._fed_url}{path}")).body
-            reading = read_statement(page.decode("utf-8", errors="replace"))
+            reading, whole = read_live_statement(page.decode("utf-8", errors="replace"), day)
         except (UpstreamError, StatementUnreadable) as exc:
             log.error("FOMC statement of %s could not be read (%s); announcing it with its link only", day, exc)
             return Decision(day, "unknown", None, None, None, "statement", unscheduled=not scheduled,
@@ -188,7 +189,8 @@ class FomcJobs:
         decision = Decision(
             day, reading.action, reading.lower, reading.upper, reading.change_bp, "statement",
             unscheduled=not scheduled, statement_url=link,
-            votes={"for": reading.voted_for, "against": reading.voted_against, "notes": reading.dissent_notes},
+            votes={"for": reading.voted_for, "against": reading.voted_against, "notes": reading.dissent_notes}
+            if whole else {},  # a page cut short at its vote gives no vote (alerts/fomc/statement_checks.py)
         )
         return sized(decision, None if reading.change_bp is not None else await self._range_before(day, meetings))
 
