@@ -1,4 +1,4 @@
-"""Reading a meeting's projections (SEP) from the Fed's page, for the 2:00 pm release watcher to call.
+"""Reading a meeting's projections (SEP) from the Fed's page: in the release window, and every 15 minutes after it.
 
 `ProjectionsReader.read(meeting, range_in_force)` says what came of one look:
 
@@ -16,7 +16,7 @@ One call makes at most one request per spelling: no retries inside it, since the
 the Fed is not asked the same thing twice in a row. Projections older than ANNOUNCE_WITHIN when first read (a
 first start long after a meeting) are stored as history without an alert, as old statements are.
 
-This module does not import bot/jobs/fomc.py, so that FomcJobs can use it.
+It does not import bot/jobs/fomc.py: the release window (bot/jobs/fomc_release.py) uses both.
 """
 
 from __future__ import annotations
