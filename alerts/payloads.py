@@ -111,6 +111,28 @@ class SpreadAlert(Alert):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TrendAlert(Alert):
+    """A trend rule at a close: a value crossing its moving average (ma_cross), a change over N sessions (move_over)."""
+
+    kind: ClassVar[str] = "trend"
+    rule_kind: str  # ma_cross or move_over: the outbox kind
+    rule_id: str
+    symbol: str  # "^RUT", or "^RUT/^NDX" for an ma_cross on a ratio
+    session: date
+    direction: str  # above/below (ma_cross), up/down (move_over)
+    value: float  # the value or ratio (ma_cross), the change in percent (move_over)
+    threshold: float  # the average (ma_cross), the line reached in percent (move_over)
+    sessions: int  # the average's window, or the sessions the change is over
+
+    @property
+    def outbox_kind(self) -> str:
+        return self.rule_kind
+
+    def subject(self) -> tuple:
+        return (self.rule_id, self.symbol, self.session, self.direction)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubscriptionAlert(Alert):
     """A subscriber's rule on one ticker: above/below a price, a day's move, a 52-week high or low."""
 
@@ -231,7 +253,7 @@ class UnreadableAlert(Alert):
 
 
 KINDS: dict[str, type[Alert]] = {cls.kind: cls for cls in (
-    RecordAlert, SpreadAlert, SubscriptionAlert, FomcDecisionAlert, FomcReminderAlert, FomcProjectionsAlert,
+    RecordAlert, SpreadAlert, TrendAlert, SubscriptionAlert, FomcDecisionAlert, FomcReminderAlert, FomcProjectionsAlert,
     TickerLookupAlert, WrapAlert, NoticeAlert,
 )}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
-from alerts.rules import batch, closes
+from alerts.rules import batch, closes, trends
 from alerts.rules import ticks as tick_rules
-from alerts.rules.model import History, NewHigh, RotationSpread, Rule, Signal, Tick
+from alerts.rules.model import History, MaCross, MoveOver, NewHigh, RotationSpread, Rule, Signal, Tick
 from alerts.rules.ticks import SymbolView
 
 
@@ -28,6 +28,10 @@ def evaluate_sessions(rule: Rule, state: dict | None, history: History, sessions
     todo = sorted(day for day in set(sessions) if last is None or day.isoformat() > last)
     if isinstance(rule, RotationSpread):
         new, signals = closes.rotation(rule, state, history, todo, close_times)
+    elif isinstance(rule, MaCross):
+        new, signals = trends.ma_cross(rule, state, history, todo, close_times)
+    elif isinstance(rule, MoveOver):
+        new, signals = trends.move_over(rule, state, history, todo, close_times)
     elif isinstance(rule, NewHigh) and rule.basis == "close":
         new, signals = closes.new_high(rule, state, history, todo, close_times)
     else:

@@ -114,3 +114,29 @@ def band_over(line: int, band: int) -> int:
     """The lowest price (price units) at or over line * (1 + band%)."""
     return -(-line * (_HUNDRED + band) // _HUNDRED)
 
+
+
+def ratio_units(first: float, second: float) -> int:
+    """first / second, two prices, as a value on the price grid: the exact quotient of the prices read to the grid,
+    to the nearest hundred-millionth (a half rounds up). The value an `ma_cross` on a ratio averages and judges."""
+    a, b = price_units(first), price_units(second)
+    return (2 * a * PRICE_UNIT + b) // (2 * b)
+
+
+def over_average(value: int, total: int, count: int, band: int) -> bool:
+    """value >= (total / count) * (1 + band%), exactly: grid values, `band` in pct units."""
+    return value * count * _HUNDRED >= total * (_HUNDRED + band)
+
+
+def under_average(value: int, total: int, count: int, band: int) -> bool:
+    """value <= (total / count) * (1 - band%), exactly."""
+    return value * count * _HUNDRED <= total * (_HUNDRED - band)
+
+
+def change_reaches(now: int, then: int, line: int) -> int:
+    """+1 when now / then - 1 >= line% (pct units, above 0), -1 when it is <= -line%, else 0; exactly."""
+    if (now - then) * _HUNDRED >= line * then:
+        return 1
+    if (then - now) * _HUNDRED >= line * then:
+        return -1
+    return 0

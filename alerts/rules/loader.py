@@ -25,6 +25,8 @@ _EXPECTED = {  # what a required key holds, for the "missing" message
     "large": "the mega-cap ticker, such as '^NDX'",
     "price": "the price of the line, such as 150.0",
     "pct": "a percent move, such as 3.0",
+    "window": "the moving average's length in sessions, such as 50",
+    "sessions": "how many sessions the change is over, such as 15",
 }
 
 

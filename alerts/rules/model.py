@@ -20,6 +20,7 @@ from typing import ClassVar, Union
 
 from alerts.rules import checks, exact, lines
 from alerts.rules.checks import RuleError, number_text
+from alerts.rules.kinds import MaCross, MoveOver
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +215,10 @@ class Low52w:
     symbols = Above.symbols
 
 
-Rule = Union[NewHigh, RotationSpread, Above, Below, Move, High52w, Low52w]
-RULE_TYPES: dict[str, type] = {cls.kind: cls for cls in (NewHigh, RotationSpread, Above, Below, Move, High52w, Low52w)}
+Rule = Union[NewHigh, RotationSpread, MaCross, MoveOver, Above, Below, Move, High52w, Low52w]
+RULE_TYPES: dict[str, type] = {cls.kind: cls for cls in (NewHigh, RotationSpread, MaCross, MoveOver, Above, Below, Move,
+                                                         High52w, Low52w)}
+CLOSE_KINDS = ("new_high", "rotation_spread", "ma_cross", "move_over")  # judged on closes (new_high: by close basis)
 
 
 @dataclass(frozen=True, slots=True)

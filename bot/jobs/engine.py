@@ -1,6 +1,6 @@
 """Runs the rules engine on what the market jobs store, and queues what fires through the outbox.
 
-Close-based rules (records, the rotation spread) run after new daily bars land, over every session they have not
+Close-based rules (records, the rotation spread, moving-average crosses, moves over N sessions) run after new daily bars land, over every session they have not
 judged yet, in order: after downtime the back-filled sessions are judged one by one, so a record missed while
 the bot was away is announced once (the dispatcher marks it late). Sessions older than CATCH_UP_SESSIONS only
 advance the state: nobody wants a dozen months-old records on first start from the bundled history.
@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta
 
 from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import Quote
-from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert
+from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert, TrendAlert
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
-from alerts.rules.model import Above, Below, High52w, Low52w, Move, Rule, Signal, Tick, own_spread_rule
+from alerts.rules.model import (CLOSE_KINDS, Above, Below, High52w, Low52w, Move, Rule, Signal, Tick,
+                                own_spread_rule)
 from storage import rule_state, guild_settings, prices, subscriptions
 from storage.database import Database
 
@@ -64,6 +65,11 @@ def alert_for(signal: Signal, route: Route) -> Alert:
                            direction=signal.direction, spread=signal.value, line=signal.threshold,
                            window=details["window"], small_close=details["small_close"],
                            large_close=details["large_close"])
+    if signal.kind in ("ma_cross", "move_over"):
+        return TrendAlert(**common, rule_kind=signal.kind, rule_id=signal.rule_id, symbol=signal.symbol,
+                          session=date.fromisoformat(details["session"]), direction=signal.direction,
+                          value=signal.value, threshold=signal.threshold,
+                          sessions=details["window" if signal.kind == "ma_cross" else "sessions"])
     return SubscriptionAlert(**common, rule_kind=signal.kind, rule_id=signal.rule_id, symbol=signal.symbol,
                              trigger=signal.trigger, direction=signal.direction, value=signal.value,
                              threshold=signal.threshold)
@@ -115,7 +121,7 @@ class RuleEngine:
 
     async def judge_sessions(self) -> int:
         """Judge every close-based rule on the sessions it has not judged yet; returns alerts queued."""
-        rules = [r for r in self.rules if r.kind == "rotation_spread" or (r.kind == "new_high" and r.basis == "close")]
+        rules = [r for r in self.rules if r.kind in CLOSE_KINDS and getattr(r, "basis", "close") == "close"]
         if not rules:
             return 0
         # Servers that set their own spread lines (!set upper/lower/hysteresis) get their own rule and its alerts;

@@ -98,14 +98,14 @@ BAD_FILES = [
      "rules.toml: rule: unknown top-level key (did you mean 'rules'?); rules go in [[rules]] tables"),
     ("rules not tables", "rules = [1, 2]", "rules.toml: rules: expected [[rules]] tables, not [1, 2]"),
     ("kind missing", '[[rules]]\nsymbol = "^RUT"\n',
-     "rules.toml: rule 1: kind: missing; expected one of above, below, high_52w, low_52w, move, new_high, "
-     "rotation_spread"),
+     "rules.toml: rule 1: kind: missing; expected one of above, below, high_52w, low_52w, ma_cross, move, "
+     "move_over, new_high, rotation_spread"),
     ("unknown kind", RULE_2 + 'kind = "new_hihg"\nsymbol = "^RUT"\n',
      "rules.toml: rule 2: kind = 'new_hihg': unknown kind (did you mean 'new_high'?); expected one of above, "
-     "below, high_52w, low_52w, move, new_high, rotation_spread"),
+     "below, high_52w, low_52w, ma_cross, move, move_over, new_high, rotation_spread"),
     ("kind not a string", "[[rules]]\nkind = 3\n",
-     "rules.toml: rule 1: kind = 3: unknown kind; expected one of above, below, high_52w, low_52w, move, "
-     "new_high, rotation_spread"),
+     "rules.toml: rule 1: kind = 3: unknown kind; expected one of above, below, high_52w, low_52w, ma_cross, "
+     "move, move_over, new_high, rotation_spread"),
     ("unknown key", RULE_2 + SPREAD + "windw = 30\n",
      "rules.toml: rule 2 (rotation_spread): windw = 30: unknown key (did you mean 'window'?)"),
     ("a field the rule works out is no key", RULE_2 + SPREAD + "upper_units = 5\n",
