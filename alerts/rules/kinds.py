@@ -57,9 +57,10 @@ class MaCross:
         checks.whole("window", self.window, minimum=2)
         if self.window > MAX_WINDOW:
             raise RuleError("window", f"expected a whole number of at most {MAX_WINDOW} sessions", self.window)
-        _set(self, "band", checks.number("band", self.band, minimum=0))
-        if self.band >= 100:
+        band = checks.number("band", self.band, minimum=0)
+        if band >= 100:  # the edge under the average would be at or below zero: the value could never cross down
             raise RuleError("band", "expected a percent under 100", self.band)
+        _set(self, "band", band)
         _set(self, "band_units", exact.pct_units(self.band))
 
     @property
