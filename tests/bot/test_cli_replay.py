@@ -92,3 +92,16 @@ def test_a_rules_file_with_fomc_reminders_is_refused_and_told_where_they_are_set
 def test_replay_says_what_is_wrong(cli, args, expected):
     code, _, err = cli(*args)
     assert code in (1, 78) and expected in err
+
+
+def test_replay_runs_the_trend_rules_of_a_rules_file(cli, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nkind = "move_over"\nid = "rut-rally"\nsymbol = "^RUT"\nsessions = 14\npct = 12\n\n'
+                     '[[rules]]\nkind = "ma_cross"\nsymbol = "^RUT"\nwindow = 50\nband = 1\n')
+    code, out, _ = cli("--from", "2025-11-10", "--to", "2025-12-31", "--rules", str(rules), "--json")
+    assert code == 0
+    *rows, summary = out.splitlines()
+    alerts = [(a["date"], a["rule"], a["direction"]) for a in map(json.loads, rows)]
+    assert alerts == [("2025-11-13", "ma_cross", "below"), ("2025-11-26", "ma_cross", "above"),
+                      ("2025-12-11", "move_over", "up")]
+    assert summary == "3 alerts from 2025-11-10 to 2025-12-31: ma_cross 2, move_over 1"
