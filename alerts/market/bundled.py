@@ -16,11 +16,27 @@ BUNDLED_FILES = {
     "IWM": "yahoo_daily_IWM_2000-2026.csv",
     "QQQ": "yahoo_daily_QQQ_1999-2026.csv",
     "KRE": "yahoo_daily_KRE_2023-07-03_to_2026-07-02.csv",
-    "CFG": "yahoo_daily_CFG_2014-09-24_to_2021-09-30.csv",
+    "CFG": "yahoo_close_only_CFG_2014-09-24_to_2026-07-13.csv",
+    "RF": "yahoo_close_only_RF_1980-03-17_to_2026-07-14.csv",
     "ZION": "yahoo_daily_ZION_2000-01-03_to_2024-07-16.csv",
     "AAON": "yahoo_close_only_AAON_1992-12-16_to_2026-07-13.csv",
     "ROAD": "yahoo_close_only_ROAD_2018-05-04_to_2026-07-14.csv",
 }
+# The close-only files hold closes adjusted for splits and dividends (data/SOURCES.md): their bars say so, so what
+# shows them can tell an adjusted close from a quoted one.
+ADJUSTED_SOURCE = "bundled:yahoo-adjusted"
+
+
+def is_adjusted(source: str) -> bool:
+    """True for a bar whose close is adjusted for splits and dividends, not the close as quoted that day."""
+    return source.endswith("-adjusted")
+
+
+def bundled_source(name: str) -> str:
+    """The source stamped on the bars of bundled file `name`."""
+    if name.startswith("stooq"):
+        return "bundled:stooq"
+    return ADJUSTED_SOURCE if name.startswith("yahoo_close_only_") else "bundled:yahoo"
 
 
 def bundled_history(symbol: str, *, now: datetime) -> list[DailyBar]:
@@ -29,8 +45,7 @@ def bundled_history(symbol: str, *, now: datetime) -> list[DailyBar]:
     if name is None:
         return []
     text = resources.files("alerts.market").joinpath("data", name).read_text(encoding="utf-8")
-    source = "bundled:" + ("stooq" if name.startswith("stooq") else "yahoo")
-    return parse_history_csv(text, symbol=symbol, source=source, fetched_at=now, now=now).bars
+    return parse_history_csv(text, symbol=symbol, source=bundled_source(name), fetched_at=now, now=now).bars
 
 
 class BundledProvider:

@@ -85,7 +85,9 @@ def test_bounded_reads_give_the_view_of_all_stored_history(database):
                               calendar=calendar, poll_seconds=60)
     assert view == reference
     assert view.from_high.high_date.isoformat() == "2026-01-22"
-    assert [line.symbol for line in view.basket if line.last is None] == ["RF"]
+    assert all(line.last is not None for line in view.basket)  # the seed's whole basket is bundled, RF included
+    assert {line.symbol: line.last.session.isoformat() for line in view.basket if line.symbol in ("RF", "CFG")} == {
+        "RF": "2026-07-14", "CFG": "2026-07-13"}
     assert view.fomc is not None and view.fomc.next_meeting is not None
 
 

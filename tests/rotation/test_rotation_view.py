@@ -151,14 +151,14 @@ def test_the_basket_day_and_month_and_a_symbol_with_no_data(view):
 
 
 def test_a_basket_symbol_years_behind_is_flagged(history, spread_rule, spread_state, calendar_2025):
-    cfg = [Point(b.date, b.close) for b in bundled_history("CFG", now=AS_OF)]  # recorded up to 30 Sep 2021
-    view = view_as_of({**history, "CFG": cfg}, spread_rule, spread_state, calendar_2025, basket=("KRE", "CFG"))
+    zion = [Point(b.date, b.close) for b in bundled_history("ZION", now=AS_OF)]  # recorded up to 16 Jul 2024
+    view = view_as_of({**history, "ZION": zion}, spread_rule, spread_state, calendar_2025, basket=("KRE", "ZION"))
     line = view.basket[1]
-    assert line.last.session == date(2021, 9, 30) and line.last.freshness.stale
-    assert view.stale == ("CFG closes",)
+    assert line.last.session == date(2024, 7, 16) and line.last.freshness.stale
+    assert view.stale == ("ZION closes",)
     reply = render_rotation(view)
-    assert "\u26a0 CFG: close of 30 Sep 2021, stale: last bar 2021-09-30, more than a year behind" in reply.fields[2][1]
-    assert reply.footer.endswith("\u26a0 stale: CFG closes")
+    assert "\u26a0 ZION: close of 16 Jul 2024, stale: last bar 2024-07-16, more than a year behind" in reply.fields[2][1]
+    assert reply.footer.endswith("\u26a0 stale: ZION closes")
 
 
 def test_the_same_history_a_year_later_is_stale_everywhere(history, spread_rule, spread_state, calendar_2026):
