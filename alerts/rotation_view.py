@@ -20,7 +20,7 @@ Conventions, so every figure means one thing:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -104,6 +104,7 @@ class BasketLine:
     month_pct: float | None  # None too when sessions are missing between the last close and a live quote
     month_since: date | None
     bars: Freshness | None
+    adjusted: bool = False  # its last close or its month's reference is a close adjusted for splits and dividends
 
     @property
     def stale(self) -> bool:
@@ -151,10 +152,12 @@ def rotation_view(
     calendar: NyseCalendar,
     poll_seconds: int,
     small_record: RecordClose | None = None,
+    adjusted: Mapping[str, Collection[date]] | None = None,
 ) -> RotationView:
     """The view as of `now`. `history` holds each symbol's stored closes, oldest first (the two legs and the
     basket); `calendar` must cover `now`. With `small_record` (the small leg's record close from the new_high
     rule's state) the small leg's history may start after `small_record.through` instead of at its first close.
+    `adjusted` names, per basket symbol, the sessions whose stored close is adjusted (a close-only bundled file).
     """
     today = now.astimezone(NEW_YORK).date()
     # A bar of a session still open (or not yet begun) is no close: only sessions closed by `now` count.
@@ -194,10 +197,12 @@ def rotation_view(
         else:
             back = -1
         reference = points[back] if back >= 0 else None
+        used = {p.date for p in (reference, points[-1] if points else None) if p is not None}
         lines.append(BasketLine(
             symbol, last, pct(last.price, reference.close if reference else None),
             reference.date if reference else None,
             bars_freshness(points[-1].date, now, calendar) if points else None,
+            adjusted=not used.isdisjoint((adjusted or {}).get(symbol, ())),
         ))
 
     return RotationView(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from alerts.fomc.models import Decision, Meeting
+from alerts.market.bundled import is_adjusted
 from alerts.market.models import Quote
 from alerts.rotation_changes import PERIODS
 from alerts.rotation_view import BASKET_MONTH, RecordClose
@@ -32,6 +33,7 @@ class RotationFacts:
     small_record: RecordClose | None
     meetings: list[Meeting] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)  # newest first
+    adjusted: dict[str, frozenset[date]] = field(default_factory=dict)  # basket sessions with adjusted closes
 
 
 def load_rotation_facts(db, rule: RotationSpread, basket: Sequence[str], today: date, *,
@@ -51,12 +53,16 @@ def load_rotation_facts(db, rule: RotationSpread, basket: Sequence[str], today: 
     else:  # a leg has nothing stored: the view says so, and there is nothing to bound the reads by
         for symbol, last in ((rule.small, small_last), (rule.large, large_last)):
             history[symbol] = [] if last is None else prices.history_points(db, [symbol])[symbol]
+    adjusted: dict[str, frozenset[date]] = {}
     for symbol in basket:
-        if symbol in history:
-            continue
         last = prices.last_bar(db, symbol)
-        history[symbol] = [] if last is None else _points(
-            prices.daily_bars(db, symbol, last.date - timedelta(days=BASKET_MONTH * 7 // 5 + 20)))
+        if last is None:
+            history.setdefault(symbol, [])
+            continue
+        bars = prices.daily_bars(db, symbol, last.date - timedelta(days=BASKET_MONTH * 7 // 5 + 20))
+        history.setdefault(symbol, _points(bars))  # a leg in the basket keeps the leg's longer read
+        # Which of the line's closes are adjusted (the close-only bundled files): the line says so.
+        adjusted[symbol] = frozenset(bar.date for bar in bars if is_adjusted(bar.source))
     wanted = {rule.small, rule.large, *basket}
     stored = {s: q for s, q in quotes.all_quotes(db).items() if s in wanted}
     return RotationFacts(
@@ -66,6 +72,7 @@ def load_rotation_facts(db, rule: RotationSpread, basket: Sequence[str], today: 
         small_record=record,
         meetings=fomc.meetings(db, since=today - timedelta(days=7)),
         decisions=fomc.decisions(db, limit=12),
+        adjusted=adjusted,
     )
 
 

@@ -16,6 +16,7 @@ from bot.embed_fit import clip_fields, fit_table
 
 MINUS = "\u2212"
 WARN = "\u26a0"
+ADJUSTED = "\u2020"  # a dagger: the basket line rests on closes adjusted for splits and dividends
 
 
 def money(value: float) -> str:
@@ -116,7 +117,7 @@ def _basket_field(view: RotationView) -> tuple[str, str]:
         if line.last is None:
             rows.append(f"{line.symbol:<6} {NO_DATA}")
             continue
-        mark = f" {WARN}" if line.stale else ""
+        mark = (f" {WARN}" if line.stale else "") + (f" {ADJUSTED}" if line.adjusted else "")
         rows.append(f"{line.symbol:<6}{money(line.last.price):>9}{_optional(line.last.change_pct):>8}"
                     f"{_optional(line.month_pct):>8}{mark}")
         age = _age(line.last, mark=False)
@@ -124,6 +125,9 @@ def _basket_field(view: RotationView) -> tuple[str, str]:
             age += f"; closes {line.bars.text}"
         ages.setdefault((line.stale, age), []).append(line.symbol)
     notes = [(f"{WARN} " if stale else "") + f"{', '.join(symbols)}: {age}" for (stale, age), symbols in ages.items()]
+    adjusted = [line.symbol for line in view.basket if line.last is not None and line.adjusted]
+    if adjusted:
+        notes.append(f"{ADJUSTED} {', '.join(adjusted)}: adjusted closes (splits, dividends), not the prices of the day")
     block = "```\n" + "\n".join(rows) + "\n```"
     name = f"Basket: last, day, {BASKET_MONTH} sessions"
     if not view.basket:

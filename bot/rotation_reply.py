@@ -47,4 +47,5 @@ def view_from_facts(facts: RotationFacts, rule: RotationSpread, basket: Sequence
     fed = summary(facts.meetings, facts.decisions, today) if (facts.meetings or facts.decisions) else None
     return rotation_view(history=facts.history, quotes=facts.quotes, spread_rule=rule,
                          spread_state=facts.spread_state, basket=basket, fomc=fed, now=now, calendar=calendar,
-                         poll_seconds=poll_seconds, small_record=facts.small_record)
+                         poll_seconds=poll_seconds, small_record=facts.small_record,
+                         adjusted=facts.adjusted)

@@ -20,6 +20,14 @@ def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
     assert ("ALERT [Wed 10 Dec 2025 14:00 EST] FOMC lowers the target range 25 bp to 3.50%–3.75% — third "
             "consecutive cut") in out
     assert "As of Wed 31 Dec 2025, rotobot answers:" in out and "Rotation: small caps vs mega caps" in out
+    # The seed's whole basket ships: RF and CFG answer to the last close of the year, on adjusted closes.
+    rows = {row.split()[0]: row for row in out.splitlines() if row.startswith("    ") and len(row.split()) >= 2}
+    assert rows["RF"].split()[1:] == ["26.59", "−0.81%", "+6.99%", "†"]
+    assert rows["CFG"].split()[1:] == ["57.59", "−0.92%", "+7.02%", "†"]
+    assert rows["KRE"].split()[1:] == ["64.81", "−0.96%", "+1.77%"]
+    assert "    KRE, CFG, RF, AAON, ROAD: close of 31 Dec 2025" in out
+    assert "    † CFG, RF, AAON, ROAD: adjusted closes (splits, dividends), not the prices of the day" in out
+    assert "no data yet" not in out
     assert not (tmp_path / "data").exists()  # never the user's database
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from alerts.market.bundled import ADJUSTED_SOURCE
 from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import Quote
 from alerts.rotation_view import rotation_view
@@ -80,14 +81,17 @@ def test_bounded_reads_give_the_view_of_all_stored_history(database):
         assert facts.small_record is None and facts.history["^RUT"][0].date.year == 1987
     view = view_from_facts(facts, RULE, BASKET, NOW, calendar, 60)
     everything = database.call(prices.history_points, [RULE.small, RULE.large, *BASKET])
+    adjusted = {s: {b.date for b in database.call(prices.daily_bars, s) if b.source == ADJUSTED_SOURCE} for s in BASKET}
     reference = rotation_view(history=everything, quotes=facts.quotes, spread_rule=RULE,
                               spread_state=facts.spread_state, basket=BASKET, fomc=view.fomc, now=NOW,
-                              calendar=calendar, poll_seconds=60)
+                              calendar=calendar, poll_seconds=60, adjusted=adjusted)
     assert view == reference
     assert view.from_high.high_date.isoformat() == "2026-01-22"
     assert all(line.last is not None for line in view.basket)  # the seed's whole basket is bundled, RF included
     assert {line.symbol: line.last.session.isoformat() for line in view.basket if line.symbol in ("RF", "CFG")} == {
         "RF": "2026-07-14", "CFG": "2026-07-13"}
+    # The close-only files (adjusted closes) are marked; KRE and ZION, daily files of quoted closes, are not.
+    assert {line.symbol for line in view.basket if line.adjusted} == {"CFG", "RF", "AAON", "ROAD"}
     assert view.fomc is not None and view.fomc.next_meeting is not None
 
 

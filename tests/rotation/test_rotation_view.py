@@ -23,7 +23,7 @@ from bot.commands.reply import as_text
 from bot.rotation_render import render_rotation
 from tests.rotation.rotationkit import AS_OF, RECORD_DAY, read_closes, through
 
-BASKET = ("KRE", "RF", "ROAD")  # RF: nothing recorded, so nothing stored
+BASKET = ("KRE", "RF", "ROAD")  # RF: not among the test fixtures, so nothing stored
 
 
 def view_as_of(history, rule, state, calendar, now=AS_OF, *, quotes=None, basket=BASKET, fomc=None, **extra):
@@ -159,6 +159,29 @@ def test_a_basket_symbol_years_behind_is_flagged(history, spread_rule, spread_st
     reply = render_rotation(view)
     assert "\u26a0 ZION: close of 16 Jul 2024, stale: last bar 2024-07-16, more than a year behind" in reply.fields[2][1]
     assert reply.footer.endswith("\u26a0 stale: ZION closes")
+
+
+def test_a_basket_line_on_adjusted_closes_is_marked_and_the_others_are_not(history, spread_rule, spread_state,
+                                                                          calendar_2025):
+    rf_bars = [b for b in bundled_history("RF", now=AS_OF) if b.date <= RECORD_DAY]  # the close-only file
+    rf = [Point(b.date, b.close) for b in rf_bars]
+    adjusted = {"RF": {b.date for b in rf_bars if b.source == "bundled:yahoo-adjusted"}}
+    assert len(adjusted["RF"]) == len(rf)
+    view = view_as_of({**history, "RF": rf}, spread_rule, spread_state, calendar_2025, adjusted=adjusted)
+    lines = {line.symbol: line for line in view.basket}
+    assert lines["RF"].adjusted and not lines["KRE"].adjusted and not lines["ROAD"].adjusted
+    assert lines["RF"].last.session == RECORD_DAY and not lines["RF"].stale
+    rows = render_rotation(view).fields[2][1].splitlines()
+    marked = [row for row in rows if row.endswith("\u2020")]
+    assert len(marked) == 1 and marked[0].startswith("RF ")
+    assert "\u2020 RF: adjusted closes (splits, dividends), not the prices of the day" in rows
+    assert not any(row.startswith(("KRE", "ROAD")) and "\u2020" in row for row in rows)
+    # Once the back-fill has replaced the month's closes with quoted ones, older adjusted closes no longer count.
+    month_start = view.basket[1].month_since
+    older = {"RF": {d for d in adjusted["RF"] if d < month_start}}
+    plain = view_as_of({**history, "RF": rf}, spread_rule, spread_state, calendar_2025, adjusted=older)
+    assert not any(line.adjusted for line in plain.basket)
+    assert "\u2020" not in render_rotation(plain).fields[2][1]
 
 
 def test_the_same_history_a_year_later_is_stale_everywhere(history, spread_rule, spread_state, calendar_2026):
