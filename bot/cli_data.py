@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alerts.market.calendar import TradingCalendar
 from alerts.market.errors import UpstreamError
-from alerts.market.history_csv import looks_like_history_csv, parse_history_csv
+from alerts.market.history_csv import fred_series_id, looks_like_history_csv, parse_history_csv
 from alerts.market.yahoo_chart import parse_chart
 from alerts.rules.checks import is_symbol
 from bot.settings import Settings
@@ -59,17 +59,31 @@ def import_file(settings: Settings, path: Path, symbol: str | None, now: datetim
         if symbol != chart.symbol:
             raise InputError(f"{path} is a chart of {chart.symbol}, not {symbol}: drop --symbol or give {chart.symbol}")
         bars, rejected = chart.bars, [(None, reason) for reason in chart.dropped]
+        skipped = 0
     elif looks_like_history_csv(text):
-        symbol = checked_symbol(symbol) if symbol else symbol_from_name(path)
+        series = fred_series_id(text)
+        if series is not None:  # a FRED download: the series id is the symbol, whatever the file is called
+            if symbol and checked_symbol(symbol) != series:
+                raise InputError(f"{path} is the FRED series {series}, not {symbol}: drop --symbol or give {series}")
+            symbol, source = series, "fred"
+        else:
+            symbol = checked_symbol(symbol) if symbol else symbol_from_name(path)
+            source = "import"
         if symbol is None:
             raise InputError(f"cannot tell the symbol from the file name {path.name}: pass --symbol, e.g. --symbol ^RUT")
-        parsed = parse_history_csv(text, symbol=symbol, source="import", fetched_at=now, now=now)
+        try:
+            parsed = parse_history_csv(text, symbol=symbol, source=source, fetched_at=now, now=now)
+        except ValueError as problem:
+            raise InputError(f"{path} was not imported: {problem}") from None
         bars, rejected = parsed.bars, [(r.line, r.reason) for r in parsed.rejected]
+        skipped = parsed.skipped
     else:
         first = text.strip().splitlines()[0][:60] if text.strip() else "(empty)"
         raise InputError(
             f"{path} is neither a Yahoo chart JSON nor a CSV with Date and Close columns (it starts {first!r})"
         )
+    if not bars:
+        raise InputError(_nothing_imported(path, rejected))
     database = Database.open(settings.storage.database, busy_timeout_ms=settings.storage.busy_timeout_ms)
     try:
         result = database.call(prices.store_bars, bars)
@@ -78,12 +92,23 @@ def import_file(settings: Settings, path: Path, symbol: str | None, now: datetim
     lines = [
         f"Imported {symbol} from {path}: {len(bars) + len(rejected)} rows read, {result.added} added, "
         f"{result.updated} updated, {result.unchanged} unchanged, {len(rejected)} rejected"
+        + (f", {skipped} missing days skipped" if skipped else "")
     ]
-    for line, reason in rejected[:SHOWN_REJECTIONS]:
-        lines.append(f"  rejected{f' line {line}' if line else ''}: {reason}")
+    return "\n".join(lines + _rejections(rejected))
+
+
+def _rejections(rejected: list[tuple[int | None, str]]) -> list[str]:
+    lines = [f"  rejected{f' line {line}' if line else ''}: {reason}" for line, reason in rejected[:SHOWN_REJECTIONS]]
     if len(rejected) > SHOWN_REJECTIONS:
         lines.append(f"  ... and {len(rejected) - SHOWN_REJECTIONS} more rejected rows")
-    return "\n".join(lines)
+    return lines
+
+
+def _nothing_imported(path: Path, rejected: list[tuple[int | None, str]]) -> str:
+    if not rejected:
+        return f"{path} holds no rows of prices under its header: nothing imported"
+    return "\n".join([f"{path}: nothing imported, every one of its {len(rejected)} rows was rejected",
+                      *_rejections(rejected)])
 
 
 def show_prices(settings: Settings, symbol: str, last: int | None, as_json: bool) -> str:
