@@ -26,6 +26,7 @@ from alerts.market.calendar import TradingCalendar
 from alerts.rules.loader import default_rules
 from bot.commands.catalog import build_router
 from bot.commands.context import CommandContext
+from alerts.timefmt import local_times
 from bot.commands.reply import as_text
 from bot.dispatch import Dispatcher
 from bot.jobs.engine import RuleEngine
@@ -103,9 +104,9 @@ async def _run(database: Database, folder: Path, stdin: TextIO, stdout: TextIO, 
 
     clock.now = datetime.combine(LAST_DAY, time(17, 0), tzinfo=NEW_YORK)
     say(f"\nAs of {LAST_DAY:%a %d %b %Y}, rotobot answers:\n{settings.discord.prefix}rotation")
-    say(as_text(await router.dispatch(f"{settings.discord.prefix}rotation", context)))
+    say(local_times(as_text(await router.dispatch(f"{settings.discord.prefix}rotation", context)), zone, clock()))
     say(f"{settings.discord.prefix}fomc")
-    say(as_text(await router.dispatch(f"{settings.discord.prefix}fomc", context)))
+    say(local_times(as_text(await router.dispatch(f"{settings.discord.prefix}fomc", context)), zone, clock()))
     if interactive:
         say("\nThe demo's database stays open until you quit (Ctrl-D). Try !price ^RUT or !help.")
         console._interactive = stdin.isatty()

@@ -28,6 +28,7 @@ def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
     assert "    KRE, CFG, RF, AAON, ROAD: close of 31 Dec 2025" in out
     assert "    † CFG, RF, AAON, ROAD: adjusted closes (splits, dividends), not the prices of the day" in out
     assert "no data yet" not in out
+    assert "<t:" not in out  # Discord's timestamps read as times on a console
     assert not (tmp_path / "data").exists()  # never the user's database
 
 

@@ -92,7 +92,7 @@ class ConsoleTransport:
         text = f"ALERT {when}{notification.title}" + (f"\n  {notification.body}" if notification.body else "")
         if notification.notes:
             text += "\n  (" + "; ".join(notification.notes) + ")"
-        self._write(("\n" if self._interactive else "") + text)
+        self._write(("\n" if self._interactive else "") + local_times(text, self._zone, self._clock()))
         self._prompt()
 
     async def close(self) -> None:
