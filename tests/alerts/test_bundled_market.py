@@ -54,7 +54,7 @@ def test_a_damaged_close_only_line_is_refused_like_any_other():
     parsed = parse_history_csv("".join(lines), symbol="RF", source=ADJUSTED_SOURCE, fetched_at=NOW, now=NOW)
     assert parsed.rejected == [
         Rejected(2, "close '0.40764O7253742218' is not a number"),
-        Rejected(3, "expected at least 2 fields, got 1"),
+        Rejected(3, "1980-03-18: no prices (every price is empty or null)"),
         Rejected(4, "date '1980-13-19' is not a calendar date"),
     ]
     assert len(parsed.bars) == 11_675 - 3 and parsed.bars[0].date > date(1980, 3, 18)
