@@ -89,12 +89,15 @@ def parse_history_csv(
     candidates: list[tuple[int, DailyBar]] = []
     rejected: list[Rejected] = []
     skipped = 0
+    # Plain lists for the row loop: indexing a pandas Series per row cost 20 µs a row (3 s for the bundled files).
+    texts, closes = stamps.tolist(), cell["close"].tolist()
+    shapes, parsed_days = shaped.tolist(), list(days)
     for index, line in enumerate(lines):
         try:
-            if fred and cell["close"].iloc[index].lower() in MISSING:
+            if fred and closes[index].lower() in MISSING:
                 skipped += 1
                 continue
-            day = _day(stamps.iloc[index], bool(shaped.iloc[index]), days.iloc[index], fmt.name)
+            day = _day(texts[index], bool(shapes[index]), parsed_days[index], fmt.name)
             bar = _bar(index, day, numbers, symbol=symbol, source=source, fetched_at=fetched_at)
             candidates.append((line, bar))
         except ValueError as problem:
