@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
-from alerts.market.calendar import NEW_YORK, TradingCalendar
-from alerts.market.models import DailyBar
+from alerts.market.calendar import TradingCalendar
 from alerts.payload_json import decode, encode
 from alerts.payloads import Everyone, TrendAlert
 from alerts.rules.kinds import MaCross, MoveOver
 from bot.jobs.engine import RuleEngine
-from storage import outbox, prices
+from storage import outbox
 from storage.database import Database
 from tests.conftest import Clock, publisher
+from tests.bot.test_rule_engine import ny, store
 from tests.upstream import NDX, RUT, between, history
 
 RUT_BARS, NDX_BARS = history(RUT), history(NDX)
 RULES = [MoveOver("rut-rally", "^RUT", 14, 12.0), MaCross("ratio-50", "^RUT/^NDX", 50, 1.0)]
-
-
-def ny(*args) -> datetime:
-    return datetime(*args, tzinfo=NEW_YORK)
-
-
-def store(db, symbol, bars):
-    fetched = datetime(2025, 12, 12, tzinfo=timezone.utc)
-    db.call(prices.store_bars, [DailyBar(symbol, b.date, b.close, "yahoo", fetched, b.open, b.high, b.low, b.volume)
-                                for b in bars])
 
 
 async def test_trend_rules_run_live_after_downtime_and_queue_typed_alerts_once(tmp_path):

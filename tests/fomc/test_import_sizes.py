@@ -20,31 +20,15 @@ and never let an upsert replace a known size with None.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from tests.fomc.test_cli_fomc import cli  # noqa: F401 - the fixture
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fomc"
 UPPER = FIXTURES / "fred_DFEDTARU_2008-12-16_to_2025-12-10.csv"
 LOWER = FIXTURES / "fred_DFEDTARL_2008-12-16_to_2025-12-10.csv"
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    for name in list(os.environ):
-        if name.startswith(("ROTOBOT_", "DISCORD_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main([*args, "--db", str(tmp_path / "rotobot.db")])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.mark.parametrize("day", ["2015-12-16", "2022-03-16", "2023-07-26"])
