@@ -260,3 +260,26 @@ async def test_the_window_poll_and_the_quarter_hour_poll_at_once_read_the_statem
     counts = await asyncio.gather(fed_world.jobs.poll_window(), fed_world.jobs.poll_feed())
     assert sorted(counts) == [0, 1]
     assert fed_world.site.requests.count("/newsevents/pressreleases/monetary20251210a.htm") == 1
+
+
+async def test_fred_series_are_parsed_and_dated_off_the_event_loop(fed_world, monkeypatch):
+    """Both target-range series and their dating take 15-20 ms: on a worker thread, never on the loop."""
+    import threading
+
+    import bot.jobs.fomc as module
+
+    loop_thread, threads = threading.get_ident(), []
+    for name in ("parse_fred_csv", "decisions_from_ranges"):
+        real = getattr(module, name)
+
+        def traced(*args, real=real):
+            threads.append(threading.get_ident())
+            return real(*args)
+
+        monkeypatch.setattr(module, name, traced)
+    upper = (FIXTURES / "fred_DFEDTARU_2008-12-16_to_2025-12-10.csv").read_text()
+    lower = (FIXTURES / "fred_DFEDTARL_2008-12-16_to_2025-12-10.csv").read_text()
+    fed_world.site.page("/graph/fredgraph.csv?id=DFEDTARU", upper, content_type="text/csv")
+    fed_world.site.page("/graph/fredgraph.csv?id=DFEDTARL", lower, content_type="text/csv")
+    await fed_world.jobs.confirm_with_fred()
+    assert len(threads) == 3 and loop_thread not in threads
