@@ -153,7 +153,7 @@ async def _seed(database: Database, now: datetime) -> None:
     """History up to the demo's start, the FOMC calendar, and the decisions already taken by then."""
     fetched = now.astimezone(timezone.utc)
     for symbol in BUNDLED_FILES:
-        bars = [b for b in bundled_history(symbol, now=fetched) if b.date <= HISTORY_UNTIL]
+        bars = [b for b in await asyncio.to_thread(bundled_history, symbol, now=fetched) if b.date <= HISTORY_UNTIL]
         await database.run(prices.store_bars, bars)
     await database.run(fomc.upsert_meetings, bundled_meetings(), fetched)
     for decision in bundled_decisions():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime
 from importlib import resources
@@ -67,7 +68,8 @@ class BundledProvider:
 
     async def daily_bars(self, symbol: str, start, end, now: datetime) -> list[DailyBar]:
         if symbol not in self._bars:
-            self._bars[symbol] = bundled_history(symbol, now=self._loaded_at)
+            # A parse of up to a second (pandas, 20,000 rows): on a worker thread, never on the event loop.
+            self._bars[symbol] = await asyncio.to_thread(bundled_history, symbol, now=self._loaded_at)
         # Stamped with this look's time, as a fetch upstream would be: the jump gate takes a later look as a later
         # observation, so a real jump held once is confirmed the next day.
         return [replace(bar, fetched_at=now) for bar in self._bars[symbol] if start <= bar.date <= end]

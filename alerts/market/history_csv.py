@@ -249,5 +249,7 @@ def _volume(numbers, index: int) -> int | None:
         raise ValueError(f"volume {text!r} is not a number")
     if not math.isfinite(value):
         raise ValueError(f"volume {text!r} is not a finite number")
+    if not 0 <= value < 2**63:  # what SQLite stores as an integer; more shares than that is garbage
+        raise ValueError(f"volume {text!r} is out of range: expected a share count from 0 to {2**63 - 1:,}")
     # Stooq's back-filled index volume has fractions (958751963.17469): a share count rounds.
     return round(value)

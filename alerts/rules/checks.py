@@ -40,12 +40,19 @@ def show(value: object) -> str:
     return repr(value)
 
 
+# Past any price or percent a market has seen; beyond it a rule's number is garbage, and its exact grid
+# (alerts/rules/exact.py) would overflow.
+LARGEST = 1e6
+
+
 def number(key: str, value: object, *, minimum: float | None = None, positive: bool = False) -> float:
     # bool is an int in Python; `upper = true` is a mistake, never the number 1.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RuleError(key, "expected a number", value)
     if not math.isfinite(value):
         raise RuleError(key, "expected a finite number", value)
+    if abs(value) > LARGEST:
+        raise RuleError(key, f"expected a number of at most {LARGEST:,.0f} either way", value)
     if positive and value <= 0:
         raise RuleError(key, "expected a number above 0", value)
     if minimum is not None and value < minimum:

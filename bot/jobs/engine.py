@@ -150,8 +150,10 @@ class RuleEngine:
             # Sessions where every symbol of the rule has a close (the spread needs both legs).
             days = sorted(set.intersection(*({p.date for p in history.get(s, ())} for s in rule.symbols)))
             state = states.get(rule.id)
-            if state is None:
-                days = days[-1:]  # a new rule starts at the latest stored session; replay shows the past
+            if not state or "last_session" not in state:
+                # A new rule (or one judged before its symbols had a close) starts at the latest stored session;
+                # replay shows the past.
+                days = days[-1:]
             closes = {d: s.close for d in days if calendar.covers(d) and (s := calendar.session(d)) is not None}
             new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
             if new_state != state:
