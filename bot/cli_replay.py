@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from alerts.rules.engine import replay
-from alerts.rules.model import Signal
+from alerts.rules.model import History, Rule, Signal
 from bot.cli_data import InputError, parse_day
 from bot.settings import Settings
 from bot.wiring import configured_rules
@@ -17,6 +17,20 @@ from storage.database import Database
 
 
 def run_replay(settings: Settings, start: str | None, end: str | None, rules_file: Path | None, as_json: bool) -> str:
+    rules, history, first, last = stored_inputs(settings, start, end, rules_file)
+    signals = replay(rules, history, first, last)
+    lines = [_json(e) if as_json else _text(e) for e in signals]
+    counts = Counter(e.kind for e in signals)
+    shown = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "none"
+    span = f"{start or 'the first stored session'} to {end or 'the last'}"
+    lines.append(f"{len(signals)} alerts from {span}: {shown}")
+    return "\n".join(lines)
+
+
+def stored_inputs(settings: Settings, start: str | None, end: str | None,
+                  rules_file: Path | None) -> tuple[list[Rule], History, date, date]:
+    """The rules, their symbols' stored history and the range (--from, --to; open ends as date.min and date.max),
+    each checked and refused with what would be right: what replay and backtest both start from."""
     rules = configured_rules(settings, rules_file)
     first = parse_day(start, "--from") if start else date.min
     last = parse_day(end, "--to") if end else date.max
@@ -30,13 +44,7 @@ def run_replay(settings: Settings, start: str | None, end: str | None, rules_fil
         history = database.call(prices.history_points, [s for rule in rules for s in rule.symbols])
     finally:
         database.close()
-    signals = replay(rules, history, first, last)
-    lines = [_json(e) if as_json else _text(e) for e in signals]
-    counts = Counter(e.kind for e in signals)
-    shown = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "none"
-    span = f"{start or 'the first stored session'} to {end or 'the last'}"
-    lines.append(f"{len(signals)} alerts from {span}: {shown}")
-    return "\n".join(lines)
+    return rules, history, first, last
 
 
 def _text(signal: Signal) -> str:
@@ -44,7 +52,12 @@ def _text(signal: Signal) -> str:
 
 
 def _json(signal: Signal) -> str:
-    return json.dumps({
+    return json.dumps(signal_object(signal))
+
+
+def signal_object(signal: Signal) -> dict:
+    """A signal as `replay --json` prints it (and `backtest --json` builds on)."""
+    return {
         "date": signal.trigger[:10],
         "rule": signal.kind,
         "symbol": signal.symbol,
@@ -52,4 +65,4 @@ def _json(signal: Signal) -> str:
         "value": signal.value,
         "threshold": signal.threshold,
         "message": signal.message,
-    })
+    }
