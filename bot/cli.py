@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot import cli_data, cli_fomc, cli_replay
+from bot import cli_backtest, cli_data, cli_fomc, cli_replay
 from bot.errors import StartupError
 from alerts.rules.loader import RuleFileError
 from bot.cli_data import InputError
@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--to", dest="end", metavar="DATE", help="last session, YYYY-MM-DD")
     again.add_argument("--rules", type=Path, metavar="FILE", help="a TOML rules file (default: the configured rules)")
     again.add_argument("--json", action="store_true", help="one JSON object per alert")
+    test = commands.add_parser(
+        "backtest", parents=[common],
+        help="what followed each signal the replay gives, against any session of the range (changes nothing)",
+    )
+    test.add_argument("--from", dest="start", metavar="DATE", help="first session, YYYY-MM-DD")
+    test.add_argument("--to", dest="end", metavar="DATE", help="last session, YYYY-MM-DD (later ones serve as t+h)")
+    test.add_argument("--rules", type=Path, metavar="FILE", help="a TOML rules file (default: the configured ones)")
+    test.add_argument("--horizons", default="5,20,60", metavar="N,N,...",
+                      help="sessions after each signal to measure over (default: 5,20,60)")
+    test.add_argument("--json", action="store_true", help="one JSON object per signal, then one per summary")
     return parser
 
 
@@ -173,6 +183,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return demo_main(args.interactive)
     if args.command == "replay":
         print(cli_replay.run_replay(settings, args.start, args.end, args.rules, args.json))
+        return 0
+    if args.command == "backtest":
+        print(cli_backtest.run_backtest(settings, args.start, args.end, args.rules, args.horizons, args.json))
         return 0
     if args.command == "backfill":
         since = cli_data.parse_day(args.since) if args.since else None
