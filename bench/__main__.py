@@ -11,8 +11,8 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from bench import (calendar_rebuild, chaos, fomc_release, memory_day, poll, retention, rotation_cmd, rules_eval,
-                   startup, storage_loop, summary)
+from bench import (backtest, calendar_rebuild, chaos, fomc_release, memory_day, poll, retention, rotation_cmd,
+                   rules_eval, startup, storage_loop, summary)
 
 # Name -> how to run it, in the order `python -m bench` runs them all. A new benchmark is one more line.
 BENCHMARKS: dict[str, Callable[[], object]] = {
@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "poll": lambda: asyncio.run(poll.run()),
     "rules": rules_eval.run,
     "rotation": rotation_cmd.run,
+    "backtest": backtest.run,
     "startup": startup.run,
     "memory": memory_day.run,
     "calendar": calendar_rebuild.run,
