@@ -68,6 +68,9 @@ def measure(signals: Sequence[Signal], rules: Sequence[Rule], history: History, 
     their baselines over every session from `start` to `end`. Sessions after `end` serve as t+h when stored."""
     horizons = check_horizons(horizons)
     by_id = {rule.id: rule for rule in rules}
+    if len(by_id) < len(rules):  # a file's ids are checked by its loader; rules made in code are checked here
+        twice = sorted({rule.id for rule in rules if sum(other.id == rule.id for other in rules) > 1})
+        raise ValueError(f"two rules with the same id ({', '.join(twice)}): their signals could not be told apart")
     strangers = sorted({s.rule_id for s in signals} - by_id.keys())
     if strangers:
         raise ValueError(f"signals of rules not given: {', '.join(strangers)}")

@@ -224,6 +224,12 @@ def test_signals_of_a_rule_not_given_are_refused(history):
         measure(signals, default_rules()[1:], history, date(2025, 12, 10), date(2025, 12, 12), (1,))
 
 
+def test_two_rules_with_one_id_are_refused(history):
+    record_rule = default_rules()[0]
+    with pytest.raises(ValueError, match="same id"):
+        backtest([record_rule, record_rule], history, date(2025, 12, 10), date(2025, 12, 12), (1,))
+
+
 def test_a_rule_without_history_has_its_lines_with_nothing_in_them(history):
     from alerts.rules.model import RotationSpread
 
