@@ -183,7 +183,7 @@ class App:
 
     async def _start_health(self, stack: contextlib.AsyncExitStack) -> None:
         """Event-loop lag always (it feeds /metrics); the HTTP endpoint only when health.enabled."""
-        self.loop_lag = LoopLag()
+        self.loop_lag = LoopLag(observe=partial(self.metrics.observe, "rotobot_event_loop_lag_seconds"))
         lag = asyncio.create_task(self.loop_lag.run(), name="loop-lag")
         stack.push_async_callback(_cancel, lag)
         self.service_health = ServiceHealth(settings=self.settings, calendar=self.calendar, scheduler=self.scheduler,
@@ -202,7 +202,7 @@ class App:
         stack.push_async_callback(_bounded, "health endpoint", self.health_server.close)
 
     async def scrape(self) -> str:
-        return await scrape(self.metrics, self.database, self.loop_lag, self.settings.storage.database, self._clock)
+        return await scrape(self.metrics, self.database, self.settings.storage.database, self._clock)
 
     async def answer(self, text: str) -> Reply:
         """Every transport's commands end here, so the console and Discord never disagree."""

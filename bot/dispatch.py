@@ -205,6 +205,7 @@ class Dispatcher:
         except Exception:  # noqa: BLE001 - what was sent stays known in memory, and is written at the next look
             log.exception("could not write what became of %d sends on %s; writing it again shortly", len(kept), name)
             self._unwritten[name].extend(kept)
+        self._observe_latency(name, items, outcomes, now)  # after the outcomes are safe: a metric never risks them
 
     async def _write_unwritten(self, name: str) -> None:
         outcomes, self._unwritten[name] = self._unwritten[name], []
@@ -223,6 +224,15 @@ class Dispatcher:
         if self._metrics is not None:
             for outcome in outcomes:
                 self._metrics.inc("rotobot_deliveries_total", transport=name, outcome=outcome.result.replace(" ", "_"))
+
+    def _observe_latency(self, name: str, items: list[Due], outcomes: list[Outcome | None], now: datetime) -> None:
+        """Queued to sent, per target that took it; measured when the send answered, written or not."""
+        if self._metrics is None:
+            return
+        for due, outcome in zip(items, outcomes):
+            if outcome is not None and outcome.result == SENT:
+                seconds = max(0.0, (now - due.event.created_at).total_seconds())  # a clock stepped back: 0, not < 0
+                self._metrics.observe("rotobot_delivery_latency_seconds", seconds, transport=name)
 
     async def _send_one(self, transport: Transport, target: Target, due: Due, now: datetime) -> None:
         try:

@@ -3,8 +3,8 @@
 `judge_health` is a pure function of what the app knows (is the scheduler running, when did each source last
 answer) and an injected `now`, so it is tested as a timeline. `HealthServer` only serves what its two callables
 return; it binds where it is told (the settings default is loopback), keeps no access log (a probe every 30 s
-would drown the real log) and never logs a request body. `LoopLag` measures how late the event loop wakes up:
-a blocked loop also starves Discord's heartbeat.
+would drown the real log) and never logs a request body. `LoopLag` measures how late the event loop wakes up
+(a blocked loop also starves Discord's heartbeat), for the lag histogram on /metrics.
 """
 
 from __future__ import annotations
@@ -179,18 +179,20 @@ def _host_for_url(host: str) -> str:
 
 
 class LoopLag:
-    """How late the event loop wakes from a sleep: `latest`, and `worst` since the last `take_worst()`."""
+    """How late the event loop wakes from a sleep: every wake's lag goes to `observe` (the lag histogram on
+    /metrics, which no scrape resets), and the last one stays in `latest`."""
 
     def __init__(
         self,
         *,
+        observe: Callable[[float], object] = lambda lag: None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._observe = observe
         self._sleep = sleep
         self._clock = clock
         self.latest = 0.0
-        self.worst = 0.0
 
     async def run(self, interval: float = 0.5) -> None:
         if interval <= 0:
@@ -200,9 +202,4 @@ class LoopLag:
             await self._sleep(interval)
             lag = max(0.0, self._clock() - before - interval)
             self.latest = lag
-            self.worst = max(self.worst, lag)
-
-    def take_worst(self) -> float:
-        """The worst lag since the previous call, and start over."""
-        worst, self.worst = self.worst, 0.0
-        return worst
+            self._observe(lag)

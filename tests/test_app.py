@@ -190,6 +190,8 @@ async def test_the_health_endpoint_serves_healthz_and_metrics_while_the_bot_runs
         async with session.get(f"http://127.0.0.1:{port}/metrics") as reply:
             text = await reply.text()
     assert "rotobot_outbox_backlog 0" in text and "rotobot_database_bytes " in text
+    assert "# TYPE rotobot_event_loop_lag_seconds histogram" in text  # fed by the running app's lag monitor
+    assert "# TYPE rotobot_delivery_latency_seconds histogram" in text and "process_resident_memory_bytes " in text
     app.stop()
     assert await asyncio.wait_for(running, 30) == 0
     os.close(write)

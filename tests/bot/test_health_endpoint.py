@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 import pytest
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from bot.health import HealthReport, HealthServer, LoopLag, judge_health
 
 T0 = datetime(2025, 12, 11, 19, 0, tzinfo=timezone.utc)  # 14:00 in New York, the FOMC statement minute
@@ -162,11 +164,12 @@ async def test_healthz_flips_to_503_when_a_source_goes_stale_and_back_when_it_re
     assert status == 503 and body["reasons"] == ["The scheduler is not running: no job will fetch anything."]
 
 
-async def test_metrics_is_plain_text_version_0_0_4(served):
+async def test_metrics_is_plain_text_in_prometheus_clients_own_content_type(served):
     _, _, client = served
     async with client.get("/metrics") as reply:
         assert reply.status == 200
-        assert reply.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        assert reply.headers["Content-Type"] == CONTENT_TYPE_LATEST
+        assert reply.headers["Content-Type"].startswith("text/plain; version=")
         assert await reply.text() == "# HELP up_total Up.\n# TYPE up_total counter\nup_total 1\n"
 
 
@@ -257,7 +260,6 @@ class FakeTime:
     def __init__(self, lags: list[float]) -> None:
         self.now = 1000.0
         self.lags = list(lags)
-        self.seen: list[tuple[float, float]] = []  # (latest, worst) after each wake, read at the next sleep
 
     def clock(self) -> float:
         return self.now
@@ -271,18 +273,26 @@ class FakeTime:
 
 async def test_loop_lag_records_how_late_each_wake_was():
     fake = FakeTime([0.0, 0.25, 0.01, 1.5, 0.0])
-    lag = LoopLag(sleep=fake.sleep, clock=fake.clock)
+    seen: list[float] = []
+    lag = LoopLag(observe=seen.append, sleep=fake.sleep, clock=fake.clock)
     with pytest.raises(Stop):
         await lag.run(interval=0.5)
     assert lag.latest == 0.0
-    assert lag.worst == pytest.approx(1.5)
-    assert lag.take_worst() == pytest.approx(1.5)
-    assert lag.worst == 0.0 and lag.take_worst() == 0.0  # worst is "since the last read"
+    assert seen == pytest.approx([0.0, 0.25, 0.01, 1.5, 0.0])  # every wake, the worst included: nothing is kept back
 
     fake.lags = [0.125, 0.0625]
     with pytest.raises(Stop):
         await lag.run(interval=0.5)
-    assert (lag.latest, lag.take_worst()) == (pytest.approx(0.0625), pytest.approx(0.125))
+    assert lag.latest == pytest.approx(0.0625)
+    assert seen[5:] == pytest.approx([0.125, 0.0625])
+
+
+async def test_a_clock_that_seems_to_go_back_is_no_lag_rather_than_a_negative_one():
+    fake = FakeTime([-0.2])
+    seen: list[float] = []
+    with pytest.raises(Stop):
+        await LoopLag(observe=seen.append, sleep=fake.sleep, clock=fake.clock).run(interval=0.5)
+    assert seen == [0.0]
 
 
 async def test_loop_lag_refuses_a_silly_interval():
