@@ -2,7 +2,9 @@
 
 The bot logs in (GET /users/@me, /oauth2/applications/@me), connects to the gateway (HELLO, IDENTIFY, READY, one
 GUILD_CREATE per guild, heartbeats) and sends to channels and DMs; every message the fake accepts is kept in
-`messages`, in order. Scenario switches (a channel deleted, a permission denied, a route failing) are methods here
+`messages`, in order. Shards are Discord's: GET /gateway/bot recommends `recommended_shards`, each shard sees only
+its own guilds (`(guild_id >> 22) % shard_count`), and an IDENTIFY whose shard would hold more than
+`max_guilds_per_shard` guilds (Discord: 2,500) is closed with 4011, sharding required. Scenario switches (a channel deleted, a permission denied, a route failing) are methods here
 and also plain HTTP routes under /_fake/, so a bot in another process can flip them and the process that owns the
 fake can read what it received. That other process may be SIGKILLed at any moment: its socket is simply forgotten,
 and the next process IDENTIFYs afresh.
@@ -35,6 +37,8 @@ API = "/api/v10"
 GATEWAY_PATH = "/gateway"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 HEARTBEAT_INTERVAL_MS = 41_250  # what Discord sends in HELLO
+MAX_GUILDS_PER_SHARD = 2_500  # past this Discord closes an IDENTIFY with SHARDING_REQUIRED
+SHARDING_REQUIRED = 4011  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-close-event-codes
 
 # Gateway opcodes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway)
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 0, 1, 2, 6, 9, 10, 11
@@ -228,6 +232,12 @@ class GatewayConnection:
         # fake does not speak, such as zstd-stream) frames go out as text, which discord.py always accepts.
         self._zlib = zlib.compressobj() if request.query.get("compress") == "zlib-stream" else None
         self._lock = asyncio.Lock()  # sequence numbers and zlib frames must leave in the order they were made
+        self.shard = (0, 1)  # (shard id, shard count) from IDENTIFY; an unsharded client is shard 0 of 1
+
+    def holds(self, guild_id: int) -> bool:
+        """Whether this connection's shard is the one Discord sends `guild_id`'s events to."""
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id
 
     async def send(self, op: int, d, event: str | None = None) -> None:
         async with self._lock:
@@ -268,12 +278,16 @@ def discord_py_pointed_at(url: str) -> Iterator[None]:
 
 class FakeDiscord:
     def __init__(self, *, bot_id: int = 1_150_000_000_000_000_001, application_id: int | None = None,
-                 bot_name: str = "rotobot", heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS) -> None:
+                 bot_name: str = "rotobot", heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+                 recommended_shards: int = 1, max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD) -> None:
         self._snowflakes = Snowflakes()
         self.bot = FakeUser(bot_id, bot_name, bot=True)
         self.owner = FakeUser(self._snowflakes.next(), "owner")  # owns the application and, by default, the guilds
         self.application_id = application_id or bot_id  # on Discord a bot user usually shares its application's id
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.recommended_shards = recommended_shards  # what GET /gateway/bot answers; change it as guilds grow
+        self.max_guilds_per_shard = max_guilds_per_shard
+        self.closed_sharding_required: list[tuple[int, int]] = []  # the (shard id, count) of each 4011 close
         self.guilds: dict[int, FakeGuild] = {}
         self.users: dict[int, FakeUser] = {bot_id: self.bot, self.owner.id: self.owner}
         self.messages: list[SentMessage] = []
@@ -323,19 +337,19 @@ class FakeDiscord:
         """Sends and fetches answer 404 Unknown Channel from now on; live gateways get CHANNEL_DELETE."""
         channel = self.channel(channel_id)
         channel.deleted = True
-        self._broadcast("CHANNEL_DELETE", self._channel_payload(channel))
+        self._broadcast("CHANNEL_DELETE", self._channel_payload(channel), channel.guild_id)
 
     def deny_channel(self, channel_id: int) -> None:
         """The bot loses Send Messages there: sends answer 403 Missing Permissions; gateways get CHANNEL_UPDATE."""
         channel = self.channel(channel_id)
         channel.can_send = False
-        self._broadcast("CHANNEL_UPDATE", self._channel_payload(channel))
+        self._broadcast("CHANNEL_UPDATE", self._channel_payload(channel), channel.guild_id)
 
     def hide_channel(self, channel_id: int) -> None:
         """The bot loses View Channel there: sends and fetches answer 403 Missing Access."""
         channel = self.channel(channel_id)
         channel.can_view = False
-        self._broadcast("CHANNEL_UPDATE", self._channel_payload(channel))
+        self._broadcast("CHANNEL_UPDATE", self._channel_payload(channel), channel.guild_id)
 
     def fail(self, target: str | int, status: int = 500, count: int | None = None) -> Failure:
         """Answer matching requests with `status` (see Failure); 429 comes as Discord's rate-limit answer.
@@ -357,12 +371,14 @@ class FakeDiscord:
     def end_outage(self, guild_id: int) -> None:
         """The guild is back: identified clients get its GUILD_CREATE, as after an outage on Discord."""
         self._outages.discard(guild_id)
-        self._broadcast("GUILD_CREATE", self._guild_create_payload(self.guilds[guild_id]))
+        self._broadcast("GUILD_CREATE", self._guild_create_payload(self.guilds[guild_id]), guild_id)
 
-    def drop_gateways(self) -> None:
-        """Cut every gateway connection, as a network failure would: clients RESUME, and are told to IDENTIFY."""
+    def drop_gateways(self, shard_id: int | None = None) -> None:
+        """Cut every gateway connection (or only those of one shard), as a network failure would: clients RESUME,
+        and are told to IDENTIFY."""
         for gateway in list(self._gateways):
-            gateway.abort()
+            if shard_id is None or gateway.shard[0] == shard_id:
+                gateway.abort()
 
     @property
     def connected(self) -> int:
@@ -474,7 +490,7 @@ class FakeDiscord:
     async def _get_gateway(self, request: web.Request) -> web.Response:
         body = {"url": self.gateway_url}
         if request.path.endswith("/bot"):
-            body.update(shards=1, session_start_limit={"total": 1000, "remaining": 1000 - len(self.identifies),
+            body.update(shards=self.recommended_shards, session_start_limit={"total": 1000, "remaining": 1000 - len(self.identifies),
                                                        "reset_after": 86_400_000, "max_concurrency": 1})
         return json_response(body)
 
@@ -579,14 +595,23 @@ class FakeDiscord:
         # Presence updates (3) and the rest are accepted and ignored.
 
     async def _identify(self, gateway: GatewayConnection, d: dict) -> None:
-        """Any token and any intents are welcome: READY, then each guild in full, as Discord streams them."""
+        """Any token and any intents are welcome: READY, then each of the shard's guilds in full, as Discord streams
+        them; unless the shard would hold too many guilds, which Discord refuses with close code 4011."""
         self.identifies.append(d)
+        if "shard" in d:
+            gateway.shard = (int(d["shard"][0]), int(d["shard"][1]))
+        guilds = [guild for guild in self.guilds.values() if gateway.holds(guild.id)]
+        if len(guilds) > self.max_guilds_per_shard:
+            self.closed_sharding_required.append(gateway.shard)
+            self._changed()
+            await gateway.ws.close(code=SHARDING_REQUIRED, message=b"Sharding required.")
+            return
         gateway.session_id = uuid.uuid4().hex
         self._changed()
         ready = {
             "v": 10,
             "user": self._me_payload(),
-            "guilds": [{"id": str(guild_id), "unavailable": True} for guild_id in self.guilds],
+            "guilds": [{"id": str(guild.id), "unavailable": True} for guild in guilds],
             "session_id": gateway.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": GATEWAY_MESSAGE_CONTENT_LIMITED},
@@ -594,14 +619,14 @@ class FakeDiscord:
         if "shard" in d:
             ready["shard"] = d["shard"]
         await gateway.dispatch("READY", ready)
-        for guild in self.guilds.values():
+        for guild in guilds:
             if guild.id not in self._outages:
                 await gateway.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
 
-    def _broadcast(self, event: str, d: dict) -> None:
-        """Dispatch to every identified client, from a method that is not a coroutine."""
+    def _broadcast(self, event: str, d: dict, guild_id: int) -> None:
+        """Dispatch to every identified client whose shard holds the guild, from a method that is not a coroutine."""
         for gateway in self._gateways:
-            if gateway.session_id is not None:
+            if gateway.session_id is not None and gateway.holds(guild_id):
                 task = asyncio.get_running_loop().create_task(_quietly(gateway.dispatch(event, d)))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
