@@ -78,6 +78,9 @@ class DiscordSettings:
         0, "channel that receives server-wide alerts; 0 means none", _between(0, 2**63 - 1, "a channel id")
     )
     wrap_time: str = setting("16:30", "New York time of the daily wrap, for servers that opt in (!set wrap on)", _clock_time)
+    message_content: bool = setting(
+        True, "ask for the Message Content intent, so !commands work in servers; false: slash commands (and DMs) only"
+    )
     token: Secret | None = secret("DISCORD_TOKEN", "bot token; without one rotobot talks on the console")
 
 

@@ -50,7 +50,7 @@ def build_transports(
     built = {
         "discord": lambda: DiscordTransport(settings.discord.token, router=router, context=context, database=database,
                                             alert_channel_id=settings.discord.alert_channel_id, on_fatal=on_fatal,
-                                            clock=context.now),
+                                            clock=context.now, message_content=settings.discord.message_content),
         "console": lambda: ConsoleTransport(answer=answer, on_eof=on_eof, stdin=stdin, stdout=stdout,
                                             zone=ZoneInfo(settings.display.timezone),
                                             charts=charts_folder(settings.storage.database), clock=context.now),

@@ -18,6 +18,7 @@ import discord
 import discord.abc
 import discord.ext.test as dpytest
 import discord.ext.test.backend as dpytest_backend
+import discord.ext.test.runner as dpytest_runner
 import pytest
 
 from alerts.market.calendar import TradingCalendar
@@ -172,6 +173,20 @@ class Harness:
         return dpytest.get_message()
 
 
+class _NoClientIsSharded:
+    pass
+
+
+def configure_dpytest(bot: discord.Client, **options) -> None:
+    """dpytest.configure for rotobot's AutoShardedBot. dpytest refuses every AutoShardedClient ("Sharded clients
+    not yet supported"), yet all it does is swap the client's HTTP client and connection state for its fakes: one
+    unsharded state serving every guild, which is what a bot with one shard is. Its guard is stepped around for
+    this one call; the bot under test stays the production class."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dpytest_runner.discord, "AutoShardedClient", _NoClientIsSharded)
+        dpytest.configure(bot, **options)
+
+
 async def make_harness(database, payloads, *, router: Router | None = None, settings: Settings | None = None,
                        alert_channel_id: int = 0) -> Harness:
     clock = Clock()
@@ -199,7 +214,7 @@ async def make_harness(database, payloads, *, router: Router | None = None, sett
     test_intents.members = True
     bot._connection._intents = test_intents
     bot._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(test_intents)
-    dpytest.configure(bot, members=["admin", "trader"])
+    configure_dpytest(bot, members=["admin", "trader"])
     bot._ready.set()  # dpytest never sends READY; alerts wait for it
     config = dpytest.get_config()
     guild = config.guilds[0]
@@ -285,7 +300,7 @@ async def make_servers(database: Database, names: list[str], channels: list[str]
     test_intents.members = True
     bot._connection._intents = test_intents
     bot._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(test_intents)
-    dpytest.configure(bot, guilds=names, text_channels=list(channels), members=["admin", "trader"])
+    configure_dpytest(bot, guilds=names, text_channels=list(channels), members=["admin", "trader"])
     bot._ready.set()  # dpytest never sends READY
     guilds = list(dpytest.get_config().guilds)
     servers = Servers(database, clock, calendar, transport, guilds)

@@ -85,6 +85,7 @@ async def test_a_refused_message_content_intent_says_how_to_enable_it(made):
     await transport.log_in()
     (message,) = fatal
     assert "Message Content" in message and "developer portal" in message
+    assert "discord.message_content = false" in message  # or run with slash commands only
 
 
 async def test_the_token_is_not_kept_in_the_clear(made):

@@ -183,7 +183,7 @@ async def test_a_new_client_identifies_after_the_last_one_died_without_closing(f
     # As after a SIGKILL: the client stops running, and its TCP connection ends without a close frame.
     first._task.cancel()
     await asyncio.gather(first._task, return_exceptions=True)
-    first.bot.ws.socket._conn.transport.abort()
+    first.bot.get_shard(0)._parent.ws.socket._conn.transport.abort()  # the AutoShardedBot's one shard
     await asyncio.wait_for(fake.wait_until(lambda: fake.connected == 0), READY_TIMEOUT)
 
     second = await connect()

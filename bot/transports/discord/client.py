@@ -3,6 +3,9 @@
 The router stays the one place that knows the commands, so the console and Discord never disagree: this module only
 turns a Discord context into a Caller, a Reply into an embed, and keeps any failure from reaching the user as
 silence or the bot as a crash.
+
+The bot is an AutoShardedBot: Discord refuses an unsharded connection past 2,500 servers (close code 4011), so when
+it connects it asks Discord how many shards it recommends (GET /gateway/bot) and runs them all in this process.
 """
 
 from __future__ import annotations
@@ -31,9 +34,12 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 APOLOGY = Reply("Sorry, that went wrong on our side", ("The error is logged; please try again.",), error=True)
 
 
-def intents() -> discord.Intents:
+def intents(message_content: bool = True) -> discord.Intents:
+    """Discord's defaults (servers, messages, no members), with or without message text. Message Content is
+    privileged: past 100 servers Discord grants it only to a verified bot it approved. Prefix commands in a server
+    need it; slash commands never do, and a DM's text arrives without it."""
     chosen = discord.Intents.default()
-    chosen.message_content = True  # prefix commands read message text; slash commands do not need it
+    chosen.message_content = message_content
     return chosen
 
 
@@ -67,18 +73,20 @@ def split_args(text: str) -> list[str] | Reply:
         return Reply(f"Could not read that command ({exc})", ("Close any open quote and try again.",), error=True)
 
 
-class RotoBot(commands.Bot):
+class RotoBot(commands.AutoShardedBot):
     def __init__(
         self,
         router: Router,
         context: CommandContext,
         *,
         sync_commands: bool = True,
+        message_content: bool = True,
         defer_after: float = DEFER_AFTER,
     ) -> None:
+        """No shard_count: as many shards as Discord recommends when the bot connects."""
         super().__init__(
             command_prefix=router.prefix,
-            intents=intents(),
+            intents=intents(message_content),
             help_command=None,  # rotobot's own !help comes from the router
             case_insensitive=True,
             strip_after_prefix=True,
@@ -146,6 +154,12 @@ class RotoBot(commands.Bot):
             await ctx.send(**message_parts(APOLOGY))
         except Exception:  # noqa: BLE001 - the apology itself failed (Discord down, no permission): logged, not raised
             log.warning("could not send the apology for a failed command", exc_info=True)
+
+    async def close(self) -> None:
+        if isinstance(self.loop, asyncio.AbstractEventLoop):
+            await super().close()
+        else:  # never logged in: AutoShardedClient.close would wake a shard queue that only login makes
+            await discord.Client.close(self)
 
     async def setup_hook(self) -> None:
         """Runs once at login: publish the slash commands (a bulk overwrite, so a removed command disappears)."""

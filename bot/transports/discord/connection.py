@@ -3,6 +3,10 @@
 Login is retried with backoff while Discord cannot be reached (no network must not crash the bot), but a token
 Discord rejects stops the application: retrying a bad token only gets the bot rate-limited. A gateway that ends
 for good (a refused privileged intent, anything unforeseen) stops it too, saying why, rather than going quiet.
+
+Sharding required (close code 4011) ends the connection too: discord.py cannot add shards to a running bot. The
+bot asks Discord for its recommended shard count at every start, so the restart that exit code 1 asks of the
+service manager comes back with enough shards; the message says so.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from bot.secret import Secret
 log = logging.getLogger(__name__)
 
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # seconds between login attempts while Discord cannot be reached
+SHARDING_REQUIRED = 4011  # Discord's close code for a shard holding too many servers
 
 
 async def log_in_and_stay_connected(bot: discord.Client, token: Secret, on_fatal: Callable[[str], None],
@@ -53,7 +58,18 @@ async def log_in_and_stay_connected(bot: discord.Client, token: Secret, on_fatal
         on_fatal(
             "Discord refused the Message Content intent: enable it on the Bot page of the developer portal "
             "(Privileged Gateway Intents, Message Content Intent) so that prefix commands such as !rotation "
-            "can be read."
+            "can be read, or set discord.message_content = false (ROTOBOT_DISCORD_MESSAGE_CONTENT=false) to run "
+            "with slash commands only."
+        )
+    except discord.ConnectionClosed as exc:
+        if exc.code != SHARDING_REQUIRED:
+            log.error("The Discord connection ended", exc_info=True)
+            on_fatal(f"The Discord connection ended (ConnectionClosed, code {exc.code}); see the log above.")
+            return
+        on_fatal(
+            f"Discord closed the gateway with code 4011 (sharding required): the bot is in more servers than its "
+            f"{bot.shard_count or 1} shard(s) can hold. Restart rotobot (a service manager does, on exit code 1): "
+            "it asks Discord for the recommended shard count at every start."
         )
     except asyncio.CancelledError:
         raise

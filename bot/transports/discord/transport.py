@@ -63,6 +63,7 @@ class DiscordTransport:
         group_window: float = GROUP_WINDOW,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         sync_commands: bool = True,
+        message_content: bool = True,
     ) -> None:
         self._token = token  # revealed only in the login call
         self._database = database
@@ -70,13 +71,13 @@ class DiscordTransport:
         self._alert_channel_id = alert_channel_id
         self._clock = clock
         self._sleep = sleep
-        self.bot = RotoBot(router, context, sync_commands=sync_commands)
+        self.bot = RotoBot(router, context, sync_commands=sync_commands, message_content=message_content)
         self._grouper = Grouper(self._deliver, group_window)
         self._dms = DmChannels(self.bot)
-        self._connected = True  # until a disconnect is seen; is_ready() says whether it ever connected
-        self.bot.add_listener(self._on_disconnect, "on_disconnect")
-        self.bot.add_listener(self._on_ready, "on_ready")
-        self.bot.add_listener(self._on_ready, "on_resumed")
+        self._down: set[int] = set()  # shards disconnected and not back with their servers yet
+        self.bot.add_listener(self._on_shard_down, "on_shard_disconnect")
+        self.bot.add_listener(self._on_shard_up, "on_shard_ready")
+        self.bot.add_listener(self._on_shard_up, "on_shard_resumed")
         self._task: asyncio.Task | None = None
         self._warned_channel = False
 
@@ -99,15 +100,16 @@ class DiscordTransport:
     # --- alerts -------------------------------------------------------------------------------------------------
 
     def ready(self) -> bool:
-        """Connected, with the servers known. discord.py's is_ready() stays true across a reconnect whose READY
-        forgets every server until they stream in again: resolving then would leave servers out."""
-        return self.bot.is_ready() and self._connected
+        """Every shard connected, with its servers known. discord.py's is_ready() stays true across a shard's
+        reconnect whose READY forgets its servers until they stream in again (shard_ready, after which no
+        whole-bot ready follows when there are several shards): resolving then would leave servers out."""
+        return self.bot.is_ready() and not self._down
 
-    async def _on_disconnect(self) -> None:
-        self._connected = False
+    async def _on_shard_down(self, shard_id: int) -> None:
+        self._down.add(shard_id)
 
-    async def _on_ready(self) -> None:
-        self._connected = True
+    async def _on_shard_up(self, shard_id: int) -> None:
+        self._down.discard(shard_id)
 
     async def targets(self, alert: Alert) -> list[Target]:
         route = alert.route
