@@ -23,6 +23,7 @@ from discord.ext import commands
 from bot.commands.context import CommandContext
 from bot.commands.reply import Reply
 from bot.commands.router import Caller, Command, Router
+from bot.transports.discord.command_sync import PublishedCommands, publish_if_changed
 from bot.transports.discord.render import NO_MENTIONS, clip, message_parts
 from bot.transports.discord.server_view import DiscordServerView
 
@@ -80,10 +81,12 @@ class RotoBot(commands.AutoShardedBot):
         context: CommandContext,
         *,
         sync_commands: bool = True,
+        published: PublishedCommands | None = None,
         message_content: bool = True,
         defer_after: float = DEFER_AFTER,
     ) -> None:
-        """No shard_count: as many shards as Discord recommends when the bot connects."""
+        """`published`: where the fingerprint of the last published slash commands is kept (None: publish at every
+        login). No shard_count: as many shards as Discord recommends when the bot connects."""
         super().__init__(
             command_prefix=router.prefix,
             intents=intents(message_content),
@@ -95,6 +98,7 @@ class RotoBot(commands.AutoShardedBot):
         self.router = router
         self.command_context = context
         self._sync_commands = sync_commands
+        self._published = published
         self._defer_after = defer_after
         for command in router.commands:
             self.add_command(self._hybrid(command))
@@ -162,12 +166,15 @@ class RotoBot(commands.AutoShardedBot):
             await discord.Client.close(self)
 
     async def setup_hook(self) -> None:
-        """Runs once at login: publish the slash commands (a bulk overwrite, so a removed command disappears)."""
+        """Runs at login: publish the slash commands (a bulk overwrite, so a removed command disappears), unless
+        these very commands were published before (command_sync.py)."""
         if not self._sync_commands:
             return
         try:
-            synced = await self.tree.sync()
-            log.info("Published %d slash commands", len(synced))
+            synced = await publish_if_changed(self.tree, self.application_id, self._published)
         except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            log.warning("Could not publish the slash commands (%s); prefix commands work regardless",
-                        type(exc).__name__)
+            log.warning("Could not publish the slash commands (%s); prefix commands work regardless, and the next "
+                        "login tries again", type(exc).__name__)
+            return
+        if synced is not None:
+            log.info("Published %d slash commands", synced)

@@ -31,6 +31,7 @@ from bot.secret import Secret
 from bot.server_settings import muted
 from bot.transports.base import Notification
 from bot.transports.discord.client import RotoBot
+from bot.transports.discord.command_sync import PublishedCommands, beside
 from bot.transports.discord.connection import log_in_and_stay_connected
 from bot.transports.discord.dm_channels import DmChannels
 from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
@@ -71,7 +72,8 @@ class DiscordTransport:
         self._alert_channel_id = alert_channel_id
         self._clock = clock
         self._sleep = sleep
-        self.bot = RotoBot(router, context, sync_commands=sync_commands, message_content=message_content)
+        self.bot = RotoBot(router, context, sync_commands=sync_commands, message_content=message_content,
+                           published=PublishedCommands(beside(database.path)))
         self._grouper = Grouper(self._deliver, group_window)
         self._dms = DmChannels(self.bot)
         self._down: set[int] = set()  # shards disconnected and not back with their servers yet
