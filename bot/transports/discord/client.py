@@ -37,8 +37,8 @@ APOLOGY = Reply("Sorry, that went wrong on our side", ("The error is logged; ple
 
 def intents(message_content: bool = True) -> discord.Intents:
     """Discord's defaults (servers, messages, no members), with or without message text. Message Content is
-    privileged: past 100 servers Discord grants it only to a verified bot it approved. Prefix commands in a server
-    need it; slash commands never do, and a DM's text arrives without it."""
+    privileged: past 100 servers (10,000 users since June 2026) Discord grants it only to a bot it approved.
+    Prefix commands in a server need it; slash commands never do, and a DM's text arrives without it."""
     chosen = discord.Intents.default()
     chosen.message_content = message_content
     return chosen
