@@ -34,7 +34,7 @@ class ChartData:
 
 def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, source: str = "yahoo") -> ChartData:
     """The chart in a raw v8 body. Raises UpstreamError (not retryable) for anything rotobot will not store."""
-    document = _load_json(body, source)
+    document = load_json(body, source)
     chart = document.get("chart") if isinstance(document, dict) else None
     if not isinstance(chart, dict):
         finance = document.get("finance") if isinstance(document, dict) else None
@@ -46,10 +46,17 @@ def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, sourc
     results = chart.get("result")
     if not isinstance(results, list) or not results:
         raise UpstreamError(source, f"chart.result is {'empty' if results == [] else 'null'}: no chart in the answer")
-    result = results[0]
+    return parse_chart_result(results[0], fetched_at=fetched_at, now=now, source=source, where="chart.result[0]")
+
+
+def parse_chart_result(
+    result: Any, *, fetched_at: datetime, now: datetime, source: str = "yahoo", where: str = "chart.result[0]"
+) -> ChartData:
+    """One chart result (meta, timestamp, indicators), with every check parse_chart makes. The spark endpoint's
+    per-symbol parts have this shape (alerts/market/yahoo_spark.py); `where` names the part in a refusal."""
     meta = result.get("meta") if isinstance(result, dict) else None
     if not isinstance(meta, dict):
-        raise UpstreamError(source, "chart.result[0] has no meta object")
+        raise UpstreamError(source, f"{where} has no meta object")
     symbol = meta.get("symbol")
     if not isinstance(symbol, str) or not symbol:
         raise UpstreamError(source, "meta.symbol is missing")
@@ -74,7 +81,8 @@ def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, sourc
     return ChartData(symbol=symbol, timezone=zone_name, bars=bars, quote=quote, dropped=dropped)
 
 
-def _load_json(body: bytes | str, source: str) -> Any:
+def load_json(body: bytes | str, source: str) -> Any:
+    """The decoded JSON document, or UpstreamError naming what came instead (HTML, plain text, a cut body)."""
     try:
         text = body if isinstance(body, str) else body.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
