@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from alerts.market.batched_quotes import spark_for
 from alerts.market.calendar import TradingCalendar
 from alerts.market.models import Quote
 from alerts.market.outages import OutageNotice, SourceOutages
@@ -133,7 +134,9 @@ def build_market(
     the demo, the command line's back-fill and the benches build the market stages here, the same way."""
     # The jump gate's threshold and the outage notice's patience are the settings' own, for every caller.
     watch = SourceWatch(SourceOutages(timedelta(minutes=limits.source_down_notice_minutes)), clock, metrics)
-    provider = MarketData(providers, on_outcome=watch.record)
+    # Quotes in batches of 20 through Yahoo's spark endpoint when Yahoo is the first source of quotes.
+    batch = spark_for(providers, on_outcome=watch.record, on_notice=watch.add)
+    provider = MarketData(providers, on_outcome=watch.record, batch=batch)
     gate = QualityGate(JumpGate(limits.max_jump_pct))
     jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, calendar=calendar, symbols=symbols,
                       notify=notify, clock=clock, on_bars=on_bars, on_quotes=on_quotes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from urllib.parse import quote as urlquote
@@ -18,6 +18,7 @@ from alerts.market.models import DailyBar, Quote
 from alerts.market.source_client import SourceClient
 from alerts.market.stooq_csv import parse_stooq_csv, stooq_symbol
 from alerts.market.yahoo_chart import parse_chart
+from alerts.market.yahoo_spark import SPARK_PARAMS, SparkAnswer, parse_spark
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def _epoch(day: date) -> int:
 
 
 class YahooProvider:
-    """Yahoo Finance chart API v8: daily bars and the latest quote, no key."""
+    """Yahoo Finance chart API v8: daily bars and the latest quote, no key; the spark endpoint for the latest
+    quotes of up to 20 symbols at once (alerts/market/batched_quotes.py uses it)."""
 
     name = "yahoo"
     has_quotes = True
@@ -71,6 +73,12 @@ class YahooProvider:
             raise UpstreamError(self.name, "no regular market price in the answer", symbol=symbol)
         return chart.quote
 
+    async def spark(self, symbols: list[str], now: datetime) -> SparkAnswer:
+        """One spark request for `symbols`. Raises UpstreamError when the answer as a whole is unusable."""
+        params = {"symbols": ",".join(symbols), **SPARK_PARAMS}
+        response = await self._client.get(f"{self._base}/v7/finance/spark", params=params)
+        return parse_spark(response.body, symbols, fetched_at=now, now=now, source=self.name)
+
 
 class StooqProvider:
     """Stooq's daily CSV download: the second source for daily bars."""
@@ -101,6 +109,11 @@ class StooqProvider:
         raise UpstreamError(self.name, "Stooq is used for daily bars only", symbol=symbol)
 
 
+class BatchQuotes(Protocol):
+    async def quotes(self, symbols: list[str], now: datetime, fallback: Callable[[list[str]], Awaitable[
+        tuple[dict[str, Quote], dict[str, UpstreamError]]]]) -> tuple[dict[str, Quote], dict[str, UpstreamError]]: ...
+
+
 def _same_symbol(source: str, asked: str, answered: str) -> None:
     if answered.upper() != asked.upper():
         raise UpstreamError(source, f"asked for {asked}, the answer is for {answered}", symbol=asked)
@@ -113,10 +126,12 @@ class MarketData:
         self,
         providers: list[Provider],
         on_outcome: Callable[[str, UpstreamError | None], None] | None = None,
+        batch: BatchQuotes | None = None,
     ) -> None:
         self.providers = providers
         # Told of each answer or failure as it happens (bot/jobs/source_watch.py).
         self._on_outcome = on_outcome or (lambda source, error: None)
+        self.batch = batch  # many quotes a request (alerts/market/batched_quotes.py), this class per symbol behind it
 
     async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]:
         return await self._first(
@@ -128,7 +143,15 @@ class MarketData:
         return await self._first(symbol, candidates, lambda p: p.quote(symbol, now))
 
     async def quotes(self, symbols: list[str], now: datetime) -> tuple[dict[str, Quote], dict[str, UpstreamError]]:
-        """Latest quotes of many symbols, one request per symbol, concurrently (each source caps its own)."""
+        """Latest quotes of many symbols, each asked once: in batches when there is a batch source, and one
+        request per symbol for the rest (or for all, without one)."""
+        symbols = list(dict.fromkeys(symbols))
+        if self.batch is not None:
+            return await self.batch.quotes(symbols, now, lambda some: self._each(some, now))
+        return await self._each(symbols, now)
+
+    async def _each(self, symbols: list[str], now: datetime) -> tuple[dict[str, Quote], dict[str, UpstreamError]]:
+        """One request per symbol, concurrently (each source caps its own)."""
         results = await asyncio.gather(*(self.quote(s, now) for s in symbols), return_exceptions=True)
         got, failed = {}, {}
         for symbol, result in zip(symbols, results, strict=True):

@@ -31,6 +31,11 @@ class SourceWatch:
         if notice:
             self._notices.append(notice)
 
+    def add(self, notice: OutageNotice) -> None:
+        """A notice another part of the market stack made (spark turned off or back: alerts/market/spark_switch.py),
+        passed on with this watch's own after the run."""
+        self._notices.append(notice)
+
     def take_notices(self) -> list[OutageNotice]:
         notices, self._notices = self._notices, []
         return notices
