@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 
 Found = tuple[dict[str, Quote], dict[str, UpstreamError]]
 Fallback = Callable[[list[str]], Awaitable[Found]]
-IN_FLIGHT = 4  # spark requests waiting on the client at once: when spark goes off, the rest are never sent
+# Spark requests out at once: as many as Yahoo's client lets out (bot/pipeline.py), so at 20 requests a second an
+# answer may take 400 ms before this cap, not the rate limit, sets the pace; when spark goes off mid-poll, the
+# batches not yet out are never sent.
+IN_FLIGHT = 8
 
 
 class SparkQuotes:
@@ -92,6 +95,14 @@ class SparkQuotes:
                 answer = await self._yahoo.spark(batch, now)
             except UpstreamError as error:
                 fault = error
+            if fault is not None or not answer.quotes:
+                # Nothing usable: perhaps a failed batch. Its verdict (after the chart API's answer) comes before
+                # another spark request goes out, so a spark that went bad costs a few requests, not a poll's worth.
+                return await self._fall_back(batch, answer, fault, now, fallback)
+        return await self._fall_back(batch, answer, fault, now, fallback)
+
+    async def _fall_back(self, batch: list[str], answer: SparkAnswer | None, fault: UpstreamError | None,
+                         now: datetime, fallback: Fallback) -> Found:
         leftovers = batch if answer is None else answer.missing + list(answer.refused)
         if leftovers:
             log.info("%s: %s; asking the chart API for %d symbol%s", self.switch.name,

@@ -6,11 +6,15 @@ off (one notice) when it keeps failing. Spark answers are the recorded spark env
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
 
+from alerts.market.batched_quotes import IN_FLIGHT
+from alerts.market.breaker import CircuitBreaker
+from alerts.market.spark_switch import FAILURES_TO_STOP
 from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.providers import StooqProvider, YahooProvider
 from alerts.market.source_client import RetryPolicy, SourceClient
@@ -19,7 +23,7 @@ from bot.settings.sections import MarketSettings
 from storage import quotes
 from storage.database import Database
 from tests.conftest import Clock, no_sleep
-from tests.upstream import Answer, FakeUpstream, ok_json, yahoo_quote
+from tests.upstream import Answer, FakeUpstream, ok_json, spark_body, yahoo_quote
 
 CALENDAR = TradingCalendar()
 HTML = Answer(200, b"<!doctype html><html><head><title>Yahoo</title></head><body>consent</body></html>", "text/html")
@@ -29,12 +33,12 @@ def ny(*args) -> datetime:
     return datetime(*args, tzinfo=NEW_YORK)
 
 
-@pytest.fixture
-async def world(tmp_path):
-    database = Database.open(tmp_path / "rotobot.db")
+@asynccontextmanager
+async def opened(folder, breaker: CircuitBreaker | None = None):
+    database = Database.open(folder / "rotobot.db")
     async with FakeUpstream() as upstream, aiohttp.ClientSession() as session:
         quick = RetryPolicy(attempts=2, base_delay=0.0)
-        data = [YahooProvider(SourceClient("yahoo", session, retry=quick, sleep=no_sleep), upstream.url),
+        data = [YahooProvider(SourceClient("yahoo", session, retry=quick, sleep=no_sleep, breaker=breaker), upstream.url),
                 StooqProvider(SourceClient("stooq", session, retry=quick, sleep=no_sleep), upstream.url)]
         clock = Clock(ny(2025, 12, 11, 11, 0))
         notices, symbols = [], []
@@ -50,6 +54,12 @@ async def world(tmp_path):
         yield type("World", (), dict(db=database, upstream=upstream, jobs=jobs, clock=clock, notices=notices,
                                      symbols=symbols))
     database.close()
+
+
+@pytest.fixture
+async def world(tmp_path):
+    async with opened(tmp_path) as world:
+        yield world
 
 
 def body(world, symbol: str, price: float = 100.0, **meta) -> bytes:
@@ -115,15 +125,22 @@ async def test_a_symbol_missing_from_the_answer_is_asked_through_the_chart_api(w
     assert sorted(report.stored) == ["AAA", "BBB", "CCC"] and stored(world, "CCC").price == 100.5
 
 
-@pytest.mark.parametrize("meta", [
-    {"regularMarketPrice": 0},
-    {"regularMarketPrice": -3.0},
-    {"regularMarketTime": int(ny(2025, 12, 11, 12, 0).timestamp())},  # an hour ahead of the clock
-    {"exchangeTimezoneName": None, "gmtoffset": None},
+def zero_close(result):
+    result["indicators"]["quote"][0]["close"][5] = 0
+
+
+@pytest.mark.parametrize("edit", [
+    lambda r: r["meta"].update(regularMarketPrice=0),
+    lambda r: r["meta"].update(regularMarketPrice=-3.0),
+    lambda r: r["meta"].update(regularMarketTime=int(ny(2025, 12, 11, 12, 0).timestamp())),  # an hour ahead
+    lambda r: r["meta"].update(exchangeTimezoneName=None, gmtoffset=None),
+    zero_close,
 ])
-async def test_a_part_that_fails_a_check_is_never_stored_and_its_symbol_goes_to_the_chart_api(world, meta):
+async def test_a_part_that_fails_a_check_is_never_stored_and_its_symbol_goes_to_the_chart_api(world, edit):
     follow(world, "AAA", "BBB")
-    world.upstream.script("spark", "BBB", ok_json(body(world, "BBB", **meta)))
+    document = json.loads(body(world, "BBB"))
+    edit(document["chart"]["result"][0])
+    world.upstream.script("spark", "BBB", ok_json(json.dumps(document).encode()))
     report, sent = await poll(world)
     assert [(source, symbol) for source, symbol, _ in sent] == [("spark", "AAA,BBB"), ("yahoo", "BBB")]
     assert sorted(report.stored) == ["AAA", "BBB"]
@@ -150,10 +167,20 @@ async def test_an_error_status_is_retried_by_the_client_then_the_chart_api_answe
     assert world.upstream.count("yahoo") == 2 and sorted(report.stored) == ["AAA", "BBB"]
 
 
-async def test_a_429_that_passes_on_the_retry_needs_no_chart_request(world):
+async def test_a_429_that_passes_on_the_client_s_retry_needs_no_chart_request(world):
+    follow(world, "AAA", "BBB", spark=False)
+    parts = [(name, body(world, name)) for name in ("AAA", "BBB")]
+    world.upstream.script("spark", "*", Answer(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"}),
+                          ok_json(spark_body(parts)))
+    report, sent = await poll(world)
+    assert [source for source, _, _ in sent] == ["spark", "spark"] and sorted(report.stored) == ["AAA", "BBB"]
+    assert stored(world, "AAA").price == 100.0
+
+
+async def test_after_a_failed_batch_spark_is_asked_again_at_the_next_poll(world):
     follow(world, "AAA", "BBB")
     world.upstream.script("spark", "*", Answer(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"}))
-    report, _ = await poll(world)
+    await poll(world)
     assert world.upstream.count("yahoo") == 2  # both tries were 429: every symbol went to the chart API
     world.upstream.unscript("spark", "*")  # the parts scripted above answer again
     report, sent = await poll(world)
@@ -204,12 +231,26 @@ async def test_spark_that_keeps_failing_gives_one_notice_and_the_chart_api_alone
     assert [s for s, _, _ in sent] == ["spark"] and len(world.notices) == 2
 
 
-async def test_yahoo_down_altogether_is_not_blamed_on_spark(world):
-    world.symbols.extend(["AAA", "BBB"])
-    world.upstream.script("spark", "*", Answer(500, b"Internal Server Error", "text/plain"))
-    for name in ("AAA", "BBB"):
-        world.upstream.script("yahoo", name, Answer(500, b"Internal Server Error", "text/plain"))
-    for _ in range(12):  # the circuit breaker opens on the way: then nothing is sent at all
-        report, _ = await poll(world)
-        assert report.stored == [] and sorted(report.failed) == ["AAA", "BBB"]
-    assert [(n.source, n.kind) for n in world.notices] == [("yahoo", "down")]  # Yahoo's outage, said once
+async def test_a_spark_that_goes_bad_costs_a_few_requests_not_a_poll_s_worth(world):
+    names = [f"S{n:03d}" for n in range(400)]  # 20 batches
+    follow(world, *names, spark=False)
+    world.upstream.script("spark", "*", HTML)
+    report, sent = await poll(world)
+    assert len(report.stored) == 400 and world.upstream.count("yahoo") == 400
+    # The first ones out, and one more for each verdict before the one that turned spark off; never all 20.
+    assert world.upstream.count("spark") <= IN_FLIGHT + FAILURES_TO_STOP - 1
+    assert [n.source for n in world.notices] == ["yahoo spark"]
+
+
+async def test_yahoo_down_altogether_is_not_blamed_on_spark(tmp_path):
+    # A breaker that never opens, so spark is asked (and fails) at every poll, as the chart API is.
+    async with opened(tmp_path, CircuitBreaker(failure_threshold=10_000)) as world:
+        world.symbols.extend(["AAA", "BBB"])
+        world.upstream.script("spark", "*", Answer(500, b"Internal Server Error", "text/plain"))
+        for name in ("AAA", "BBB"):
+            world.upstream.script("yahoo", name, Answer(500, b"Internal Server Error", "text/plain"))
+        for _ in range(12):
+            report, sent = await poll(world)
+            assert report.stored == [] and sorted(report.failed) == ["AAA", "BBB"]
+            assert [source for source, _, _ in sent] == ["spark"] * 2 + ["yahoo"] * 4
+        assert [(n.source, n.kind) for n in world.notices] == [("yahoo", "down")]  # Yahoo's outage, said once
