@@ -11,13 +11,25 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from bench import (backtest, calendar_rebuild, chaos, fomc_release, memory_day, poll, retention, rotation_cmd,
-                   rules_eval, startup, storage_loop, summary)
+from bench import backtest
+from bench import calendar_rebuild
+from bench import chaos
+from bench import fomc_release
+from bench import memory_day
+from bench import poll
+from bench import retention
+from bench import rotation_cmd
+from bench import rules_eval
+from bench import spark
+from bench import startup
+from bench import storage_loop
+from bench import summary
 
 # Name -> how to run it, in the order `python -m bench` runs them all. A new benchmark is one more line.
 BENCHMARKS: dict[str, Callable[[], object]] = {
     "storage": lambda: asyncio.run(storage_loop.run()),
     "poll": lambda: asyncio.run(poll.run()),
+    "spark": lambda: asyncio.run(spark.run()),
     "rules": rules_eval.run,
     "rotation": rotation_cmd.run,
     "backtest": backtest.run,

@@ -1,4 +1,5 @@
-"""Resident memory after a simulated trading day of polling 500 symbols (390 one-minute polls, loopback)."""
+"""Resident memory after a simulated trading day of polling 500 symbols (390 one-minute polls through spark, as in
+production, against a loopback Yahoo)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ async def _day(folder: Path) -> tuple[float, float, float]:
     database = Database.open(folder / "day.db")
     names = [f"S{i:03d}" for i in range(SYMBOLS)]
     clock_now = [datetime(2025, 12, 11, 9, 30, 30, tzinfo=NEW_YORK)]
-    async with FakeUpstream() as upstream, aiohttp.ClientSession() as session:
+    async with FakeUpstream(spark_from_charts=True) as upstream, aiohttp.ClientSession() as session:
         for name in names:
             upstream.script("yahoo", name, ok_json(yahoo_quote(name, 100.0, clock_now[0], 99.5)))
         client = SourceClient("yahoo", session, max_concurrency=8)

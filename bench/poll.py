@@ -1,7 +1,8 @@
 """A poll cycle at scale, against a loopback upstream, and what a big back-fill write costs the event loop.
 
-- 500 symbols followed by 5,000 subscriptions: requests per cycle (must be at most the unique-symbol count) and
-  the cycle's wall time, with the production rate limit and without it (the client's own overhead).
+- 500 symbols followed by 5,000 subscriptions: requests per cycle (through spark, as in production: 20 symbols a
+  request; at most the unique-symbol count in any case) and the cycle's wall time, with the production rate limit
+  and without it (the client's own overhead). `python -m bench spark` compares spark and the chart API at scale.
 - 10 years x 500 symbols of daily bars written the way the back-fill writes them (one store per symbol, through
   Database.run): the longest event-loop stall while it runs. Target: under 50 ms.
 """
@@ -60,7 +61,7 @@ async def poll_cycle(folder: Path) -> None:
         sub = subscriptions.Subscription(guild_id=1, user_id=n, symbol=names[n % SYMBOLS], kind="move",
                                          created_at=now, threshold=3.0)
         database.call(subscriptions.add, sub)
-    async with FakeUpstream() as upstream:
+    async with FakeUpstream(spark_from_charts=True) as upstream:
         tick = SESSION_TIME - timedelta(seconds=30)
         for name in names:
             upstream.script("yahoo", name, ok_json(yahoo_quote(name, 100.0, tick, 99.0)))

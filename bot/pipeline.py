@@ -129,13 +129,15 @@ def build_market(
     metrics: Metrics | None = None,
     on_bars: Callable[[], Awaitable[object]] | None = None,
     on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,
+    batched: bool = True,
 ) -> MarketStages:
     """provider → quality gate → store (→ the rules engine, when `on_bars` and `on_quotes` are given): the app,
-    the demo, the command line's back-fill and the benches build the market stages here, the same way."""
+    the demo, the command line's back-fill and the benches build the market stages here, the same way.
+    `batched=False` asks one chart request per symbol even from Yahoo (python -m bench spark compares the two)."""
     # The jump gate's threshold and the outage notice's patience are the settings' own, for every caller.
     watch = SourceWatch(SourceOutages(timedelta(minutes=limits.source_down_notice_minutes)), clock, metrics)
     # Quotes in batches of 20 through Yahoo's spark endpoint when Yahoo is the first source of quotes.
-    batch = spark_for(providers, on_outcome=watch.record, on_notice=watch.add)
+    batch = spark_for(providers, on_outcome=watch.record, on_notice=watch.add) if batched else None
     provider = MarketData(providers, on_outcome=watch.record, batch=batch)
     gate = QualityGate(JumpGate(limits.max_jump_pct))
     jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, calendar=calendar, symbols=symbols,
