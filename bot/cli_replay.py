@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -44,7 +45,18 @@ def stored_inputs(settings: Settings, start: str | None, end: str | None,
         history = database.call(prices.history_points, [s for rule in rules for s in rule.symbols])
     finally:
         database.close()
+    _refuse_unmeasurable(history)
     return rules, history, first, last
+
+
+def _refuse_unmeasurable(history: History) -> None:
+    """A stored close that is not a positive finite number (a database repaired by hand, or written by another
+    tool) would turn every move through it into Infinity, which JSON cannot carry: name it instead."""
+    for symbol, points in history.items():
+        for point in points:
+            if not (math.isfinite(point.close) and point.close > 0):
+                raise InputError(f"The stored close of {symbol} on {point.date} is {point.close!r}, not a price: "
+                                 f"fetch that session again with `rotobot backfill {symbol} --since {point.date}`")
 
 
 def _text(signal: Signal) -> str:

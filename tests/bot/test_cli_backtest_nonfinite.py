@@ -68,3 +68,15 @@ def test_json_lines_stay_json_with_an_infinite_stored_close(stored, tmp_path, mo
         except ValueError as error:
             bad.append(f"{error}: {line[:160]}")
     assert bad == []
+
+
+def test_replay_names_the_infinite_close_instead_of_a_traceback(stored, tmp_path, monkeypatch, capsys):
+    for name in list(os.environ):
+        if name.startswith(("ROTOBOT_", "DISCORD_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    code = main(["replay", "--from", "2025-12-10", "--to", "2025-12-19", "--json", "--db", str(stored)])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert "Traceback" not in err
+    assert "^RUT on 2025-12-15" in err and "rotobot backfill ^RUT --since 2025-12-15" in err
