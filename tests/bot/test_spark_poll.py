@@ -254,3 +254,15 @@ async def test_yahoo_down_altogether_is_not_blamed_on_spark(tmp_path):
             assert report.stored == [] and sorted(report.failed) == ["AAA", "BBB"]
             assert [source for source, _, _ in sent] == ["spark"] * 2 + ["yahoo"] * 4
         assert [(n.source, n.kind) for n in world.notices] == [("yahoo", "down")]  # Yahoo's outage, said once
+
+
+async def test_spark_alone_failing_with_5xx_never_costs_the_chart_api_its_quotes(world):
+    # Spark answers 500 (retryable) while the chart API answers every symbol. Spark's faults are recorded on
+    # Yahoo's one breaker, so a poll's worth of failed batches must not open it against the chart API too.
+    names = [f"S{n:03d}" for n in range(200)]  # 10 batches
+    follow(world, *names, spark=False)
+    world.upstream.script("spark", "*", Answer(500, b"Internal Server Error", "text/plain"))
+    for _ in range(3):
+        report, sent = await poll(world)
+        assert len(report.stored) == 200 and report.failed == {}
+    assert [n.source for n in world.notices] == ["yahoo spark"]
