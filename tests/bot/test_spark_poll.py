@@ -266,3 +266,14 @@ async def test_spark_alone_failing_with_5xx_never_costs_the_chart_api_its_quotes
         report, sent = await poll(world)
         assert len(report.stored) == 200 and report.failed == {}
     assert [n.source for n in world.notices] == ["yahoo spark"]
+
+
+async def test_a_part_whose_meta_spells_the_symbol_in_another_case_is_stored_under_the_symbol_asked(world):
+    # The parser matches parts to the symbols asked whatever their case; what it matched must then be stored
+    # under the symbol asked (the one rules and commands look up), not under the answer's spelling.
+    follow(world, "AAA", "^TNX")
+    world.upstream.script("spark", "^TNX", ok_json(body(world, "^tnx")))
+    report, sent = await poll(world)
+    assert [source for source, _, _ in sent] == ["spark"]
+    assert stored(world, "^TNX") is not None and stored(world, "^tnx") is None
+    assert sorted(report.stored) == ["AAA", "^TNX"]
