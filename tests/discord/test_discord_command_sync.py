@@ -139,3 +139,18 @@ def test_the_record_keeps_each_application_apart(tmp_path):
     record.remember(2, "b" * 64)
     assert (record.fingerprint_of(1), record.fingerprint_of(2), record.fingerprint_of(3)) == ("a" * 64, "b" * 64, None)
     assert not (tmp_path / "rotobot.db.commands.json.tmp").exists()
+
+
+async def test_a_record_nested_too_deeply_for_json_means_one_more_publish_not_a_failed_login(fake, database, caplog):
+    # json.loads raises RecursionError, not ValueError, on brackets nested past the interpreter's limit
+    # (alerts/market/yahoo_chart.py load_json catches it for Yahoo's bodies); a garbled record must cost a publish.
+    beside(database.path).write_bytes(b"[" * 100_000)
+    transport = DiscordTransport(Secret("fake-token"), router=build_router("!"), context=None, database=database,
+                                 on_fatal=lambda _: None)
+    try:
+        await transport.bot.login("fake-token")
+    finally:
+        await transport.close()
+    assert len(publishes(fake)) == 1
+    assert json.loads(beside(database.path).read_text())[str(fake.application_id)]
+    assert "published again and it is rewritten" in caplog.text
