@@ -277,3 +277,17 @@ async def test_a_part_whose_meta_spells_the_symbol_in_another_case_is_stored_und
     assert [source for source, _, _ in sent] == ["spark"]
     assert stored(world, "^TNX") is not None and stored(world, "^tnx") is None
     assert sorted(report.stored) == ["AAA", "^TNX"]
+
+
+async def test_yahoo_s_rate_limit_on_spark_does_not_switch_to_twenty_times_the_requests(world):
+    # A 429 is Yahoo asking for fewer requests, not spark being broken: the chart API getting through between
+    # them must not turn spark off, which would send one request per symbol into the same rate limit.
+    names = [f"S{n:02d}" for n in range(20)]
+    follow(world, *names, spark=False)
+    world.upstream.script("spark", "*", Answer(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"}))
+    for _ in range(FAILURES_TO_STOP):
+        report, _ = await poll(world)
+        assert len(report.stored) == 20
+    report, sent = await poll(world)
+    assert world.notices == []
+    assert [source for source, _, _ in sent].count("spark") >= 1  # spark is still asked first
