@@ -291,3 +291,25 @@ async def test_yahoo_s_rate_limit_on_spark_does_not_switch_to_twenty_times_the_r
     report, sent = await poll(world)
     assert world.notices == []
     assert [source for source, _, _ in sent].count("spark") >= 1  # spark is still asked first
+
+
+async def test_once_yahoo_is_back_a_spark_still_failing_does_not_spend_every_breaker_trial(tmp_path):
+    # Yahoo down altogether opens its breaker. The chart API comes back first; spark still answers 500. The
+    # breaker's half-open trial is one request, and the first out is always a spark batch: it fails, the breaker
+    # opens again, the chart API is never asked, and (the chart never answering) spark is never blamed.
+    ticks = [0.0]
+    breaker = CircuitBreaker(failure_threshold=5, reset_after=300.0, clock=lambda: ticks[0])
+    async with opened(tmp_path, breaker) as world:
+        world.symbols.extend(["AAA", "BBB"])
+        world.upstream.script("spark", "*", Answer(500, b"Internal Server Error", "text/plain"))
+        for name in ("AAA", "BBB"):
+            world.upstream.script("yahoo", name, Answer(500, b"Internal Server Error", "text/plain"))
+        while breaker.state != "open":
+            await poll(world)
+        follow(world, "AAA", "BBB", spark=False)  # the chart API answers again; spark does not
+        stored_after = []
+        for _ in range(4):  # four breaker periods, one poll each
+            ticks[0] += 301
+            report, _ = await poll(world, minutes=5)
+            stored_after.append(sorted(report.stored))
+        assert ["AAA", "BBB"] in stored_after
