@@ -61,7 +61,8 @@ class PublishedCommands:
             record = json.loads(self.path.read_text())
         except FileNotFoundError:
             return {}
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            # RecursionError: json.loads on brackets nested past the interpreter's limit (a garbled file, too)
             log.warning("%s cannot be read (%s); the slash commands are published again and it is rewritten",
                         self.path, type(exc).__name__)
             return {}
