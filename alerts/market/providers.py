@@ -59,16 +59,14 @@ class YahooProvider:
         # period2 is exclusive and in UTC: the day after `end` covers every exchange-local date up to `end`.
         params = {"period1": _epoch(start), "period2": _epoch(end + timedelta(days=1)), "interval": "1d"}
         response = await self._client.get(self._url(symbol), params=params, symbol=symbol)
-        chart = parse_chart(response.body, fetched_at=now, now=now, source=self.name)
-        _same_symbol(self.name, symbol, chart.symbol)
+        chart = parse_chart(response.body, fetched_at=now, now=now, source=self.name, asked=symbol)
         for reason in chart.dropped:
             log.info("yahoo %s: %s", symbol, reason)
         return [bar for bar in chart.bars if start <= bar.date <= end]
 
     async def quote(self, symbol: str, now: datetime) -> Quote:
         response = await self._client.get(self._url(symbol), params={"range": "1d", "interval": "1d"}, symbol=symbol)
-        chart = parse_chart(response.body, fetched_at=now, now=now, source=self.name)
-        _same_symbol(self.name, symbol, chart.symbol)
+        chart = parse_chart(response.body, fetched_at=now, now=now, source=self.name, asked=symbol)
         if chart.quote is None:
             raise UpstreamError(self.name, "no regular market price in the answer", symbol=symbol)
         return chart.quote
@@ -112,11 +110,6 @@ class StooqProvider:
 class BatchQuotes(Protocol):
     async def quotes(self, symbols: list[str], now: datetime, fallback: Callable[[list[str]], Awaitable[
         tuple[dict[str, Quote], dict[str, UpstreamError]]]]) -> tuple[dict[str, Quote], dict[str, UpstreamError]]: ...
-
-
-def _same_symbol(source: str, asked: str, answered: str) -> None:
-    if answered.upper() != asked.upper():
-        raise UpstreamError(source, f"asked for {asked}, the answer is for {answered}", symbol=asked)
 
 
 class MarketData:

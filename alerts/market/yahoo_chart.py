@@ -25,15 +25,17 @@ PRICES = ("open", "high", "low", "close")
 
 @dataclass(frozen=True)
 class ChartData:
-    symbol: str  # meta.symbol
+    symbol: str  # meta.symbol, or the symbol asked when the parser was told it
     timezone: str  # the exchange's zone, e.g. "America/New_York"
     bars: list[DailyBar]  # daily charts only, validated, oldest first
     quote: Quote | None  # None when the body carries no regularMarketPrice / regularMarketTime at all
     dropped: list[str]  # rows skipped because every price was null (Yahoo's "no trade that day")
 
 
-def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, source: str = "yahoo") -> ChartData:
-    """The chart in a raw v8 body. Raises UpstreamError (not retryable) for anything rotobot will not store."""
+def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, source: str = "yahoo",
+                asked: str | None = None) -> ChartData:
+    """The chart in a raw v8 body. Raises UpstreamError (not retryable) for anything rotobot will not store.
+    `asked`: the symbol requested (see parse_chart_result)."""
     document = load_json(body, source)
     chart = document.get("chart") if isinstance(document, dict) else None
     if not isinstance(chart, dict):
@@ -46,20 +48,29 @@ def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, sourc
     results = chart.get("result")
     if not isinstance(results, list) or not results:
         raise UpstreamError(source, f"chart.result is {'empty' if results == [] else 'null'}: no chart in the answer")
-    return parse_chart_result(results[0], fetched_at=fetched_at, now=now, source=source, where="chart.result[0]")
+    return parse_chart_result(results[0], fetched_at=fetched_at, now=now, source=source, where="chart.result[0]",
+                              asked=asked)
 
 
 def parse_chart_result(
-    result: Any, *, fetched_at: datetime, now: datetime, source: str = "yahoo", where: str = "chart.result[0]"
+    result: Any, *, fetched_at: datetime, now: datetime, source: str = "yahoo", where: str = "chart.result[0]",
+    asked: str | None = None,
 ) -> ChartData:
     """One chart result (meta, timestamp, indicators), with every check parse_chart makes. The spark endpoint's
-    per-symbol parts have this shape (alerts/market/yahoo_spark.py); `where` names the part in a refusal."""
+    per-symbol parts have this shape (alerts/market/yahoo_spark.py); `where` names the part in a refusal.
+
+    `asked`, the symbol requested: meta.symbol must be it, in any case (Yahoo may answer ^tnx for ^TNX), and the
+    bars and quote then carry the spelling asked, the one rules and commands look up, never the answer's."""
     meta = result.get("meta") if isinstance(result, dict) else None
     if not isinstance(meta, dict):
-        raise UpstreamError(source, f"{where} has no meta object")
+        raise UpstreamError(source, f"{where} has no meta object", symbol=asked)
     symbol = meta.get("symbol")
     if not isinstance(symbol, str) or not symbol:
-        raise UpstreamError(source, "meta.symbol is missing")
+        raise UpstreamError(source, "meta.symbol is missing", symbol=asked)
+    if asked is not None:
+        if symbol.upper() != asked.upper():
+            raise UpstreamError(source, f"asked for {asked}, {where} is for {symbol}", symbol=asked, retryable=False)
+        symbol = asked
 
     def refuse(reason: str) -> UpstreamError:
         return UpstreamError(source, reason, symbol=symbol, retryable=False)

@@ -96,11 +96,10 @@ def _part_quote(symbol: str, found: list, *, fetched_at: datetime, now: datetime
     if not isinstance(responses, list) or not responses:
         raise refuse(f"spark.result[{index}] has no response")
     try:
-        chart = parse_chart_result(responses[0], fetched_at=fetched_at, now=now, source=source, where=where)
+        chart = parse_chart_result(responses[0], fetched_at=fetched_at, now=now, source=source, where=where,
+                                   asked=symbol)  # checked against, and stored under, the symbol asked
     except UpstreamError as error:
         raise refuse(error.reason) from None
-    if chart.symbol.upper() != symbol.upper():
-        raise refuse(f"asked for {symbol}, {where} is for {chart.symbol}")
     problem = _series_problem(responses[0], chart, now)
     if problem:
         raise refuse(f"{where}: {problem}")

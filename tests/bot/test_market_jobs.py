@@ -338,3 +338,19 @@ async def test_a_quote_poll_does_not_wait_for_a_back_fill_stuck_on_a_slow_source
     assert polled.stored == ["^RUT"] and not backfill.done()
     answer.set()
     assert (await backfill).result.added == 3
+
+
+async def test_a_chart_answer_spelling_the_symbol_in_another_case_is_stored_under_the_symbol_asked(world):
+    # Yahoo's meta.symbol may differ in case from the symbol asked; rules and commands look up the one asked.
+    world.clock.now = ny(2025, 12, 11, 11, 0)
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_quote("^rut", 2575.0, ny(2025, 12, 11, 10, 59), 2559.61)))
+    report = await world.jobs.poll_quotes()
+    assert report.stored == ["^RUT"] and world.db.call(quotes.get_quote, "^RUT").price == 2575.0
+    assert world.db.call(quotes.get_quote, "^rut") is None
+    world.clock.now = ny(2025, 12, 12, 3, 10)
+    seed(world.db, "^RUT", between(RUT_BARS, date(2025, 6, 1), date(2025, 12, 5)))
+    world.upstream.script("yahoo", "^RUT", ok_json(yahoo_daily("^rut", between(RUT_BARS, date(2025, 12, 8),
+                                                                                 date(2025, 12, 11)))))
+    report = await world.jobs.backfill_job()
+    assert report.result.added == 4 and world.db.call(prices.last_bar, "^RUT").date == date(2025, 12, 11)
+    assert world.db.call(prices.last_bar, "^rut") is None
