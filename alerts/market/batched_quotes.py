@@ -4,8 +4,10 @@ behind it for every symbol spark did not answer well.
 A poll costs ceil(symbols / 20) spark requests plus one chart request per symbol that fell back: a symbol missing
 from the answer or whose part failed a check (alerts/market/yahoo_spark.py), or every symbol of an answer that
 was not a spark answer at all. When spark keeps failing, SparkSwitch (alerts/market/spark_switch.py) turns it off
-for a while and the chart API serves alone. Both go through Yahoo's one SourceClient, so its rate limit, pacing,
-retries and circuit breaker govern spark and chart requests together.
+for a while and the chart API serves alone. Both go through Yahoo's one SourceClient, so its rate limit, pacing
+and retries govern spark and chart requests together. Its circuit breaker is the chart API's: spark is a side
+endpoint (SourceClient.get), asked only while the breaker is closed and never moving it, so spark failing alone
+costs the chart API nothing, and Yahoo down altogether (the chart API failing too) stops both.
 """
 
 from __future__ import annotations

@@ -72,9 +72,11 @@ class YahooProvider:
         return chart.quote
 
     async def spark(self, symbols: list[str], now: datetime) -> SparkAnswer:
-        """One spark request for `symbols`. Raises UpstreamError when the answer as a whole is unusable."""
+        """One spark request for `symbols`. Raises UpstreamError when the answer as a whole is unusable.
+        A side endpoint of Yahoo's client: spark failing alone is SparkSwitch's to judge, never a reason to stop
+        asking the chart API, and it is not asked while Yahoo's breaker is open or on its trial."""
         params = {"symbols": ",".join(symbols), **SPARK_PARAMS}
-        response = await self._client.get(f"{self._base}/v7/finance/spark", params=params)
+        response = await self._client.get(f"{self._base}/v7/finance/spark", params=params, side_endpoint=True)
         return parse_spark(response.body, symbols, fetched_at=now, now=now, source=self.name)
 
 

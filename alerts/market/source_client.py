@@ -115,29 +115,37 @@ class SourceClient:
 
     async def get(
         self, url: str, *, params: Mapping[str, str | int | float] | None = None, symbol: str | None = None,
-        if_changed: Mapping[str, str] | None = None, attempts: int | None = None,
+        if_changed: Mapping[str, str] | None = None, attempts: int | None = None, side_endpoint: bool = False,
     ) -> Response:
         """A 2xx, or a 304 when `if_changed` (a Response's validators) says what was seen before; raises
         UpstreamError for anything else. `attempts`: at most this many tries for this call (1: no retry, for a
-        caller that looks again anyway); by default the client's retry policy's."""
+        caller that looks again anyway); by default the client's retry policy's.
+
+        `side_endpoint`: an endpoint whose own health its caller judges (Yahoo's spark, by SparkSwitch), which
+        may fail while the source's main one answers. It is sent only while the breaker is closed, so it never
+        spends the half-open trial, and its answers and faults leave the breaker alone. A source down
+        altogether still opens the breaker through its main endpoint's faults, and that stops this one too."""
         if attempts is not None and attempts < 1:
             raise ValueError(f"attempts must be at least 1, not {attempts}")
-        if not self.breaker.allow():
+        if not (self.breaker.state == "closed" if side_endpoint else self.breaker.allow()):
             raise SourceUnavailable(self.name, self._circuit_reason(), symbol=symbol)
         headers = _conditional_headers(if_changed)
+        judged = not side_endpoint  # does this call's outcome move the breaker?
         try:
             response = await self._get_with_retries(url, params, symbol, headers, attempts)
         except UpstreamError as error:
             # A 404 or 400 says the symbol is bad, not the source: only retryable faults count against it.
-            if error.retryable:
+            if error.retryable and judged:
                 self.breaker.record_failure()
-            else:
+            elif judged:
                 self.breaker.release_trial()
             raise
         except BaseException:
-            self.breaker.release_trial()  # cancelled: a half-open trial proved nothing either way
+            if judged:
+                self.breaker.release_trial()  # cancelled: a half-open trial proved nothing either way
             raise
-        self.breaker.record_success()
+        if judged:
+            self.breaker.record_success()
         return response
 
     async def _get_with_retries(
@@ -232,7 +240,7 @@ class SourceClient:
 
     def _circuit_reason(self) -> str:
         if self.breaker.state == "half_open":
-            return "circuit half-open: a trial request is already out"
+            return "circuit half-open: a trial request is out or due"
         wait = self.breaker.seconds_until_trial()
         open_for = self.breaker.reset_after - wait
         return (

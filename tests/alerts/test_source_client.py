@@ -397,6 +397,41 @@ async def test_a_cancelled_trial_lets_the_next_get_try_again(upstream, make_clie
     assert breaker.state == "closed"
 
 
+async def test_a_side_endpoint_s_faults_and_answers_leave_the_breaker_alone(upstream, make_client, fake_time):
+    # Yahoo's spark may fail while its chart API answers: SparkSwitch judges spark, the breaker judges Yahoo.
+    upstream.script = [Reply(500)] * 4 + [Reply(200), Reply(500)]
+    breaker = CircuitBreaker(failure_threshold=2, reset_after=60.0, clock=fake_time.clock)
+    client = make_client(retry=RetryPolicy(attempts=1), breaker=breaker)
+    for _ in range(3):
+        with pytest.raises(UpstreamError):
+            await client.get(upstream.url("spark"), side_endpoint=True)
+    assert (breaker.state, breaker.failures) == ("closed", 0)
+    with pytest.raises(UpstreamError):
+        await client.get(upstream.url("chart"))  # the main endpoint's fault counts
+    assert (await client.get(upstream.url("spark"), side_endpoint=True)).status == 200
+    assert breaker.failures == 1  # and a side endpoint's answer does not wipe it out
+    with pytest.raises(UpstreamError):
+        await client.get(upstream.url("chart"))
+    assert breaker.state == "open"
+
+
+async def test_a_side_endpoint_waits_for_the_breaker_to_close_and_never_spends_its_trial(
+        upstream, make_client, fake_time):
+    upstream.script = [Reply(500), Reply(200)]
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=60.0, clock=fake_time.clock)
+    client = make_client(retry=RetryPolicy(attempts=1), breaker=breaker)
+    with pytest.raises(UpstreamError):
+        await client.get(upstream.url("chart"))
+    for _ in range(2):  # open, then open with its trial due: the side endpoint is refused without a request
+        with pytest.raises(SourceUnavailable) as caught:
+            await client.get(upstream.url("spark"), side_endpoint=True, symbol="SPY")
+        assert "circuit open" in caught.value.reason and caught.value.symbol == "SPY"
+        fake_time.now += 60
+    assert len(upstream.requests) == 1
+    assert (await client.get(upstream.url("chart"))).status == 200  # the trial is the main endpoint's
+    assert breaker.state == "closed" and [path for path, _, _ in upstream.requests] == ["/chart", "/chart"]
+
+
 class InFlight:
     """A handler that holds every request until the gate opens, counting how many are inside at once."""
 

@@ -313,3 +313,21 @@ async def test_once_yahoo_is_back_a_spark_still_failing_does_not_spend_every_bre
             report, _ = await poll(world, minutes=5)
             stored_after.append(sorted(report.stored))
         assert ["AAA", "BBB"] in stored_after
+
+
+async def test_yahoo_down_altogether_still_opens_the_breaker_for_spark_too(tmp_path):
+    # Spark's own faults leave Yahoo's breaker alone; the chart API's, asked for each failed batch, open it, and
+    # then nothing goes to Yahoo at all, spark included, until the chart API's trial.
+    ticks = [0.0]
+    breaker = CircuitBreaker(failure_threshold=5, reset_after=300.0, clock=lambda: ticks[0])
+    async with opened(tmp_path, breaker) as world:
+        world.symbols.extend(["AAA", "BBB"])
+        world.upstream.script("spark", "*", Answer(500, b"Internal Server Error", "text/plain"))
+        for name in ("AAA", "BBB"):
+            world.upstream.script("yahoo", name, Answer(500, b"Internal Server Error", "text/plain"))
+        for _ in range(3):
+            await poll(world)
+        assert breaker.state == "open"
+        report, sent = await poll(world)
+        assert sent == [] and sorted(report.failed) == ["AAA", "BBB"]
+        assert [n.source for n in world.notices if n.source == "yahoo spark"] == []  # Yahoo's outage, not spark's
