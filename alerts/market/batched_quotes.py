@@ -121,6 +121,10 @@ class SparkQuotes:
             notice = self.switch.succeeded(now)
         elif isinstance(fault, SourceUnavailable):
             pass  # the breaker is open: nothing was asked, so spark proved nothing
+        elif fault is not None and fault.rate_limited:
+            # A 429 is Yahoo's limit on all of rotobot's requests, not spark being broken: turning spark off would
+            # send 20 times the requests into that limit. The client honours its Retry-After for every request.
+            pass
         elif chart_answered and (fault is not None or (answer is not None and answer.refused)):
             # Spark gave nothing usable where the chart API did: spark's fault, not Yahoo's.
             notice = self.switch.failed(fault.reason if fault else next(iter(answer.refused.values())).reason, now)

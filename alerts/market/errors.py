@@ -10,11 +10,14 @@ class UpstreamError(Exception):
     on a second try (an unknown symbol, a body that is not the expected format).
     """
 
-    def __init__(self, source: str, reason: str, *, symbol: str | None = None, retryable: bool = False) -> None:
+    def __init__(self, source: str, reason: str, *, symbol: str | None = None, retryable: bool = False,
+                 rate_limited: bool = False) -> None:
         self.source = source
         self.reason = reason
         self.symbol = symbol
         self.retryable = retryable
+        # The last try was answered 429: the source's limit on rotobot's requests, not a fault of what was asked.
+        self.rate_limited = rate_limited
         where = f"{source} {symbol}" if symbol else source
         super().__init__(f"{where}: {reason}")
 

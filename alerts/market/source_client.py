@@ -2,7 +2,8 @@
 
 A SourceClient caps concurrent requests, spaces request starts, retries faults that may pass (timeouts,
 dropped connections, 5xx, 429) with backoff or the upstream's own Retry-After, and trips a circuit breaker
-when the upstream keeps failing. It returns raw bodies: parsing, and judging a 200 full of HTML, is the
+when the upstream keeps failing. A 429 is the upstream's limit on all of rotobot's requests to it, so its
+Retry-After holds back every caller's next request, not only the one that met it. It returns raw bodies: parsing, and judging a 200 full of HTML, is the
 caller's job. Time, sleeping and randomness are injected so all of this is testable without waiting.
 """
 
@@ -67,6 +68,7 @@ class _Fault:
     retryable: bool
     retry_after: float | None = None
     joiner: str = ", "  # "HTTP 503 after 4 tries" but "timed out after 10 s, 4 tries"
+    rate_limited: bool = False  # a 429
 
     def after(self, tries: int) -> str:
         return f"{self.reason}{self.joiner}{tries} {'try' if tries == 1 else 'tries'}"
@@ -104,6 +106,7 @@ class SourceClient:
         self._slots = asyncio.Semaphore(max_concurrency)
         self._min_interval = min_interval
         self._next_start = -math.inf
+        self._quiet_until = -math.inf  # a 429's Retry-After: no request of any caller starts before it
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._retry = retry
         self.breaker = breaker if breaker is not None else CircuitBreaker(clock=clock)
@@ -123,8 +126,9 @@ class SourceClient:
 
         `side_endpoint`: an endpoint whose own health its caller judges (Yahoo's spark, by SparkSwitch), which
         may fail while the source's main one answers. It is sent only while the breaker is closed, so it never
-        spends the half-open trial, and its answers and faults leave the breaker alone. A source down
-        altogether still opens the breaker through its main endpoint's faults, and that stops this one too."""
+        spends the half-open trial, and its answers and faults leave the breaker alone but for a 429: the
+        source's rate limit, whichever endpoint met it. A source down altogether still opens the breaker
+        through its main endpoint's faults, and that stops this one too."""
         if attempts is not None and attempts < 1:
             raise ValueError(f"attempts must be at least 1, not {attempts}")
         if not (self.breaker.state == "closed" if side_endpoint else self.breaker.allow()):
@@ -135,7 +139,7 @@ class SourceClient:
             response = await self._get_with_retries(url, params, symbol, headers, attempts)
         except UpstreamError as error:
             # A 404 or 400 says the symbol is bad, not the source: only retryable faults count against it.
-            if error.retryable and judged:
+            if error.retryable and (judged or error.rate_limited):
                 self.breaker.record_failure()
             elif judged:
                 self.breaker.release_trial()
@@ -165,10 +169,11 @@ class SourceClient:
                     f"{fault.reason}, asked to retry in {math.ceil(fault.retry_after)} s"
                     f" (more than the {self._retry.max_delay:g} s this client waits)"
                 )
-                raise UpstreamError(self.name, reason, symbol=symbol, retryable=True)
+                raise UpstreamError(self.name, reason, symbol=symbol, retryable=True, rate_limited=fault.rate_limited)
             tries = attempt + 1
             if tries == attempts:
-                raise UpstreamError(self.name, fault.after(tries), symbol=symbol, retryable=True)
+                raise UpstreamError(self.name, fault.after(tries), symbol=symbol, retryable=True,
+                                    rate_limited=fault.rate_limited)
             wait = fault.retry_after if fault.retry_after is not None else self._retry.delay(attempt, self._rand())
             log.debug(  # each retry; the caller logs the outcome
                 "%s: %s from %s (try %d of %d); retrying in %.2f s",
@@ -224,17 +229,21 @@ class SourceClient:
                 retry_after = retry_after_seconds(
                     reply.headers.get("Retry-After"), server_date=reply.headers.get("Date"), now=self._wall_clock()
                 )
-            return _Fault(f"HTTP {status}", retryable=True, retry_after=retry_after, joiner=" after ")
+            if status == 429 and retry_after is not None and retry_after <= self._retry.max_delay:
+                # Longer than this client waits: that call fails at once instead, and the breaker keeps count.
+                self._quiet_until = max(self._quiet_until, self._clock() + retry_after)
+            return _Fault(f"HTTP {status}", retryable=True, retry_after=retry_after, joiner=" after ",
+                          rate_limited=status == 429)
         return _Fault(f"HTTP {status}", retryable=False)
 
     async def _wait_for_turn(self) -> None:
-        """Space request starts by min_interval across every caller of this client."""
-        if self._min_interval <= 0:
-            return
+        """Space request starts by min_interval across every caller of this client, none before a 429's
+        Retry-After."""
         now = self._clock()
-        start = max(now, self._next_start)
-        # Book the slot before sleeping, so concurrent callers queue behind it instead of racing for it.
-        self._next_start = start + self._min_interval
+        start = max(now, self._next_start, self._quiet_until)
+        if self._min_interval > 0:
+            # Book the slot before sleeping, so concurrent callers queue behind it instead of racing for it.
+            self._next_start = start + self._min_interval
         if start > now:
             await self._sleep(start - now)
 

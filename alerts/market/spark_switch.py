@@ -1,7 +1,9 @@
 """When rotobot stops asking Yahoo's spark endpoint and when it tries again. Pure; time is handed in.
 
 A batch fails when spark gave nothing usable for it (an error status, HTML, a wrong shape, or every part refused)
-while the chart API answered for at least one of its symbols: spark is the fault then, not Yahoo. After
+while the chart API answered for at least one of its symbols: spark is the fault then, not Yahoo. A 429 never
+counts: that is Yahoo's rate limit on every request of rotobot's, and turning spark off would send twenty times the
+requests into it (the client honours its Retry-After for every request, and Yahoo's breaker counts it). After
 FAILURES_TO_STOP such batches in a row, quotes come through the chart API alone and the operator hears it once.
 RETRY_AFTER later, one batch is tried again: if it works, spark is back (and the operator hears that once); if it
 fails, the chart API goes on alone for another RETRY_AFTER, without a second notice.

@@ -432,6 +432,33 @@ async def test_a_side_endpoint_waits_for_the_breaker_to_close_and_never_spends_i
     assert breaker.state == "closed" and [path for path, _, _ in upstream.requests] == ["/chart", "/chart"]
 
 
+async def test_a_429_s_retry_after_holds_back_every_caller_and_the_error_says_rate_limited(
+        upstream, make_client, fake_time):
+    upstream.script = [Reply(429, headers={"Retry-After": "7"}), Reply(200), Reply(503, headers={"Retry-After": "9"}),
+                       Reply(200)]
+    client = make_client(retry=RetryPolicy(attempts=1))
+    with pytest.raises(UpstreamError) as caught:
+        await client.get(upstream.url("spark"))
+    assert caught.value.rate_limited and caught.value.retryable
+    assert (await client.get(upstream.url("chart"))).status == 200  # another caller: it waits out the 7 s too
+    assert fake_time.sleeps == [7.0] and upstream.requests[1][2] == 1007.0
+    with pytest.raises(UpstreamError) as caught:  # a 503's Retry-After is that call's, not the whole source's
+        await client.get(upstream.url("spark"))
+    assert not caught.value.rate_limited
+    assert (await client.get(upstream.url("chart"))).status == 200 and fake_time.sleeps == [7.0]
+
+
+async def test_a_429_on_a_side_endpoint_counts_against_the_source(upstream, make_client, fake_time):
+    # Rate limiting is the source's answer to all of rotobot's requests, whichever endpoint met it.
+    upstream.script = [Reply(429, headers={"Retry-After": "0"})] * 2
+    breaker = CircuitBreaker(failure_threshold=2, reset_after=60.0, clock=fake_time.clock)
+    client = make_client(retry=RetryPolicy(attempts=1), breaker=breaker)
+    for _ in range(2):
+        with pytest.raises(UpstreamError):
+            await client.get(upstream.url("spark"), side_endpoint=True)
+    assert breaker.state == "open"
+
+
 class InFlight:
     """A handler that holds every request until the gate opens, counting how many are inside at once."""
 
