@@ -125,11 +125,12 @@ class SparkQuotes:
             # A 429 is Yahoo's limit on all of rotobot's requests, not spark being broken: turning spark off would
             # send 20 times the requests into that limit. The client honours its Retry-After for every request.
             pass
-        elif chart_answered and (fault is not None or (answer is not None and answer.refused)):
-            # Spark gave nothing usable where the chart API did: spark's fault, not Yahoo's.
-            notice = self.switch.failed(fault.reason if fault else next(iter(answer.refused.values())).reason, now)
-        # Neither answered (Yahoo is down: the chart API's failures say so), or every symbol was missing from
-        # spark's answer (symbols it does not carry): neither counts for or against spark.
+        elif chart_answered:
+            # Spark gave nothing usable where the chart API did: spark's fault, not Yahoo's. That includes an answer
+            # without a part for any symbol asked: one symbol spark does not carry is missing beside the others'
+            # quotes, but an answer that never carries any would cost a request a batch on every poll, for good.
+            notice = self.switch.failed(_blame(answer, fault), now)
+        # Neither answered (Yahoo is down: the chart API's failures say so): that counts for or against neither.
         if notice is not None:
             log.warning("%s", notice.text)
             self._on_notice(notice)
@@ -141,6 +142,14 @@ def spark_for(providers: list[Provider], **options) -> SparkQuotes | None:
     if not isinstance(first, YahooProvider):
         return None
     return SparkQuotes(first, SparkSwitch(first.name), **options)
+
+
+def _blame(answer: SparkAnswer | None, fault: UpstreamError | None) -> str:
+    if fault is not None:
+        return fault.reason
+    if answer.refused:
+        return next(iter(answer.refused.values())).reason
+    return f"spark: no part for any of the {len(answer.missing)} symbols asked"
 
 
 def _why(batch: list[str], answer: SparkAnswer | None, fault: UpstreamError | None) -> str:

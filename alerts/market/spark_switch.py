@@ -1,7 +1,7 @@
 """When rotobot stops asking Yahoo's spark endpoint and when it tries again. Pure; time is handed in.
 
-A batch fails when spark gave nothing usable for it (an error status, HTML, a wrong shape, or every part refused)
-while the chart API answered for at least one of its symbols: spark is the fault then, not Yahoo. A 429 never
+A batch fails when spark gave nothing usable for it (an error status, HTML, a wrong shape, every part refused, or
+no part for any symbol asked) while the chart API answered for at least one of its symbols: spark is the fault then, not Yahoo. A 429 never
 counts: that is Yahoo's rate limit on every request of rotobot's, and turning spark off would send twenty times the
 requests into it (the client honours its Retry-After for every request, and Yahoo's breaker counts it). After
 FAILURES_TO_STOP such batches in a row, quotes come through the chart API alone and the operator hears it once.

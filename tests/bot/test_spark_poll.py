@@ -331,3 +331,17 @@ async def test_yahoo_down_altogether_still_opens_the_breaker_for_spark_too(tmp_p
         report, sent = await poll(world)
         assert sent == [] and sorted(report.failed) == ["AAA", "BBB"]
         assert [n.source for n in world.notices if n.source == "yahoo spark"] == []  # Yahoo's outage, not spark's
+
+
+async def test_a_spark_that_answers_without_a_part_for_any_symbol_asked_is_blamed(world):
+    # A well-formed answer that carries none of the symbols asked, while the chart API serves them all, is spark
+    # failing as surely as an error status: otherwise it costs a spark request per batch on every poll, for good.
+    follow(world, "AAA", "BBB", spark=False)
+    world.upstream.script("spark", "*", ok_json(spark_body([])))
+    for _ in range(FAILURES_TO_STOP):
+        report, sent = await poll(world)
+        assert [s for s, _, _ in sent] == ["spark", "yahoo", "yahoo"] and sorted(report.stored) == ["AAA", "BBB"]
+    (notice,) = world.notices
+    assert (notice.source, notice.kind) == ("yahoo spark", "down") and "no part for any of the 2 symbols" in notice.text
+    _, sent = await poll(world)
+    assert [s for s, _, _ in sent] == ["yahoo", "yahoo"]
