@@ -5,6 +5,10 @@ no part for any symbol asked) while the chart API answered for at least one of i
 counts: that is Yahoo's rate limit on every request of rotobot's, and turning spark off would send twenty times the
 requests into it (the client honours its Retry-After for every request, and Yahoo's breaker counts it). After
 FAILURES_TO_STOP such batches in a row, quotes come through the chart API alone and the operator hears it once.
+The failures must span two polls at least (a poll is its `now`: every batch of one poll is judged at the poll's
+time): when they all come in one poll, which may be a moment's blip, that poll's other batches go to the chart API
+and the next poll asks spark with one batch first, which decides. Off, 5,000 symbols cost about 250 s a poll at
+Yahoo's rate limit, four times the poll interval, so a blip must not turn spark off for half an hour.
 RETRY_AFTER later, one batch is tried again: if it works, spark is back (and the operator hears that once); if it
 fails, the chart API goes on alone for another RETRY_AFTER, without a second notice.
 """
@@ -16,7 +20,7 @@ from typing import Literal
 
 from alerts.market.outages import OutageNotice
 
-FAILURES_TO_STOP = 3  # three in a row: one bad answer is noise, three is a pattern, and each costs a request
+FAILURES_TO_STOP = 3  # three in a row, over two polls at least: one bad answer is noise, three is a pattern
 RETRY_AFTER = timedelta(minutes=30)  # about 30 polls on the chart API alone before spark is tried again
 
 Mode = Literal["on", "trial", "off"]
@@ -31,6 +35,8 @@ class SparkSwitch:
         self.failures_to_stop = failures_to_stop
         self.retry_after = retry_after
         self._failures = 0
+        self._streak_began: datetime | None = None  # the poll of the first failure in a row
+        self._held_at: datetime | None = None  # the one poll all of FAILURES_TO_STOP failures came in
         self._off_since: datetime | None = None
         self._retry_at: datetime | None = None
         self._noticed = False
@@ -38,9 +44,11 @@ class SparkSwitch:
 
     def mode(self, now: datetime) -> Mode:
         """on: ask spark; trial: ask it with one batch, which decides; off: use the chart API alone."""
-        if self._retry_at is None:
-            return "on"
-        return "trial" if now >= self._retry_at else "off"
+        if self._retry_at is not None:
+            return "trial" if now >= self._retry_at else "off"
+        if self._held_at is not None:
+            return "off" if now == self._held_at else "trial"  # the rest of the poll that failed; then one batch
+        return "on"
 
     def failed(self, reason: str, now: datetime) -> OutageNotice | None:
         self.last_reason = reason
@@ -49,8 +57,14 @@ class SparkSwitch:
                 self._retry_at = now + self.retry_after
             return None
         self._failures += 1
+        if self._failures == 1:
+            self._streak_began = now
         if self._failures < self.failures_to_stop:
             return None
+        if now == self._streak_began:  # all in one poll: perhaps a blip, so the next poll decides
+            self._held_at = now
+            return None
+        self._held_at = None
         self._off_since, self._retry_at = now, now + self.retry_after
         if self._noticed:
             return None
@@ -63,6 +77,7 @@ class SparkSwitch:
 
     def succeeded(self, now: datetime) -> OutageNotice | None:
         self._failures = 0
+        self._streak_began = self._held_at = None
         if self._retry_at is not None and now < self._retry_at:
             return None  # a late answer from before the switch went off: the trial decides, not this
         self._retry_at = None

@@ -73,3 +73,23 @@ def test_a_late_success_from_before_it_went_off_does_not_undo_the_verdict():
 def test_a_threshold_below_one_is_refused(bad):
     with pytest.raises(ValueError, match="at least 1"):
         SparkSwitch(failures_to_stop=bad)
+
+
+def test_failures_all_in_one_poll_hold_spark_back_for_that_poll_and_the_next_poll_decides():
+    switch = SparkSwitch()
+    for _ in range(5):  # one poll's batches: judged at the poll's time
+        assert switch.failed("HTTP 500", T0) is None
+    assert switch.mode(T0) == "off" and switch.mode(minutes(1)) == "trial"
+    notice = switch.failed("HTTP 500", minutes(1))  # the next poll's one batch fails too: a pattern
+    assert notice.kind == "down" and "failed 6 batches in a row" in notice.text
+    assert switch.mode(minutes(1)) == "off" and switch.mode(minutes(31)) == "trial"
+
+
+def test_a_blip_in_one_poll_is_forgotten_when_the_next_poll_s_batch_answers():
+    switch = SparkSwitch()
+    for _ in range(3):
+        switch.failed("HTTP 500", T0)
+    assert switch.succeeded(minutes(1)) is None and switch.mode(minutes(1)) == "on"
+    for n in range(2):
+        assert switch.failed("HTTP 500", minutes(2)) is None
+    assert switch.mode(minutes(2)) == "on"  # two failures start a new count; the blip is not carried over
