@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -55,10 +56,14 @@ def import_file(settings: Settings, path: Path, symbol: str | None, now: datetim
             raise InputError(f"{path} is not a usable Yahoo chart response: {exc.reason}") from None
         if not chart.bars:
             raise InputError(f"{path} holds no daily bars: expected a chart fetched with interval=1d")
-        symbol = checked_symbol(symbol) if symbol else chart.symbol
-        if symbol != chart.symbol:
+        if not symbol and not is_symbol(chart.symbol.upper()):
+            raise InputError(f"{path} is a chart of {chart.symbol!r}, which is no ticker symbol: pass --symbol, "
+                             "e.g. --symbol ^RUT")
+        symbol = checked_symbol(symbol or chart.symbol)
+        if symbol != chart.symbol.upper():
             raise InputError(f"{path} is a chart of {chart.symbol}, not {symbol}: drop --symbol or give {chart.symbol}")
-        bars, rejected = chart.bars, [(None, reason) for reason in chart.dropped]
+        # Stored under the spelling rules and commands look up (as a CSV's is), whatever case meta.symbol has.
+        bars, rejected = [replace(bar, symbol=symbol) for bar in chart.bars], [(None, r) for r in chart.dropped]
         skipped = 0
     elif looks_like_history_csv(text):
         series = fred_series_id(text)

@@ -51,6 +51,24 @@ def test_import_a_yahoo_chart_response_takes_the_symbol_from_its_meta(cli, tmp_p
     assert json.loads(out)["date"] == "2020-11-06"
 
 
+def test_a_chart_whose_meta_spells_the_symbol_in_lower_case_is_stored_under_the_ticker(cli, tmp_path):
+    envelope = json.loads((FIXTURES / "yahoo_v8_chart_AAPL_1d_2020-08-31_to_2020-11-07_recorded_envelope.json").read_text())
+    body = envelope["response"]["bodyJson"]
+    body["chart"]["result"][0]["meta"]["symbol"] = "aapl"
+    file = tmp_path / "chart.json"
+    file.write_text(json.dumps(body))
+    code, out, _ = cli("import", str(file))
+    assert code == 0 and "Imported AAPL" in out and "49 added" in out
+    code, out, _ = cli("prices", "AAPL", "--last", "1", "--json")
+    assert json.loads(out)["date"] == "2020-11-06"
+    code, out, _ = cli("import", str(file), "--symbol", "AAPL")
+    assert code == 0 and "49 unchanged" in out
+    body["chart"]["result"][0]["meta"]["symbol"] = "not a symbol!"
+    file.write_text(json.dumps(body))
+    code, _, err = cli("import", str(file))
+    assert code == 1 and "which is no ticker symbol: pass --symbol, e.g. --symbol ^RUT" in err
+
+
 def test_import_reports_each_rejected_row_with_its_line_and_keeps_the_rest(cli, tmp_path):
     lines = (FIXTURES / "yahoo_daily_KRE_2023-07-03_to_2026-07-02.csv").read_text().splitlines()
     lines[5] = lines[5].replace(lines[5].split(",")[4], "0", 1)  # a zero close
