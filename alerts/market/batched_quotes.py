@@ -6,8 +6,9 @@ from the answer or whose part failed a check (alerts/market/yahoo_spark.py), or 
 was not a spark answer at all. When spark keeps failing, SparkSwitch (alerts/market/spark_switch.py) turns it off
 for a while and the chart API serves alone. Both go through Yahoo's one SourceClient, so its rate limit, pacing
 and retries govern spark and chart requests together. Its circuit breaker is the chart API's: spark is a side
-endpoint (SourceClient.get), asked only while the breaker is closed and never moving it, so spark failing alone
-costs the chart API nothing, and Yahoo down altogether (the chart API failing too) stops both.
+endpoint (SourceClient.get), asked only while the breaker is closed, its faults never counted there (a 429 aside,
+Yahoo's rate limit), so spark failing alone costs the chart API nothing, and Yahoo down altogether (the chart API
+failing too) stops both.
 """
 
 from __future__ import annotations

@@ -126,8 +126,8 @@ class SourceClient:
 
         `side_endpoint`: an endpoint whose own health its caller judges (Yahoo's spark, by SparkSwitch), which
         may fail while the source's main one answers. It is sent only while the breaker is closed, so it never
-        spends the half-open trial, and its answers and faults leave the breaker alone but for a 429: the
-        source's rate limit, whichever endpoint met it. A source down altogether still opens the breaker
+        spends the half-open trial; its faults leave the breaker alone but for a 429 (the source's rate limit,
+        whichever endpoint met it), and its answers only clear the failures counted while it is closed. A source down altogether still opens the breaker
         through its main endpoint's faults, and that stops this one too."""
         if attempts is not None and attempts < 1:
             raise ValueError(f"attempts must be at least 1, not {attempts}")
@@ -148,7 +148,10 @@ class SourceClient:
             if judged:
                 self.breaker.release_trial()  # cancelled: a half-open trial proved nothing either way
             raise
-        if judged:
+        if judged or self.breaker.state == "closed":
+            # A side endpoint's answer says the source answers: it clears the count of failures in a row (or a few
+            # sporadic faults of the main endpoint would add up over a day of side answers), but it never closes an
+            # open circuit: only the main endpoint's trial does.
             self.breaker.record_success()
         return response
 

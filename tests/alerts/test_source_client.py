@@ -397,9 +397,9 @@ async def test_a_cancelled_trial_lets_the_next_get_try_again(upstream, make_clie
     assert breaker.state == "closed"
 
 
-async def test_a_side_endpoint_s_faults_and_answers_leave_the_breaker_alone(upstream, make_client, fake_time):
+async def test_a_side_endpoint_s_faults_leave_the_breaker_alone(upstream, make_client, fake_time):
     # Yahoo's spark may fail while its chart API answers: SparkSwitch judges spark, the breaker judges Yahoo.
-    upstream.script = [Reply(500)] * 4 + [Reply(200), Reply(500)]
+    upstream.script = [Reply(500)] * 4 + [Reply(200), Reply(500), Reply(500), Reply(200)]
     breaker = CircuitBreaker(failure_threshold=2, reset_after=60.0, clock=fake_time.clock)
     client = make_client(retry=RetryPolicy(attempts=1), breaker=breaker)
     for _ in range(3):
@@ -409,10 +409,15 @@ async def test_a_side_endpoint_s_faults_and_answers_leave_the_breaker_alone(upst
     with pytest.raises(UpstreamError):
         await client.get(upstream.url("chart"))  # the main endpoint's fault counts
     assert (await client.get(upstream.url("spark"), side_endpoint=True)).status == 200
-    assert breaker.failures == 1  # and a side endpoint's answer does not wipe it out
-    with pytest.raises(UpstreamError):
-        await client.get(upstream.url("chart"))
+    assert breaker.failures == 0  # a side endpoint's answer says the source answers: no longer in a row
+    for _ in range(2):
+        with pytest.raises(UpstreamError):
+            await client.get(upstream.url("chart"))
     assert breaker.state == "open"
+    fake_time.now += 60
+    with pytest.raises(SourceUnavailable):  # nor does anything but the main endpoint's trial close it
+        await client.get(upstream.url("spark"), side_endpoint=True)
+    assert (await client.get(upstream.url("chart"))).status == 200 and breaker.state == "closed"
 
 
 async def test_a_side_endpoint_waits_for_the_breaker_to_close_and_never_spends_its_trial(
