@@ -3,8 +3,9 @@
 A SourceClient caps concurrent requests, spaces request starts, retries faults that may pass (timeouts,
 dropped connections, 5xx, 429) with backoff or the upstream's own Retry-After, and trips a circuit breaker
 when the upstream keeps failing. A 429 is the upstream's limit on all of rotobot's requests to it, so its
-Retry-After holds back every caller's next request, not only the one that met it. It returns raw bodies: parsing, and judging a 200 full of HTML, is the
-caller's job. Time, sleeping and randomness are injected so all of this is testable without waiting.
+Retry-After holds back every caller's next request, not only the one that met it. It returns raw bodies:
+parsing, and judging a 200 full of HTML, is the caller's job. Time, sleeping and randomness are injected so all
+of this is testable without waiting.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ class SourceClient:
         `side_endpoint`: an endpoint whose own health its caller judges (Yahoo's spark, by SparkSwitch), which
         may fail while the source's main one answers. It is sent only while the breaker is closed, so it never
         spends the half-open trial; its faults leave the breaker alone but for a 429 (the source's rate limit,
-        whichever endpoint met it), and its answers only clear the failures counted while it is closed. A source down altogether still opens the breaker
-        through its main endpoint's faults, and that stops this one too."""
+        whichever endpoint met it), and its answers only clear the failures counted while it is closed. A source
+        down altogether still opens the breaker through its main endpoint's faults, and that stops this one too."""
         if attempts is not None and attempts < 1:
             raise ValueError(f"attempts must be at least 1, not {attempts}")
         if not (self.breaker.state == "closed" if side_endpoint else self.breaker.allow()):

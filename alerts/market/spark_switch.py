@@ -1,10 +1,11 @@
 """When rotobot stops asking Yahoo's spark endpoint and when it tries again. Pure; time is handed in.
 
 A batch fails when spark gave nothing usable for it (an error status, HTML, a wrong shape, every part refused, or
-no part for any symbol asked) while the chart API answered for at least one of its symbols: spark is the fault then, not Yahoo. A 429 never
-counts: that is Yahoo's rate limit on every request of rotobot's, and turning spark off would send twenty times the
-requests into it (the client honours its Retry-After for every request, and Yahoo's breaker counts it). After
-FAILURES_TO_STOP such batches in a row, quotes come through the chart API alone and the operator hears it once.
+no part for any symbol asked) while the chart API answered for at least one of its symbols: spark is the fault
+then, not Yahoo. A 429 never counts: that is Yahoo's rate limit on every request of rotobot's, and turning spark
+off would send twenty times the requests into it (the client honours its Retry-After for every request, and
+Yahoo's breaker counts it). After FAILURES_TO_STOP such batches in a row, quotes come through the chart API alone
+and the operator hears it once.
 The failures must span two polls at least (a poll is its `now`: every batch of one poll is judged at the poll's
 time): when they all come in one poll, which may be a moment's blip, that poll's other batches go to the chart API
 and the next poll asks spark with one batch first, which decides. Off, 5,000 symbols cost about 250 s a poll at
