@@ -152,3 +152,31 @@ def v10_fomc_projections(db: sqlite_utils.Database) -> None:
             source_url TEXT NOT NULL,  -- the page it was read from; file:///... for a saved copy imported
             recorded_at TEXT NOT NULL
         ) STRICT""")
+
+
+def v11_watches(db: sqlite_utils.Database) -> None:
+    """Watches: rules a server's admins add from Discord (!watch), each under a number of its server's own. A
+    number names the watch's state and alerts ("watch:<guild>:<number>"), so it is never handed out twice in a
+    server: watch_numbers keeps the last one each server was given, and outlives the watches themselves (the
+    lesson of v6, where a reused id gave a new subscriber the old one's state)."""
+    db.execute("""
+        CREATE TABLE watches (
+            guild_id INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            kind TEXT NOT NULL,  -- rotation_spread, ma_cross or move_over
+            symbol TEXT NOT NULL,  -- "^RUT", or two legs "KRE/SPY"
+            sessions INTEGER NOT NULL,  -- the spread's window, the average's, the move's look-back
+            upper REAL,  -- rotation_spread's lines, percent; NULL: that side is off
+            lower REAL,
+            band REAL NOT NULL DEFAULT 0.0,  -- rotation_spread's re-arm points; ma_cross's band, percent
+            pct REAL,  -- move_over's line, percent either way
+            spec TEXT NOT NULL,  -- the watch as the grammar writes it: its name, and what makes two the same
+            status TEXT NOT NULL DEFAULT 'active',  -- 'pending': a ticker no data job has found yet
+            created_by INTEGER NOT NULL,
+            channel_id INTEGER,  -- where it was added: the lookup of a new ticker is answered there
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (guild_id, number),
+            UNIQUE (guild_id, spec)
+        ) STRICT""")
+    db.execute("CREATE INDEX watches_status ON watches (status)")
+    db.execute("CREATE TABLE watch_numbers (guild_id INTEGER PRIMARY KEY, last INTEGER NOT NULL) STRICT")

@@ -14,7 +14,8 @@ import sqlite_utils
 
 from storage.migration_steps_v1_v5 import v1_market_data, v2_alerts, v3_fomc, v4_deliveries, v5_pending_subscriptions
 from storage.migration_steps_v6_on import (v6_subscription_ids_never_reused, v7_deliveries_per_target,
-                                           v8_subscription_changes, v9_rule_state, v10_fomc_projections)
+                                           v8_subscription_changes, v9_rule_state, v10_fomc_projections,
+                                           v11_watches)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "a change counter for subscriptions", v8_subscription_changes),
     Migration(9, "alert state renamed rule state", v9_rule_state),
     Migration(10, "FOMC projections (SEP)", v10_fomc_projections),
+    Migration(11, "watches per server", v11_watches),
 )
 LATEST = MIGRATIONS[-1].version
 

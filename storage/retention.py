@@ -5,11 +5,11 @@ Without this the outbox, its per-target delivery log and the rule states only gr
 
 - Alerts every transport finished with (delivered, given up on, or not wanted) more than `keep_days` ago go, with
   their fan-out and delivery rows. Alerts still owed are never pruned, however old.
-- Rule states of subscriptions that no longer exist, and of a server's own spread rule once the server dropped
-  its own lines, go: no rule can read them again (ids are never reused).
+- Rule states of subscriptions and watches that no longer exist, and of a server's own spread rule once the server
+  dropped its own lines, go: no rule can read them again (ids and watch numbers are never reused).
 - A target's record of failing ends after `keep_days` once it owes nothing: its next failure starts a new run of
   patience. One that still owes an alert keeps it, so it is given up on in the end, never retried for ever.
-Price history, FOMC data, settings and subscriptions are never pruned: they are what rotobot knows.
+Price history, FOMC data, settings, subscriptions and watches are never pruned: they are what rotobot knows.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ from storage.timestamps import to_iso
 _ORPHAN_SUBSCRIPTION_STATES = (
     "FROM rule_state WHERE rule_id GLOB 'sub:[0-9]*' "
     "AND CAST(substr(rule_id, 5) AS INTEGER) NOT IN (SELECT id FROM subscriptions)"
+)
+# A watch's state is "watch:<guild>:<number>"; it leaves with its watch, and one left behind is pruned.
+_ORPHAN_WATCH_STATES = (
+    "FROM rule_state WHERE rule_id GLOB 'watch:[0-9]*:[0-9]*' AND NOT EXISTS (SELECT 1 FROM watches w "
+    "WHERE rule_state.rule_id = 'watch:' || w.guild_id || ':' || w.number)"
 )
 # A server's own spread rule is "<rule id>@<guild>"; it exists while the server sets upper, lower or hysteresis.
 _ORPHAN_SERVER_RULE_STATES = (
@@ -61,7 +66,8 @@ def prune(db: sqlite_utils.Database, now: datetime, keep_days: int, *, dry_run: 
         report = PruneReport(
             alerts=_count(db, old_alerts, cutoff),
             deliveries=_count(db, f"FROM deliveries WHERE event_id IN (SELECT id {old_alerts})", cutoff),
-            states=_count(db, _ORPHAN_SUBSCRIPTION_STATES) + _count(db, _ORPHAN_SERVER_RULE_STATES),
+            states=(_count(db, _ORPHAN_SUBSCRIPTION_STATES) + _count(db, _ORPHAN_SERVER_RULE_STATES)
+                    + _count(db, _ORPHAN_WATCH_STATES)),
             failing_targets=_count(db, old_failures, cutoff),
             before=before,
         )
@@ -70,6 +76,7 @@ def prune(db: sqlite_utils.Database, now: datetime, keep_days: int, *, dry_run: 
             db.execute(f"DELETE {old_alerts}", [cutoff])
             db.execute(f"DELETE {_ORPHAN_SUBSCRIPTION_STATES}")
             db.execute(f"DELETE {_ORPHAN_SERVER_RULE_STATES}")
+            db.execute(f"DELETE {_ORPHAN_WATCH_STATES}")
             db.execute(f"DELETE {old_failures}", [cutoff])
     return report
 

@@ -57,6 +57,12 @@ SAMPLES = {
         "meeting": "2025-12-10", "projections": '{"format": 1}',
         "source_url": "https://www.federalreserve.gov/monetarypolicy/fomcprojtabl20251210.htm", "recorded_at": T,
     },
+    "watches": {  # v11
+        "guild_id": 42, "number": 3, "kind": "rotation_spread", "symbol": "KRE/SPY", "sessions": 20, "upper": 5.0,
+        "lower": None, "band": 1.0, "pct": None, "spec": "KRE/SPY spread 20 above 5", "status": "active",
+        "created_by": 9, "channel_id": 555, "created_at": T,
+    },
+    "watch_numbers": {"guild_id": 42, "last": 3},  # v11
 }
 # Tables whose shape a later migration changed, as the older versions had them, and what each row becomes.
 OLD_SAMPLES = {
@@ -213,3 +219,33 @@ def test_every_change_to_the_subscriptions_moves_their_counter_whoever_writes_it
     finally:
         db.close()
     assert seen[0] < seen[1] < seen[2] < seen[3] == seen[4]
+
+
+def test_v11_numbers_a_servers_watches_from_one_and_keeps_the_v10_rows(tmp_path):
+    """A v10 database gains the watches: its rule states stay, and each server numbers its watches from 1, on its
+    own, never giving a removed watch's number again."""
+    from alerts.watches import Watch, WatchSpec
+    from storage import watches
+
+    path = tmp_path / "v10.db"
+    raw = sqlite_utils.Database(path)
+    migrate(raw, target=10)
+    raw["rule_state"].insert(SAMPLES["rule_state"])
+    raw.close()
+
+    db = Database.open(path)
+    try:
+        made = datetime(2025, 12, 11, tzinfo=timezone.utc)
+
+        def add(guild: int, text: str) -> int:
+            spec = WatchSpec("ma_cross", "^RUT", int(text))
+            return db.call(watches.add, Watch(guild, 0, spec, 9, made), limit=20).watch.number
+
+        numbers = [add(1, "50"), add(1, "100"), add(2, "50")]
+        db.call(watches.remove, 1, 2)
+        numbers.append(add(1, "200"))
+        states = db.call(lambda d: [r["rule_id"] for r in d["rule_state"].rows])
+    finally:
+        db.close()
+    assert numbers == [1, 2, 1, 3]
+    assert states == ["rotation"]
