@@ -17,6 +17,8 @@ from alerts.rotation_view import RotationView, rotation_view
 from alerts.rules.model import RotationSpread
 from bot.charts import rotation_chart_async
 from bot.commands.reply import Reply
+from bot.commands.watches import lines_for as watch_lines
+from bot.commands.watches import watch_field
 from bot.rotation_reads import RotationFacts, load_rotation_facts
 from bot.rotation_render import render_rotation
 from bot.rotation_rule import rule_for_server
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 
 async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: int = 0) -> Reply:
     """The whole of `!rotation` (and `!rotation chart`): stored data only, never the network. In a server that
-    set its own spread lines (!set upper ...), the lines and the armed side shown are that server's."""
+    set its own spread lines (!set upper ...), the lines and the armed side shown are that server's, and its
+    watches (!watch) follow, one line each."""
     now = ctx.now()
     today = now.astimezone(NEW_YORK).date()
     rule = await rule_for_server(ctx, guild_id)
@@ -35,6 +38,10 @@ async def rotation_reply(ctx: CommandContext, *, chart: bool = False, guild_id: 
     facts = await ctx.database.run(load_rotation_facts, rule, basket, today, chart=chart)
     view = view_from_facts(facts, rule, basket, now, ctx.calendar.around(now), ctx.settings.market.poll_seconds)
     reply = render_rotation(view)
+    if guild_id:  # this server's own watches, a line each; never another server's
+        lines = await ctx.database.run(watch_lines, guild_id)
+        if lines:
+            reply = dataclasses.replace(reply, fields=(*reply.fields, watch_field(lines)))
     if chart:
         png = await rotation_chart_async(facts.history, rule, view.periods_through or today)
         reply = dataclasses.replace(reply, attachments=(("rotation.png", png),))

@@ -1,7 +1,8 @@
 """Rules judged on session closes only: a record close, and the rotation spread crossing its lines.
 
 Each takes the sessions still to evaluate (in order, after the state's `last_session`) and returns the new state
-and the signals. A session the rule has no data for leaves the state as it was, `last_session` included, so a
+and the signals. Market prices are always above zero; a FRED series (a rate, a yield spread) may not be, and the
+spread skips a session whose closes it cannot divide. A session the rule has no data for leaves the state as it was, `last_session` included, so a
 bar that arrives late can still be judged.
 """
 
@@ -63,6 +64,8 @@ def rotation(rule: RotationSpread, state: dict | None, history: History, session
         if closes is None:
             continue  # no spread yet (or a leg missing today): nothing to judge, nothing to remember
         (small_now, large_now), (small_then, large_then) = closes[0], closes[-1]
+        if min(small_now, large_now, small_then, large_then) <= 0:
+            continue  # a series at or under zero (a FRED rate) has no ratio to compare: that session is not judged
         spread = spread_units(small_now, large_now, small_then, large_then)
         state, fired = _step(rule, state, spread)
         value = as_pct(spread)  # what is stored and shown; the lines were judged on the exact value

@@ -66,12 +66,14 @@ def load_rules(text: str, *, source: str) -> list[Rule]:
     first_with: dict[str, int] = {}
     for number, table in enumerate(tables, start=1):
         rule = _rule(table, source, number)
-        if rule.id.startswith(("sub:", "watch:")) or "@" in rule.id:
-            # The engine's own namespaces: a subscription's rule is "sub:<id>", a server's own lines "<id>@<guild>",
-            # a server's watch "watch:<guild>:<number>".
+        if rule.id.startswith("sub:") or "@" in rule.id:
+            # The engine's own namespaces: a subscription's rule is "sub:<id>", a server's own lines "<id>@<guild>".
             raise RuleFileError(f"{source}: rule {number} ({rule.kind}): id = {rule.id!r}: ids starting with 'sub:' "
-                                "or 'watch:', or holding '@', are kept for subscriptions, watches and servers' own "
-                                "lines: choose another, such as \"rut-records\"")
+                                "or holding '@' are kept for subscriptions and servers' own lines: choose another, "
+                                "such as \"rut-records\"")
+        if rule.id.startswith("watch:"):  # a server's watch is "watch:<guild>:<number>" (alerts/watches.py)
+            raise RuleFileError(f"{source}: rule {number} ({rule.kind}): id = {rule.id!r}: ids starting with "
+                                "'watch:' are kept for servers' watches: choose another, such as \"rut-records\"")
         if rule.id in first_with:
             raise RuleFileError(f"{source}: rule {number} ({rule.kind}): id = {rule.id!r}: same id as rule "
                                 f"{first_with[rule.id]}; give one of them its own id")

@@ -4,7 +4,9 @@ sessions reaching a line (`move_over`). README.md's "Alert rules" section says e
 Like closes.py: each takes the sessions still to evaluate (in order, after the state's `last_session`) and returns
 the new state and the signals; a session the rule cannot judge yet (no close, or too few sessions before it)
 leaves the state as it was, `last_session` included, so a bar that arrives late can still be judged. Every line
-is decided on the grid of exact.py, from whole numbers, never by a float's last digit.
+is decided on the grid of exact.py, from whole numbers, never by a float's last digit. A single series' average
+takes any values (a FRED yield spread goes under zero); a ratio or a move needs values above zero, and a session
+without them is not judged.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ def values(symbols: tuple[str, ...], history: History, day: date, count: int) ->
     than `count` sessions do."""
     if len(symbols) == 2:
         closes = joint_closes(history.get(symbols[0], ()), history.get(symbols[1], ()), day, count)
-        return None if closes is None else [ratio_units(a, b) for a, b in closes]
+        if closes is None or any(a <= 0 or b <= 0 for a, b in closes):
+            return None  # a ratio of a series at or under zero (a FRED rate) means nothing: not judged
+        return [ratio_units(a, b) for a, b in closes]
     points = history.get(symbols[0], ())
     index = index_of(points, day)
     if index is None or index + 1 < count:
@@ -85,6 +89,8 @@ def move_over(rule: MoveOver, state: dict | None, history: History, sessions: Se
         if found is None:
             continue
         now, then = found[0], found[-1]
+        if then <= 0:
+            continue  # a change from zero or below (a FRED rate) is no percent move: not judged
         reach = change_reaches(now, then, rule.pct_units)  # +1 at or over +pct, -1 at or under -pct, else 0
         fired = None
         if state is None or "up_armed" not in state:

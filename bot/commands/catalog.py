@@ -14,6 +14,8 @@ from bot.commands.subscriptions import (
     subscriptions_command,
     unsubscribe_command,
 )
+from bot.commands.watches import USAGE as WATCH_USAGE
+from bot.commands.watches import unwatch_command, watch_command, watches_command
 
 
 def help_reply(router: Router, caller: Caller) -> Reply:
@@ -47,6 +49,10 @@ def build_router(prefix: str) -> Router:
     router.add("status", "status", "what rotobot has stored and how it is running", status_command)
     router.add("set", "set [channel #c | role @r | upper X | lower X | hysteresis X | wrap on|off]",
                "this server's alert channel, role to mention, thresholds (admins)", set_command, admin=True)
+    router.add("watch", WATCH_USAGE, "a rule of this server's own, e.g. !watch KRE/SPY spread 20 above 5 (admins)",
+               watch_command, admin=True)
+    router.add("watches", "watches", "this server's watches, numbered, with where each stands", watches_command)
+    router.add("unwatch", "unwatch N", "remove this server's watch number N (admins)", unwatch_command, admin=True)
     router.add("mute", "mute DURATION", "pause this server's channel alerts, e.g. !mute 2h (admins)", mute_command,
                admin=True)
     router.add("unmute", "unmute", "resume this server's channel alerts (admins)", unmute_command, admin=True)

@@ -4,6 +4,7 @@ Close-based rules (records, the rotation spread, moving-average crosses, moves o
 judged yet, in order: after downtime the back-filled sessions are judged one by one, so a record missed while
 the bot was away is announced once (the dispatcher marks it late). Sessions older than CATCH_UP_SESSIONS only
 advance the state: nobody wants a dozen months-old records on first start from the bundled history.
+Every server's watches (alerts/watches.py) are close-based rules like these, routed to their server alone.
 Subscriptions (and intraday records) run on every accepted quote. States and the alerts they give commit together.
 """
 
@@ -22,7 +23,8 @@ from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
 from alerts.rules.model import (CLOSE_KINDS, Above, Below, High52w, Low52w, Move, Rule, Signal, Tick,
                                 own_spread_rule)
-from storage import rule_state, guild_settings, prices, subscriptions
+from alerts.watches import Watch, named_signal, watch_rule
+from storage import rule_state, guild_settings, prices, subscriptions, watches
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,7 @@ class RuleEngine:
         self._clock = clock
         self._history: dict[str, list] = {}  # symbol -> points; only the recent tail is read again each time
         self._subs: _SubscriptionIndex | None = None
+        self._watch_symbols: set[str] = set()  # what the watches read: kept in the history cache too
 
     async def _history_of(self, symbols: list[str]) -> dict[str, list]:
         """Stored closes of `symbols`. The first call reads everything; later calls re-read only the last
@@ -120,15 +123,21 @@ class RuleEngine:
         return {s: self._history[s] for s in symbols}
 
     async def judge_sessions(self) -> int:
-        """Judge every close-based rule on the sessions it has not judged yet; returns alerts queued."""
+        """Judge every close-based rule, every server's watches among them, on the sessions it has not judged yet;
+        returns alerts queued."""
         rules = [r for r in self.rules if r.kind in CLOSE_KINDS and getattr(r, "basis", "close") == "close"]
+        watched = await self._db.run(watches.active)
+        own_watches = server_watches(watched)
+        self._watch_symbols = {s for rule, _ in own_watches.values() for s in rule.symbols}
+        rules += [rule for rule, _ in own_watches.values()]
         if not rules:
             return 0
         # Servers that set their own spread lines (!set upper/lower/hysteresis) get their own rule and its alerts;
         # the shared rule's alerts skip them, so nobody hears both.
         overrides = await self._db.run(_spread_overrides)
-        routes: dict[str, Route] = {}
-        for rule in [r for r in rules if r.kind == "rotation_spread"]:
+        # A watch is its server's alone: its alerts go to that server's alert channel and nowhere else.
+        routes: dict[str, Route] = {rule.id: Server(watch.guild_id) for rule, watch in own_watches.values()}
+        for rule in [r for r in rules if r.kind == "rotation_spread" and r.id not in own_watches]:
             own = [mine for guild, values in overrides.items()
                    if (mine := own_spread_rule(rule, guild, values)) is not None]
             routes.update({r.id: Server(int(r.id.rsplit("@", 1)[1])) for r in own})
@@ -155,7 +164,16 @@ class RuleEngine:
                 # replay shows the past.
                 days = days[-1:]
             closes = {d: s.close for d in days if calendar.covers(d) and (s := calendar.session(d)) is not None}
-            new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
+            try:
+                new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
+            except Exception:  # noqa: BLE001 - a server's watch must never stop every other rule's alerts
+                if rule.id not in own_watches:
+                    raise
+                log.exception("%s (%s) could not be judged; its state is left as it was", rule.id,
+                              own_watches[rule.id][1].name)
+                continue
+            if rule.id in own_watches:
+                fired = [named_signal(own_watches[rule.id][1], e) for e in fired]
             if new_state != state:
                 new_states.append((rule.id, STATE_KEY, new_state))
             skipped = [e for e in fired if date.fromisoformat(e.trigger[:10]) < announce_from]
@@ -204,10 +222,26 @@ class RuleEngine:
             states = await self._db.run(rule_state.load_states, [r.id for r in rules], STATE_KEY)
             self._subs = _SubscriptionIndex(fingerprint, rule_set, routes, states)
             # History is kept only for symbols a rule still reads: subscriptions come and go by the thousand.
-            wanted = {s for rule in [*self.rules, *rules] for s in rule.symbols}
+            wanted = {s for rule in [*self.rules, *rules] for s in rule.symbols} | self._watch_symbols
             for symbol in [s for s in self._history if s not in wanted]:
                 del self._history[symbol]
         return self._subs
+
+def server_watches(watched: list[Watch]) -> dict[str, tuple[Rule, Watch]]:
+    """Every server's active watches as the engine's rules (alerts/watches.py watch_rule), by rule id. A stored
+    watch that no longer makes a rule (checks tightened since it was added) is logged and left out, never a reason
+    to judge nothing for anyone."""
+    found: dict[str, tuple[Rule, Watch]] = {}
+    for watch in watched:
+        try:
+            rule = watch_rule(watch)
+        except ValueError as problem:
+            log.error("Server %s's %s is not a rule rotobot can judge (%s); it is skipped", watch.guild_id, watch.name,
+                      problem)
+            continue
+        found[rule.id] = (rule, watch)
+    return found
+
 
 def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[RuleSet, dict[str, Route]]:
     rules = [subscription_rule(s) for s in subs] + extra

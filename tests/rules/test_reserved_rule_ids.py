@@ -72,3 +72,12 @@ def test_a_rules_file_may_not_take_an_id_the_engine_keeps_for_subscriptions_or_s
     with pytest.raises(RuleFileError) as refused:
         load_rules(f'[[rules]]\nkind = "new_high"\nsymbol = "^RUT"\nid = "{reserved}"\n', source="rules.toml")
     assert "kept for subscriptions" in str(refused.value) and "rut-records" in str(refused.value)
+
+
+def test_a_rules_file_may_not_take_an_id_the_engine_keeps_for_servers_watches():
+    """A watch is "watch:<guild>:<number>": a file rule under that id would share its state and its alert keys."""
+    from alerts.rules.loader import RuleFileError
+
+    with pytest.raises(RuleFileError) as refused:
+        load_rules('[[rules]]\nkind = "new_high"\nsymbol = "^RUT"\nid = "watch:7:1"\n', source="rules.toml")
+    assert "kept for servers' watches" in str(refused.value) and "rut-records" in str(refused.value)
