@@ -21,6 +21,7 @@ import aiohttp
 
 from alerts.market.batched_quotes import spark_for
 from alerts.market.calendar import TradingCalendar
+from alerts.market.fred_series import FredProvider
 from alerts.market.models import Quote
 from alerts.market.outages import OutageNotice, SourceOutages
 from alerts.market.providers import MarketData, Provider, StooqProvider, YahooProvider
@@ -44,7 +45,7 @@ from bot.settings import Settings
 from bot.settings.sections import MarketSettings
 from bot.transports.base import Transport
 from bot.transports.choice import build_transports, transport_names
-from bot.wiring import build_fomc_jobs, needed_symbols
+from bot.wiring import build_fomc_jobs, daily_symbols, needed_symbols
 from storage.database import Database
 
 
@@ -100,7 +101,8 @@ def build_pipeline(
     engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock)
     market = build_market(database, market_providers(settings, session), calendar, limits=settings.market,
                           symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,
-                          metrics=metrics, on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes)
+                          metrics=metrics, on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes,
+                          bar_symbols=daily_symbols(settings, database, rules))
     fed, projections = build_fomc_jobs(settings, database, session, clock=clock, publish=publish, notify=notices.text,
                           metrics=metrics)
     return Pipeline(provider=market.provider, gate=market.gate, market=market.jobs, engine=engine, fed=fed,
@@ -130,6 +132,7 @@ def build_market(
     on_bars: Callable[[], Awaitable[object]] | None = None,
     on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,
     batched: bool = True,
+    bar_symbols: Callable[[], Awaitable[list[str]]] | None = None,
 ) -> MarketStages:
     """provider → quality gate → store (→ the rules engine, when `on_bars` and `on_quotes` are given): the app,
     the demo, the command line's back-fill and the benches build the market stages here, the same way.
@@ -141,15 +144,17 @@ def build_market(
     provider = MarketData(providers, on_outcome=watch.record, batch=batch)
     gate = QualityGate(JumpGate(limits.max_jump_pct))
     jobs = MarketJobs(database=database, market=provider, gate=gate, watch=watch, calendar=calendar, symbols=symbols,
-                      notify=notify, clock=clock, on_bars=on_bars, on_quotes=on_quotes)
+                      notify=notify, clock=clock, on_bars=on_bars, on_quotes=on_quotes, bar_symbols=bar_symbols)
     return MarketStages(provider, gate, watch, jobs)
 
 
 def market_providers(settings: Settings, session: aiohttp.ClientSession) -> list[Provider]:
-    """Yahoo first, Stooq as the fallback. Yahoo takes a brisk pace; Stooq rate-limits per day, so it is asked
-    gently."""
+    """Yahoo first, Stooq as the fallback; FRED for the series rules and watches read (T10Y2Y). Yahoo takes a
+    brisk pace; Stooq rate-limits per day, and FRED is a government site: both are asked gently."""
     market = settings.market
     yahoo = SourceClient("yahoo", session, max_concurrency=8, min_interval=0.05, timeout=market.request_timeout_seconds)
     stooq = SourceClient("stooq", session, max_concurrency=2, min_interval=1.0, timeout=market.request_timeout_seconds)
+    fred = SourceClient("fred", session, max_concurrency=1, min_interval=1.0, timeout=market.request_timeout_seconds)
     api_key = market.stooq_api_key.reveal() if market.stooq_api_key else None
-    return [YahooProvider(yahoo, market.yahoo_url), StooqProvider(stooq, market.stooq_url, api_key)]
+    return [YahooProvider(yahoo, market.yahoo_url), StooqProvider(stooq, market.stooq_url, api_key),
+            FredProvider(fred, settings.fomc.fred_url)]

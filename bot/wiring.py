@@ -14,7 +14,7 @@ from alerts.rules.model import Rule
 from bot.jobs.fomc import FomcJobs, Notify, Publish
 from bot.jobs.fomc_projections import ProjectionsReader
 from bot.settings import Settings
-from storage import subscriptions
+from storage import subscriptions, watches
 from storage.database import Database
 
 
@@ -24,6 +24,19 @@ def needed_symbols(settings: Settings, database: Database) -> Callable[[], Await
     async def symbols() -> list[str]:
         extra = sorted(await database.run(subscriptions.watched_symbols))
         return list(dict.fromkeys(settings.configured_symbols() + extra))
+
+    return symbols
+
+
+def daily_symbols(settings: Settings, database: Database, rules: list[Rule]) -> Callable[[], Awaitable[list[str]]]:
+    """What the daily job fetches closes of: what is quoted (needed_symbols), every symbol a rule reads, and every
+    ticker or FRED series an active watch of any server reads."""
+    quoted = needed_symbols(settings, database)
+    read = [s for rule in rules for s in rule.symbols]
+
+    async def symbols() -> list[str]:
+        watched = sorted(await database.run(watches.watched_symbols))
+        return list(dict.fromkeys([*await quoted(), *read, *watched]))
 
     return symbols
 

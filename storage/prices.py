@@ -102,6 +102,17 @@ def last_bar(db: sqlite_utils.Database, symbol: str) -> DailyBar | None:
     return _bar(rows[0]) if rows else None
 
 
+def from_source(db: sqlite_utils.Database, symbols: list[str], source: str) -> set[str]:
+    """Those of `symbols` whose newest stored bar came from `source` (one indexed look each)."""
+    found = set()
+    for symbol in dict.fromkeys(symbols):
+        row = db.execute("SELECT source FROM daily_bars WHERE symbol = ? ORDER BY date DESC LIMIT 1",
+                         [symbol]).fetchone()
+        if row is not None and row[0] == source:
+            found.add(symbol)
+    return found
+
+
 def latest_dates(db: sqlite_utils.Database) -> dict[str, date]:
     """The newest stored session of every symbol."""
     rows = db.query("SELECT symbol, max(date) AS last FROM daily_bars GROUP BY symbol")

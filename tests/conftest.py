@@ -19,6 +19,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     # No test may reach the internet: the market data probe goes to a closed loopback port.
     env.setdefault("ROTOBOT_MARKET_YAHOO_URL", "http://127.0.0.1:9")
     env.setdefault("ROTOBOT_MARKET_STOOQ_URL", "http://127.0.0.1:9")
+    env.setdefault("ROTOBOT_FOMC_FRED_URL", "http://127.0.0.1:9")  # FRED's series are market data too
     env.update(extra)
     return env
 

@@ -49,6 +49,7 @@ async def test_rejected_token_stops_the_bot_and_is_never_logged(tmp_path, fake_d
             "ROTOBOT_LOG_LEVEL": "DEBUG",
             "ROTOBOT_MARKET_YAHOO_URL": "http://127.0.0.1:9",  # never the internet
             "ROTOBOT_MARKET_STOOQ_URL": "http://127.0.0.1:9",
+            "ROTOBOT_FOMC_FRED_URL": "http://127.0.0.1:9",
         }
     )
     logs = io.StringIO()

@@ -1,9 +1,11 @@
-"""A Yahoo chart API and a Stooq CSV download on loopback, answering from recorded real responses.
+"""A Yahoo chart API, a Stooq CSV download and FRED's fredgraph CSV on loopback, answering from recorded real
+responses.
 
 The bodies are the real recorded ones, re-filled with other real values: a Yahoo daily chart is the recorded AAPL
 chart body (tests/fixtures/yahoo_v8_chart_AAPL_...json) with its meta, timestamps and price arrays set from real
 daily history (the recorded ^RUT CSV, for instance); a Yahoo quote is the recorded ^TNX intraday body with its
-meta set likewise; a Stooq answer keeps the recorded file's header and number format. Nothing about the format
+meta set likewise; a Stooq answer keeps the recorded file's header and number format; a FRED answer is a
+recorded fredgraph CSV (tests/fixtures/fred_*.csv). Nothing about the format
 is made up, only which real numbers fill it.
 
 A Yahoo spark answer is a constructed wrapper around real responses, not a recording of a batch: the recorded
@@ -145,6 +147,7 @@ class FakeUpstream:
         app.router.add_get("/v7/finance/spark", self._spark)
         app.router.add_get("/v8/finance/chart/{symbol}", self._yahoo)
         app.router.add_get("/q/d/l/", self._stooq)
+        app.router.add_get("/graph/fredgraph.csv", self._fred)
         self.server = TestServer(app, host="127.0.0.1")
 
     async def __aenter__(self) -> FakeUpstream:
@@ -189,6 +192,9 @@ class FakeUpstream:
             if answer.status == 200:
                 parts.append((symbol, answer.body))
         return web.Response(body=spark_body(parts), content_type="application/json")
+
+    async def _fred(self, request: web.Request) -> web.Response:
+        return self._answer("fred", request.query.get("id", ""), request)
 
     def _answer(self, source: str, symbol: str, request: web.Request) -> web.Response:
         self.requests.append((source, symbol, dict(request.query)))

@@ -1,7 +1,8 @@
 """Market data sources behind one small interface, and failover between them per symbol.
 
 A provider answers two questions: daily bars of one symbol for a date range, and the latest quote of one symbol.
-Whatever it fetched has passed its parser's checks (alerts/market/validate.py) or it raised UpstreamError.
+Whatever it fetched has passed its parser's checks (alerts/market/validate.py) or it raised UpstreamError. A
+provider of published series (FRED, alerts/market/fred_series.py) says so with `series = True`.
 """
 
 from __future__ import annotations
@@ -128,10 +129,29 @@ class MarketData:
         self._on_outcome = on_outcome or (lambda source, error: None)
         self.batch = batch  # many quotes a request (alerts/market/batched_quotes.py), this class per symbol behind it
 
-    async def daily_bars(self, symbol: str, start: date, end: date, now: datetime) -> list[DailyBar]:
-        return await self._first(
-            symbol, [p for p in self.providers if p.supports(symbol)], lambda p: p.daily_bars(symbol, start, end, now)
-        )
+    async def daily_bars(self, symbol: str, start: date, end: date, now: datetime, *,
+                         series: bool | None = False) -> list[DailyBar]:
+        """Daily bars from the first provider that has them. `series`: True for a published series (FRED's: only
+        a provider that says `series = True` is asked), False for a market's ticker (only the others), None for a
+        symbol not known yet: a market's ticker first, and a series only when every market source said it has no
+        such ticker; never when one failed, so an outage cannot give a real ticker a series' numbers."""
+        call = lambda p: p.daily_bars(symbol, start, end, now)  # noqa: E731
+        markets = [p for p in self.providers if p.supports(symbol) and not getattr(p, "series", False)]
+        serieses = [p for p in self.providers if p.supports(symbol) and getattr(p, "series", False)]
+        if series:
+            return await self._first(symbol, serieses, call)
+        if series is False or not serieses:
+            return await self._first(symbol, markets, call)
+        try:
+            return await self._first(symbol, markets, call)
+        except UpstreamError as unknown:
+            if unknown.retryable:
+                raise
+            try:
+                return await self._first(symbol, serieses, call)
+            except UpstreamError as neither:
+                raise UpstreamError("market data", f"{unknown.reason}; as a series: {neither.reason}", symbol=symbol,
+                                    retryable=neither.retryable) from None
 
     async def quote(self, symbol: str, now: datetime) -> Quote:
         candidates = [p for p in self.providers if p.has_quotes and p.supports(symbol)]

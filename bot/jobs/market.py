@@ -7,7 +7,8 @@ One writer of market data. The start-up and nightly back-fills and the close job
 can overlap, so runs that fetch and store daily bars take turns, end to end: a second run starts after the
 first has stored what it got, fetches only what is still missing, and its answers are newer than any the first
 held at the jump gate (two runs at once could confirm a held jump with two copies of the same moment's answer).
-Judging and storing (one symbol's bars, one poll's quotes, a looked-up ticker's history) also take one lock,
+A FRED series (a rate, a yield spread) is fetched from FRED alone once its stored closes say they came from
+there, and skips the jump gate. Judging and storing (one symbol's bars, one poll's quotes, a looked-up ticker's history) also take one lock,
 held only while judging and writing, never across a fetch: a quote poll waits for one symbol's write at most,
 not for a whole back-fill, so quotes stay fresh while a five-year first fetch runs.
 """
@@ -24,6 +25,7 @@ from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.errors import UpstreamError
 from alerts.market.models import DailyBar, Quote
 from alerts.market.outages import OutageNotice
+from alerts.market.fred_series import FRED_SOURCE
 from alerts.market.providers import MarketData
 from alerts.market.quality_gate import Admitted, QualityGate
 from bot.jobs.source_watch import SourceWatch
@@ -37,6 +39,7 @@ RECHECK_SESSIONS = 30  # holes within this many recent sessions are found and fi
 REFRESH_SESSIONS = 3  # the daily close job fetches these again: provisional bars become official ones
 GATED_SESSIONS = 10  # bars this recent pass the jump gate: they are the ones alerts are made from
 FIRST_FETCH_DAYS = 5 * 366  # history fetched for a symbol nothing is stored of yet
+LOOKUP_DAYS = 400  # what a new ticker's look-up stores: a year of sessions and then some (52-week ranges)
 
 
 @dataclass
@@ -76,13 +79,15 @@ class MarketJobs:
         clock: Callable[[], datetime],
         on_bars: Callable[[], Awaitable[object]] | None = None,
         on_quotes: Callable[[list[Quote]], Awaitable[object]] | None = None,
+        bar_symbols: Callable[[], Awaitable[list[str]]] | None = None,
     ) -> None:
         self._db = database
         self._market = market
         self._gate = gate
         self.watch = watch  # what the health report reads: when each source last answered
         self._calendar = calendar
-        self._symbols = symbols
+        self._symbols = symbols  # quoted in session
+        self._bar_symbols = bar_symbols or symbols  # their closes fetched daily: these and what rules and watches read
         self._notify = notify
         self._clock = clock
         self._on_bars = on_bars  # the rules engine judges what was just stored
@@ -141,10 +146,11 @@ class MarketJobs:
         report = FetchReport()
         if last is None:
             return report
-        symbols = symbols if symbols is not None else await self._symbols()
+        symbols = symbols if symbols is not None else await self._bar_symbols()
         recent = calendar.sessions_between(last.date - timedelta(days=RECHECK_SESSIONS * 2), last.date)
         recent = recent[-RECHECK_SESSIONS:]
         latest = await self._db.run(prices.latest_dates)
+        series = await self._db.run(prices.from_source, symbols, FRED_SOURCE)  # FRED's series go to FRED alone
         for done, symbol in enumerate(symbols):
             if progress:
                 progress(done, len(symbols), symbol)
@@ -154,13 +160,22 @@ class MarketJobs:
                 continue
             try:
                 # Stamped with when it was fetched: the jump gate's observation time for these bars.
-                bars = await self._market.daily_bars(symbol, start, last.date, self._clock())
+                now = self._clock()
+                if symbol in series or symbol not in latest:  # FRED's alone; or not known yet: markets, then FRED
+                    bars = await self._market.daily_bars(symbol, start, last.date, now, series=symbol in series or None)
+                else:
+                    bars = await self._market.daily_bars(symbol, start, last.date, now)  # a market's ticker
             except UpstreamError as exc:
                 report.failed[symbol] = exc.reason
                 continue
             bars = [bar for bar in bars if bar.date <= last.date]  # never a session still trading
             async with self._storing:
-                admitted = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:])
+                if bars and all(bar.source == FRED_SOURCE for bar in bars):
+                    # A published statistic, not a trade: no bad tick to hold, and a rate's move in percent
+                    # (0.05 to 0.10 is +100%) says nothing about whether it is plausible.
+                    admitted = Admitted(bars, [])
+                else:
+                    admitted = await self._gate_bars(symbol, bars, recent[-GATED_SESSIONS:])
                 report.result += await self._db.run(prices.store_bars, admitted.kept)
             report.held += admitted.held
             report.fetched.append(symbol)
@@ -171,15 +186,15 @@ class MarketJobs:
             await self._on_bars()
         return report
 
-    async def look_up(self, symbol: str) -> bool | None:
-        """Does a source know `symbol`? True (its last year is now stored), False (no source has it), None (try
-        again later: the sources are failing, not the symbol)."""
+    async def look_up(self, symbol: str, *, days: int = LOOKUP_DAYS) -> bool | None:
+        """Does a source know `symbol` (a market's ticker, else a FRED series)? True (its last `days` are now
+        stored), False (no source has it), None (try again later: the sources are failing, not the symbol)."""
         now = self._clock()
         last = self._calendar.around(now).last_closed(now)
         if last is None:
             return None
         try:
-            bars = await self._market.daily_bars(symbol, last.date - timedelta(days=400), last.date, now)
+            bars = await self._market.daily_bars(symbol, last.date - timedelta(days=days), last.date, now, series=None)
         except UpstreamError as exc:
             return None if exc.retryable else False
         if not bars:

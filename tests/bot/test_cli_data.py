@@ -162,7 +162,8 @@ async def test_backfill_fetches_from_the_loopback_source_and_reports(tmp_path):
 
 async def test_backfill_of_a_symbol_no_source_has_fails_with_the_reason(tmp_path):
     async with FakeUpstream() as upstream:  # answers 404 for anything not scripted
-        env = clean_env(ROTOBOT_MARKET_YAHOO_URL=upstream.url, ROTOBOT_MARKET_STOOQ_URL=upstream.url)
+        env = clean_env(ROTOBOT_MARKET_YAHOO_URL=upstream.url, ROTOBOT_MARKET_STOOQ_URL=upstream.url,
+                        ROTOBOT_FOMC_FRED_URL=upstream.url)
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "backfill", "ZZZZ", "--since", "2025-12-01", "--db", str(tmp_path / "r.db"),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=tmp_path,

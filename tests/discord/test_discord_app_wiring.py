@@ -57,6 +57,7 @@ def settings(tmp_path, seeded, **env):
         "ROTOBOT_STORAGE_DATABASE": str(tmp_path / "data" / "rotobot.db"),
         "ROTOBOT_MARKET_YAHOO_URL": "http://127.0.0.1:9",
         "ROTOBOT_MARKET_STOOQ_URL": "http://127.0.0.1:9",
+        "ROTOBOT_FOMC_FRED_URL": "http://127.0.0.1:9",  # FRED's series are market data too
         **env,
     })
 
