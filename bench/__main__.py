@@ -24,6 +24,7 @@ from bench import spark
 from bench import startup
 from bench import storage_loop
 from bench import summary
+from bench import watches_close
 
 # Name -> how to run it, in the order `python -m bench` runs them all. A new benchmark is one more line.
 BENCHMARKS: dict[str, Callable[[], object]] = {
@@ -32,7 +33,11 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "spark": lambda: asyncio.run(spark.run()),
     "rules": rules_eval.run,
     "rotation": rotation_cmd.run,
+<<<<<<< HEAD
     "backtest": backtest.run,
+=======
+    "watches": watches_close.run,
+>>>>>>> e16fd63 (Judge thousands of watches at a close without stalling the loop: joint sessions once per set of symbols, only unjudged sessions, on a worker thread)
     "startup": startup.run,
     "memory": memory_day.run,
     "calendar": calendar_rebuild.run,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from bisect import bisect_right
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -126,8 +127,7 @@ class RuleEngine:
         """Judge every close-based rule, every server's watches among them, on the sessions it has not judged yet;
         returns alerts queued."""
         rules = [r for r in self.rules if r.kind in CLOSE_KINDS and getattr(r, "basis", "close") == "close"]
-        watched = await self._db.run(watches.active)
-        own_watches = server_watches(watched)
+        own_watches = await self._db.run(_watch_rules)  # thousands of them are built off the event loop too
         self._watch_symbols = {s for rule, _ in own_watches.values() for s in rule.symbols}
         rules += [rule for rule, _ in own_watches.values()]
         if not rules:
@@ -154,33 +154,10 @@ class RuleEngine:
         states = await self._db.run(_states, [r.id for r in rules])
         recent = calendar.sessions_between(last.date - timedelta(days=30), last.date)
         announce_from = recent[-CATCH_UP_SESSIONS] if len(recent) >= CATCH_UP_SESSIONS else date.min
-        new_states, signals = [], []
-        for rule in rules:
-            # Sessions where every symbol of the rule has a close (the spread needs both legs).
-            days = sorted(set.intersection(*({p.date for p in history.get(s, ())} for s in rule.symbols)))
-            state = states.get(rule.id)
-            if not state or "last_session" not in state:
-                # A new rule (or one judged before its symbols had a close) starts at the latest stored session;
-                # replay shows the past.
-                days = days[-1:]
-            closes = {d: s.close for d in days if calendar.covers(d) and (s := calendar.session(d)) is not None}
-            try:
-                new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
-            except Exception:  # noqa: BLE001 - a server's watch must never stop every other rule's alerts
-                if rule.id not in own_watches:
-                    raise
-                log.exception("%s (%s) could not be judged; its state is left as it was", rule.id,
-                              own_watches[rule.id][1].name)
-                continue
-            if rule.id in own_watches:
-                fired = [named_signal(own_watches[rule.id][1], e) for e in fired]
-            if new_state != state:
-                new_states.append((rule.id, STATE_KEY, new_state))
-            skipped = [e for e in fired if date.fromisoformat(e.trigger[:10]) < announce_from]
-            if skipped:
-                log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
-                         announce_from)
-            signals += [e for e in fired if e not in skipped]
+        # Pure CPU over what was read (every server's watches can be thousands of rules): on a worker thread, never
+        # on the event loop. It only reads `history`, whose lists the cache replaces but never changes in place.
+        new_states, signals = await asyncio.to_thread(_judge_closes, rules, states, history, calendar,
+                                                      announce_from, own_watches)
         queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone())) for e in signals], new_states)
         return len(queued)
 
@@ -227,6 +204,45 @@ class RuleEngine:
                 del self._history[symbol]
         return self._subs
 
+def _judge_closes(rules: list[Rule], states: dict[str, dict], history: dict[str, list], calendar, announce_from: date,
+                  own_watches: dict[str, tuple[Rule, Watch]]) -> tuple[list, list[Signal]]:
+    """Each close rule judged on the sessions it has not judged yet: (new states, signals to announce)."""
+    new_states, signals = [], []
+    joint: dict[tuple[str, ...], list[date]] = {}  # once per set of symbols: thousands of watches share a few
+    for rule in rules:
+        # Sessions where every symbol of the rule has a close (the spread needs both legs).
+        if rule.symbols not in joint:
+            joint[rule.symbols] = sorted(set.intersection(*({p.date for p in history.get(s, ())}
+                                                            for s in rule.symbols)))
+        days = joint[rule.symbols]
+        state = states.get(rule.id)
+        if not state or "last_session" not in state:
+            # A new rule (or one judged before its symbols had a close) starts at the latest stored session;
+            # replay shows the past.
+            days = days[-1:]
+        else:  # only the sessions it has not judged (evaluate_sessions would pass over the others one by one)
+            days = days[bisect_right(days, date.fromisoformat(state["last_session"])):]
+        closes = {d: s.close for d in days if calendar.covers(d) and (s := calendar.session(d)) is not None}
+        try:
+            new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
+        except Exception:  # noqa: BLE001 - a server's watch must never stop every other rule's alerts
+            if rule.id not in own_watches:
+                raise
+            log.exception("%s (%s) could not be judged; its state is left as it was", rule.id,
+                          own_watches[rule.id][1].name)
+            continue
+        if rule.id in own_watches:
+            fired = [named_signal(own_watches[rule.id][1], e) for e in fired]
+        if new_state != state:
+            new_states.append((rule.id, STATE_KEY, new_state))
+        skipped = [e for e in fired if date.fromisoformat(e.trigger[:10]) < announce_from]
+        if skipped:
+            log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
+                     announce_from)
+        signals += [e for e in fired if e not in skipped]
+    return new_states, signals
+
+
 def server_watches(watched: list[Watch]) -> dict[str, tuple[Rule, Watch]]:
     """Every server's active watches as the engine's rules (alerts/watches.py watch_rule), by rule id. A stored
     watch that no longer makes a rule (checks tightened since it was added) is logged and left out, never a reason
@@ -247,6 +263,10 @@ def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[R
     rules = [subscription_rule(s) for s in subs] + extra
     routes = {subscriptions.rule_id(s.id): Subscriber(s.guild_id, s.user_id, s.channel_id) for s in subs}
     return RuleSet(rules), routes
+
+
+def _watch_rules(db) -> dict[str, tuple[Rule, Watch]]:
+    return server_watches(watches.active(db))
 
 
 def _states(db, rule_ids: list[str]) -> dict[str, dict]:
