@@ -61,7 +61,9 @@ async def watch_command(ctx: CommandContext, caller: Caller, args: list[str]) ->
 async def watches_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     guild = _server(caller)
     if args:
-        raise CommandError("!watches takes no arguments: it lists this server's watches")
+        shown = " ".join(args)[:40].replace("`", "'")
+        raise CommandError(f"!watches takes no arguments (got '{shown}'): type just !watches to list this server's "
+                           f"watches, or add one with !watch {EXAMPLES[0]}")
     lines = await ctx.database.run(lines_for, guild)
     if not lines:
         return Reply("This server has no watches", (f"Admins add one with !watch, e.g. !watch {EXAMPLES[0]}",))

@@ -93,6 +93,11 @@ async def test_the_21st_watch_is_refused_and_a_removed_number_is_never_given_aga
     assert (await ask("!watch ^RUT ma 500", ADMIN)).title == f"Watch #{MAX_PER_SERVER + 1} added"
 
 
+async def test_watches_takes_no_arguments_and_says_what_to_type(ask):
+    reply = await ask("!watches 3", ADMIN)
+    assert reply.error and reply.title.startswith("!watches takes no arguments (got '3'): type just !watches")
+
+
 @pytest.mark.parametrize("command, expected", [
     ("!unwatch", "Which watch? Give its number from !watches, e.g. !unwatch 3"),
     ("!unwatch abc", "'abc' is not a watch number: give the number !watches shows, e.g. !unwatch 3"),
