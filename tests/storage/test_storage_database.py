@@ -16,7 +16,7 @@ from storage.errors import NewerSchema, NotADatabase, StorageError
 from storage.migrations import LATEST, schema_version
 
 TABLES = {"daily_bars", "quotes", "guild_settings", "rule_state", "outbox", "subscriptions", "fomc_meetings", "fomc_decisions", "deliveries", "fanouts", "failing_targets",
-          "change_counters", "fomc_projections"}
+          "change_counters", "fomc_projections", "watches", "watch_numbers"}
 
 
 def pragmas(db, *names: str) -> dict:
