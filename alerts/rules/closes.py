@@ -1,9 +1,9 @@
 """Rules judged on session closes only: a record close, and the rotation spread crossing its lines.
 
 Each takes the sessions still to evaluate (in order, after the state's `last_session`) and returns the new state
-and the signals. Market prices are always above zero; a FRED series (a rate, a yield spread) may not be, and the
-spread skips a session whose closes it cannot divide. A session the rule has no data for leaves the state as it was, `last_session` included, so a
-bar that arrives late can still be judged.
+and the signals. A session the rule has no data for leaves the state as it was, `last_session` included, so a
+bar that arrives late can still be judged. Market prices are always above zero; a FRED series (a rate, a yield
+spread) may not be, and the spread skips a session whose closes it cannot divide.
 """
 
 from __future__ import annotations

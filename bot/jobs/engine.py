@@ -204,6 +204,7 @@ class RuleEngine:
                 del self._history[symbol]
         return self._subs
 
+
 def _judge_closes(rules: list[Rule], states: dict[str, dict], history: dict[str, list], calendar, announce_from: date,
                   own_watches: dict[str, tuple[Rule, Watch]]) -> tuple[list, list[Signal]]:
     """Each close rule judged on the sessions it has not judged yet: (new states, signals to announce)."""

@@ -7,10 +7,10 @@ One writer of market data. The start-up and nightly back-fills and the close job
 can overlap, so runs that fetch and store daily bars take turns, end to end: a second run starts after the
 first has stored what it got, fetches only what is still missing, and its answers are newer than any the first
 held at the jump gate (two runs at once could confirm a held jump with two copies of the same moment's answer).
-A FRED series (a rate, a yield spread) is fetched from FRED alone once its stored closes say they came from
-there, and skips the jump gate. Judging and storing (one symbol's bars, one poll's quotes, a looked-up ticker's history) also take one lock,
+Judging and storing (one symbol's bars, one poll's quotes, a looked-up ticker's history) also take one lock,
 held only while judging and writing, never across a fetch: a quote poll waits for one symbol's write at most,
-not for a whole back-fill, so quotes stay fresh while a five-year first fetch runs.
+not for a whole back-fill, so quotes stay fresh while a five-year first fetch runs. A FRED series (a rate, a
+yield spread) is fetched from FRED alone once its stored closes say they came from there, and skips the gate.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 Publish = Callable[..., Awaitable[list[str]]]
 
 
-async def confirm_pending(database: Database, market: MarketJobs, publish: Publish, clock: Callable[[], datetime]) -> int:
+async def confirm_pending(database: Database, market: MarketJobs, publish: Publish,
+                          clock: Callable[[], datetime]) -> int:
     """Settle every pending symbol a source could answer for; returns how many people were told."""
     told = 0
     waiting_subs = await database.run(subscriptions.pending_symbols)
