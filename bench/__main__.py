@@ -33,11 +33,8 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "spark": lambda: asyncio.run(spark.run()),
     "rules": rules_eval.run,
     "rotation": rotation_cmd.run,
-<<<<<<< HEAD
     "backtest": backtest.run,
-=======
     "watches": watches_close.run,
->>>>>>> e16fd63 (Judge thousands of watches at a close without stalling the loop: joint sessions once per set of symbols, only unjudged sessions, on a worker thread)
     "startup": startup.run,
     "memory": memory_day.run,
     "calendar": calendar_rebuild.run,
