@@ -25,12 +25,16 @@ from alerts.payloads import (
     Subscriber,
     UnreadableAlert,
 )
+from alerts.track_record import TrackRecord
 
 # The payload version. It changes when the JSON of a kind that may already be queued changes (a field added,
 # renamed, removed or given a new meaning: decode refuses a row that lacks a field), and decode must then go on
 # reading every earlier version. A new kind needs no new version: no row older code queued names it
-# (FomcProjectionsAlert came in at version 2).
-VERSION = 2
+# (FomcProjectionsAlert came in at version 2). Version 3 added the track record of spread and trend alerts.
+VERSION = 3
+# Fields added since version 2, by the version that added them: a row queued before reads without them (their
+# default); a row of that version or later that lacks one is damaged, like any other missing field.
+ADDED_IN = {"track_record": 3}  # SpreadAlert and TrendAlert: what followed the rule's earlier signals
 # A route's name in JSON ("to"); renaming one would strand the alerts queued under the old name.
 _ROUTES: dict[str, type] = {"everyone": Everyone, "server": Server, "subscriber": Subscriber, "operator": Operator}
 _ROUTE_NAMES = {cls: name for name, cls in _ROUTES.items()}
@@ -56,16 +60,18 @@ def decode(text: str, outbox_kind: str, key: str, queued_at: datetime) -> Alert:
             raise ValueError("not a JSON object")
         if "v" not in data:
             return _legacy(data, outbox_kind, key, queued_at)
-        if data["v"] != VERSION or data.get("type") not in KINDS:
-            raise ValueError(f"payload version {data['v']!r} of type {data.get('type')!r} is unknown here")
+        version = data["v"]
+        if version not in (2, VERSION) or data.get("type") not in KINDS:
+            raise ValueError(f"payload version {version!r} of type {data.get('type')!r} is unknown here")
         cls = KINDS[data["type"]]
         hints = _hints(cls)
         # The writer writes every field: one missing means a damaged row, never a default (a lost route would
-        # otherwise read as Everyone(), an alert for every server).
-        missing = [item.name for item in dataclasses.fields(cls) if item.name not in data]
+        # otherwise read as Everyone(), an alert for every server). Only a field newer than the row may be absent.
+        fields = [item for item in dataclasses.fields(cls) if item.name in data or ADDED_IN.get(item.name, 0) <= version]
+        missing = [item.name for item in fields if item.name not in data]
         if missing:
             raise ValueError(f"the payload lacks {', '.join(missing)}")
-        return cls(**{item.name: _from_json(data[item.name], hints[item.name]) for item in dataclasses.fields(cls)})
+        return cls(**{item.name: _from_json(data[item.name], hints[item.name]) for item in fields})
     except (ValueError, TypeError, KeyError) as exc:
         return UnreadableAlert(
             key=key, queued_kind=outbox_kind, occurred_at=queued_at, route=Operator(),
@@ -106,6 +112,8 @@ def _to_json(value):
         return value.isoformat()
     if type(value) in _ROUTE_NAMES:
         return {"to": _ROUTE_NAMES[type(value)], **{k: _to_json(v) for k, v in dataclasses.asdict(value).items()}}
+    if type(value) in _VALUES:
+        return {item.name: _to_json(getattr(value, item.name)) for item in dataclasses.fields(value)}
     if isinstance(value, tuple):
         return [_to_json(v) for v in value]
     return value
@@ -122,6 +130,8 @@ def _from_json(value, hint):
             return _route(value)
         inner = [a for a in args if a is not type(None)]
         return _from_json(value, inner[0]) if len(inner) == 1 else value
+    if hint in _VALUES:
+        return _value(value, hint)
     if hint is datetime:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
@@ -160,6 +170,20 @@ def _route(value: dict) -> Route:
         raw = value[name]
         values[name] = tuple(int(g) for g in raw) if name == "exclude_guilds" else (None if raw is None else int(raw))
     return cls(**values)
+
+
+# Plain values an alert may carry as one of its fields, written as a JSON object of their own fields.
+_VALUES = (TrackRecord,)
+
+
+def _value(value, cls: type):
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a {cls.__name__} object, not {value!r}")
+    hints = _hints(cls)
+    names = [item.name for item in dataclasses.fields(cls)]
+    if set(value) != set(names):
+        raise ValueError(f"a {cls.__name__} has {', '.join(names)}, not {', '.join(sorted(value))}")
+    return cls(**{name: _from_json(value[name], hints[name]) for name in names})  # its own checks run too
 
 
 _HINTS: dict[type, dict] = {}

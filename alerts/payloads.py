@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, Union
 
+from alerts.track_record import TrackRecord
 
 # --- where an alert goes ----------------------------------------------------------------------------------------------
 
@@ -105,6 +106,8 @@ class SpreadAlert(Alert):
     window: int
     small_close: float
     large_close: float
+    # What followed the rule's earlier signals in this direction (alerts/track_record.py); None: not cached yet.
+    track_record: TrackRecord | None = None
 
     def subject(self) -> tuple:
         return (self.rule_id, self.pair, self.session, self.direction)
@@ -123,6 +126,7 @@ class TrendAlert(Alert):
     value: float  # the value or ratio (ma_cross), the change in percent (move_over)
     threshold: float  # the average (ma_cross), the line reached in percent (move_over)
     sessions: int  # the average's window, or the sessions the change is over
+    track_record: TrackRecord | None = None  # as SpreadAlert's
 
     @property
     def outbox_kind(self) -> str:

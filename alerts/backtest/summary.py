@@ -27,6 +27,7 @@ import pandas as pd
 
 from alerts.backtest.forward import in_range
 from alerts.rules.model import RotationSpread, Rule
+from alerts.track_record import fold
 
 if TYPE_CHECKING:
     from alerts.backtest.measure import Backtest
@@ -148,9 +149,8 @@ def record(result: Backtest, rule_id: str, direction: str | None, horizon: int, 
     moves = result.moves
     mine = moves[(moves["rule"] == rule_id) & (moves["direction"] == (direction or ""))
                  & (moves["horizon"] == horizon) & moves["move"].notna()].sort_values("signal").tail(last)
-    count = len(mine)
-    return Record(count, int(mine["hit"].sum()), _number(mine["move"].median()) if count else None,
-                  summary.baseline_hit_rate)
+    count, hits, median = fold(mine["move"].tolist(), mine["hit"].tolist())  # as the alerts' cached records fold
+    return Record(count, hits, median, summary.baseline_hit_rate)
 
 
 def _number(value) -> float | None:

@@ -141,7 +141,7 @@ def test_the_compact_path_of_fomc(december):
 def test_the_alert_round_trips_through_the_outbox_json(december):
     alert = projections_alert(december, IN_FORCE, URL, AT)
     text = encode(alert)
-    assert json.loads(text)["v"] == 2 and json.loads(text)["type"] == "fomc_projections"
+    assert json.loads(text)["v"] == 3 and json.loads(text)["type"] == "fomc_projections"
     assert decode(text, "fomc_projections", alert.key, AT) == alert
     unknown = projections_alert(december, None, URL, AT)
     assert decode(encode(unknown), "fomc_projections", unknown.key, AT) == unknown
