@@ -2,7 +2,8 @@
 
 Each migration moves the schema from version N-1 to N inside one transaction, so a crash mid-migration leaves the
 previous version intact. Append new migrations; never edit one that has shipped. This module is the list and the
-runner; the steps are in storage/migration_steps_v1_v5.py (what rotobot 0.1 shipped) and migration_steps_v6_on.py.
+runner; the steps are in storage/migration_steps_v1_v5.py (what rotobot 0.1 shipped), migration_steps_v6_on.py and
+migration_steps_v12_on.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from storage.migration_steps_v1_v5 import v1_market_data, v2_alerts, v3_fomc, v4
 from storage.migration_steps_v6_on import (v6_subscription_ids_never_reused, v7_deliveries_per_target,
                                            v8_subscription_changes, v9_rule_state, v10_fomc_projections,
                                            v11_watches)
+from storage.migration_steps_v12_on import v12_signal_records
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "alert state renamed rule state", v9_rule_state),
     Migration(10, "FOMC projections (SEP)", v10_fomc_projections),
     Migration(11, "watches per server", v11_watches),
+    Migration(12, "the signal cache: each close rule's record and last signals", v12_signal_records),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -63,6 +63,19 @@ SAMPLES = {
         "created_by": 9, "channel_id": 555, "created_at": T,
     },
     "watch_numbers": {"guild_id": 42, "last": 3},  # v11
+    "signal_rules": {  # v12, with the two below
+        "rule_id": "rotation_spread:^RUT/^NDX:20", "kind": "rotation_spread", "symbol": "^RUT/^NDX", "guild_id": None,
+        "exclude_guilds": "[77]", "fingerprint": "0f3c", "horizon": 20, "first_session": "1987-09-10",
+        "through_session": "2026-02-23", "computed_at": T,
+    },
+    "signal_records": {
+        "rule_id": "rotation_spread:^RUT/^NDX:20", "direction": "small", "count": 127, "hits": 61, "median": -0.196,
+        "baseline_hit_rate": 0.4586,
+    },
+    "signal_firings": {
+        "rule_id": "rotation_spread:^RUT/^NDX:20", "session": "2025-12-11", "direction": "small", "value": 5.0078,
+        "move": 1.347, "hit": 1,
+    },
 }
 # Tables whose shape a later migration changed, as the older versions had them, and what each row becomes.
 OLD_SAMPLES = {
@@ -249,3 +262,23 @@ def test_v11_numbers_a_servers_watches_from_one_and_keeps_the_v10_rows(tmp_path)
         db.close()
     assert numbers == [1, 2, 1, 3]
     assert states == ["rotation"]
+
+
+def test_v12_keeps_the_signal_cache_of_a_rule_only_while_the_rule_is_cached(tmp_path):
+    """The signal cache's rows hang on their rule's row: replacing or dropping a rule's ledger takes its records and
+    firings with it (foreign keys are on in every connection rotobot opens), and a firing without its rule is
+    refused rather than kept where nothing would ever read or remove it."""
+    path = tmp_path / "v11.db"
+    raw = sqlite_utils.Database(path)
+    migrate(raw, target=11)
+    raw.close()
+    db = Database.open(path)
+    try:
+        for table in ("signal_rules", "signal_records", "signal_firings"):
+            db.call(lambda d, t=table: d[t].insert(SAMPLES[t]))
+        db.call(lambda d: d.execute("DELETE FROM signal_rules"))
+        assert db.call(lambda d: [d[t].count for t in ("signal_records", "signal_firings")]) == [0, 0]
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            db.call(lambda d: d["signal_firings"].insert(SAMPLES["signal_firings"]))
+    finally:
+        db.close()

@@ -1,0 +1,45 @@
+"""Migrations 12 on (11 is the watches' step, in migration_steps_v6_on.py). Append new steps here; never edit one
+that has shipped. Every step runs inside the one transaction storage/migrations.py gives it."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def v12_signal_records(db: sqlite_utils.Database) -> None:
+    """The signal cache (storage/signal_records.py): each close rule's backtest over all stored history, computed
+    after the daily close, so an alert carries its track record and `!signals` answers from store. A cache: what
+    it holds can always be computed again from the daily bars, so no later migration needs to keep its rows."""
+    db.execute("""
+        CREATE TABLE signal_rules (
+            rule_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            symbol TEXT NOT NULL,  -- the symbol, or the pair "^RUT/^NDX"
+            guild_id INTEGER,  -- a server's own rule (its spread lines): the only server shown it; NULL: shared
+            exclude_guilds TEXT NOT NULL DEFAULT '[]',  -- a shared rule: servers that hear their own rule instead
+            fingerprint TEXT NOT NULL,  -- the rule's parameters, horizon and count kept (alerts/backtest/ledger.py)
+            horizon INTEGER NOT NULL,  -- sessions after each signal its move is measured over
+            first_session TEXT NOT NULL,  -- the stored sessions replayed: from the first every leg has ...
+            through_session TEXT NOT NULL,  -- ... to the last every leg has; a new one means computing again
+            computed_at TEXT NOT NULL
+        ) STRICT""")
+    db.execute("""
+        CREATE TABLE signal_records (
+            rule_id TEXT NOT NULL REFERENCES signal_rules(rule_id) ON DELETE CASCADE,
+            direction TEXT NOT NULL,  -- '' for a rule without one (a record close)
+            count INTEGER NOT NULL,  -- every signal in that direction whose move over the horizon is stored
+            hits INTEGER NOT NULL,
+            median REAL,
+            baseline_hit_rate REAL,  -- any session of the replayed range, judged the direction's way
+            PRIMARY KEY (rule_id, direction)
+        ) STRICT""")
+    db.execute("""
+        CREATE TABLE signal_firings (
+            rule_id TEXT NOT NULL REFERENCES signal_rules(rule_id) ON DELETE CASCADE,
+            session TEXT NOT NULL,
+            direction TEXT NOT NULL,  -- '' for none
+            value REAL NOT NULL,  -- what the alert carried: the spread, the close, the change, the ratio
+            move REAL,  -- over the horizon after it; NULL while those sessions are not stored
+            hit INTEGER,  -- 1 when the move came true the direction's way; NULL with move
+            PRIMARY KEY (rule_id, direction, session)
+        ) STRICT""")
