@@ -39,6 +39,7 @@ from bot.jobs.fomc_projections import ProjectionsReader
 from bot.jobs.market import MarketJobs
 from bot.jobs.operator_notices import OperatorNotices
 from bot.jobs.publish import make_publisher
+from bot.jobs.records import SignalRecords
 from bot.jobs.source_watch import SourceWatch
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -98,7 +99,9 @@ def build_pipeline(
     publish = make_publisher(database, dispatcher, clock, metrics)
     notices = OperatorNotices(publish, clock)
     # Market data, from the end: the engine, the store before it, the gate before that, the provider first.
-    engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock)
+    records = SignalRecords(database, clock, horizon=settings.rules.record_horizon, last=settings.rules.record_last)
+    engine = RuleEngine(database=database, rules=rules, calendar=calendar, publish=publish, clock=clock,
+                        records=records)
     market = build_market(database, market_providers(settings, session), calendar, limits=settings.market,
                           symbols=needed_symbols(settings, database), notify=notices.source, clock=clock,
                           metrics=metrics, on_bars=engine.judge_sessions, on_quotes=engine.judge_quotes,

@@ -147,6 +147,10 @@ def test_section_that_is_not_a_table_is_refused(tmp_path):
         ('[storage]\ndatabase = "  "', "storage.database", "'  '", "a non-empty string"),
         ('[market]\nwatchlist = "IWM"', "market.watchlist", "'IWM'", "a list of symbols"),
         ("[fomc]\nremind_hours_before = [24, 200]", "fomc.remind_hours_before", "[24, 200]", "at most 168"),
+        ("[rules]\nrecord_horizon = 0", "rules.record_horizon", "0", "sessions from 1 to 260"),
+        ("[rules]\nrecord_horizon = 20.5", "rules.record_horizon", "20.5", "a whole number"),
+        ('[rules]\nrecord_last = "twelve"', "rules.record_last", "'twelve'", "a whole number"),
+        ("[rules]\nrecord_last = 1000", "rules.record_last", "1000", "signals from 1 to 100"),
     ],
 )
 def test_wrong_value_in_the_file_names_key_value_file_and_expectation(tmp_path, toml, dotted, shown, expected):
@@ -208,6 +212,10 @@ def test_secret_in_the_file_is_refused_without_echoing_it(tmp_path, section, key
         ("ROTOBOT_ROTATION_SMALL", "R U T", "rotation.small", "ticker symbols such as ^RUT"),
         ("ROTOBOT_FOMC_REMIND_HOURS_BEFORE", "24,0", "fomc.remind_hours_before", "each above 0"),
         ("ROTOBOT_STORAGE_DATABASE", "   ", "storage.database", "a non-empty string"),
+        ("ROTOBOT_RULES_RECORD_HORIZON", "261", "rules.record_horizon", "sessions from 1 to 260"),
+        ("ROTOBOT_RULES_RECORD_HORIZON", "-5", "rules.record_horizon", "sessions from 1 to 260"),
+        ("ROTOBOT_RULES_RECORD_LAST", "a dozen", "rules.record_last", "a whole number"),
+        ("ROTOBOT_RULES_RECORD_LAST", "0", "rules.record_last", "signals from 1 to 100"),
     ],
 )
 def test_wrong_value_in_the_environment_names_variable_value_and_expectation(name, value, dotted, expected):

@@ -6,6 +6,8 @@ the bot was away is announced once (the dispatcher marks it late). Sessions olde
 advance the state: nobody wants a dozen months-old records on first start from the bundled history.
 Every server's watches (alerts/watches.py) are close-based rules like these, routed to their server alone.
 Subscriptions (and intraday records) run on every accepted quote. States and the alerts they give commit together.
+A spread or trend alert carries its rule's track record from the signal cache (bot/jobs/records.py), which is
+brought up to date right after the alerts of the sessions just judged are queued.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
 from alerts.rules.model import (CLOSE_KINDS, Above, Below, High52w, Low52w, Move, Rule, Signal, Tick,
                                 own_spread_rule)
+from alerts.track_record import TrackRecord
 from alerts.watches import Watch, named_signal, watch_rule
+from bot.jobs.records import SignalRecords
 from storage import rule_state, guild_settings, prices, subscriptions, watches
 from storage.database import Database
 
@@ -51,8 +55,9 @@ def subscription_rule(sub: subscriptions.Subscription) -> Rule:
     return Low52w(rule_id, sub.symbol)
 
 
-def alert_for(signal: Signal, route: Route) -> Alert:
-    """The engine's signal as the alert a reader gets, with where it goes."""
+def alert_for(signal: Signal, route: Route, track_record: TrackRecord | None = None) -> Alert:
+    """The engine's signal as the alert a reader gets, with where it goes; a spread or trend alert with its rule's
+    track record (read from the signal cache by the caller), when there is one."""
     common = dict(key=signal.key, message=signal.message, occurred_at=signal.occurred_at, route=route)
     details = signal.details
     if signal.kind == "new_high":
@@ -67,12 +72,13 @@ def alert_for(signal: Signal, route: Route) -> Alert:
         return SpreadAlert(**common, rule_id=signal.rule_id, pair=signal.symbol, session=date.fromisoformat(details["session"]),
                            direction=signal.direction, spread=signal.value, line=signal.threshold,
                            window=details["window"], small_close=details["small_close"],
-                           large_close=details["large_close"])
+                           large_close=details["large_close"], track_record=track_record)
     if signal.kind in ("ma_cross", "move_over"):
         return TrendAlert(**common, rule_kind=signal.kind, rule_id=signal.rule_id, symbol=signal.symbol,
                           session=date.fromisoformat(details["session"]), direction=signal.direction,
                           value=signal.value, threshold=signal.threshold,
-                          sessions=details["window" if signal.kind == "ma_cross" else "sessions"])
+                          sessions=details["window" if signal.kind == "ma_cross" else "sessions"],
+                          track_record=track_record)
     return SubscriptionAlert(**common, rule_kind=signal.kind, rule_id=signal.rule_id, symbol=signal.symbol,
                              trigger=signal.trigger, direction=signal.direction, value=signal.value,
                              threshold=signal.threshold)
@@ -97,8 +103,10 @@ class RuleEngine:
         calendar: TradingCalendar,
         publish: Publish,
         clock: Callable[[], datetime],
+        records: SignalRecords | None = None,
     ) -> None:
         self._db = database
+        self._records = records  # the signal cache: read for each alert, brought up to date after each close
         self.rules = rules
         self._calendar = calendar
         self._publish = publish
@@ -158,7 +166,11 @@ class RuleEngine:
         # on the event loop. It only reads `history`, whose lists the cache replaces but never changes in place.
         new_states, signals = await asyncio.to_thread(_judge_closes, rules, states, history, calendar,
                                                       announce_from, own_watches)
-        queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone())) for e in signals], new_states)
+        known = await self._records.lookup(signals, rules) if self._records else {}
+        queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone()), known.get(e.key))
+                                      for e in signals], new_states)
+        if self._records:  # after the alerts are queued: they never wait for the backtest
+            await self._records.refresh(rules, routes, history)
         return len(queued)
 
     async def judge_quotes(self, quotes: list[Quote]) -> int:

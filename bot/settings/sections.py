@@ -141,6 +141,11 @@ class FomcSettings:
 @dataclass(frozen=True)
 class RulesSettings:
     file: Path | None = setting(None, "TOML file of [[rules]]; default: the built-in rules from [rotation]")
+    record_horizon: int = setting(
+        20, "sessions after each earlier signal that a spread or trend alert's track record looks at",
+        _between(1, 260, "sessions"))
+    record_last: int = setting(12, "earlier signals (the latest) a spread or trend alert's track record counts",
+                               _between(1, 100, "signals"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""The signal cache, kept after each daily close: each close rule's backtest over all stored history (its ledger,
+alerts/track_record.py), so an alert carries its track record and `!signals` answers from store.
+
+The engine calls `refresh` after judging the sessions that just landed (its alerts are queued first, reading the
+cache as it was), and `lookup` while it makes the alerts. A ledger is computed again only when its rule changed
+(another fingerprint: a moved line, another horizon) or new sessions of its legs were stored, so a restart
+computes nothing. The replay and pandas run on a worker thread, never on the event loop. Nothing here ever stops
+an alert: a failure to compute or to read is logged, the cache stays as it was, the alert goes without its line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+
+from alerts.payloads import Everyone, Route, Server
+from alerts.rules.model import History, Rule, Signal
+from alerts.track_record import TrackRecord, fingerprint, last_session
+from storage import signal_records
+from storage.database import Database
+from storage.signal_records import Ask, Audience
+
+log = logging.getLogger(__name__)
+
+HORIZON = 20  # sessions after a signal its move is measured over (rules.record_horizon)
+LAST = 12  # signals a track record counts, the latest (rules.record_last)
+SHOWN = 10  # firings `!signals RULE` lists
+RECORDED = ("rotation_spread", "ma_cross", "move_over")  # the kinds whose alerts carry a track record
+
+
+class SignalRecords:
+    def __init__(self, database: Database, clock: Callable[[], datetime], *, horizon: int = HORIZON,
+                 last: int = LAST) -> None:
+        self._db = database
+        self._clock = clock
+        self.horizon = horizon
+        self.last = last
+        # Each direction keeps enough firings for the last `last` measured before any new alert: at most one
+        # signal per session, so at most `horizon` of the latest are not measured yet.
+        self.keep = max(last + horizon, SHOWN)
+        self._turns = asyncio.Lock()  # two jobs landing bars at once compute once, one after the other
+
+    async def lookup(self, signals: Iterable[Signal], rules: Sequence[Rule]) -> dict[str, TrackRecord]:
+        """Signal key -> its track record, for the signals whose alerts carry one and whose rule (as it is now)
+        has a cached ledger; {} when the cache cannot be read."""
+        by_id = {rule.id: rule for rule in rules}
+        asks = [Ask(s.key, s.rule_id, fingerprint(by_id[s.rule_id], self.horizon, self.keep), s.direction,
+                    date.fromisoformat(s.trigger[:10]))
+                for s in signals if s.kind in RECORDED and s.rule_id in by_id]
+        if not asks:
+            return {}
+        try:
+            return await self._db.run(signal_records.earlier, asks, self.last)
+        except Exception:
+            log.exception("Could not read the signal cache; these %d alerts go without their track record", len(asks))
+            return {}
+
+    async def refresh(self, rules: Sequence[Rule], routes: Mapping[str, Route], history: History) -> int:
+        """Compute again the ledgers that are out of date; returns how many were. `routes`: where each rule's
+        alerts go (a server's own rule: that server), which is who `!signals` shows it to."""
+        async with self._turns:
+            try:
+                return await self._refresh(rules, routes, history)
+            except Exception:
+                log.exception("Could not bring the signal cache up to date; it stays as it was, and alerts go on")
+                return 0
+
+    async def _refresh(self, rules: Sequence[Rule], routes: Mapping[str, Route], history: History) -> int:
+        cached = await self._db.run(signal_records.stamps)
+        stale = []
+        for rule in rules:
+            through = last_session(rule, history)
+            if through is not None and cached.get(rule.id) != (fingerprint(rule, self.horizon, self.keep), through):
+                stale.append(rule)
+        mine = {s: history[s] for rule in stale for s in rule.symbols}  # the lists are replaced, never changed
+        ledgers = await asyncio.to_thread(_compute, stale, mine, self.horizon, self.keep) if stale else []
+        audiences = {rule.id: _audience(routes.get(rule.id, Everyone())) for rule in rules}
+        await self._db.run(signal_records.save, ledgers, audiences, self._clock())
+        if ledgers:
+            log.info("Signal cache: %s computed again over stored history through %s",
+                     ", ".join(ledger.rule_id for ledger in ledgers), max(ledger.through for ledger in ledgers))
+        return len(ledgers)
+
+
+def _compute(rules: list[Rule], history: History, horizon: int, keep: int):
+    from alerts.backtest.ledger import ledgers  # pandas: imported on this worker thread, not on the event loop
+
+    return ledgers(rules, history, horizon, keep)
+
+
+def _audience(route: Route) -> Audience:
+    if isinstance(route, Server):
+        return Audience(guild_id=route.guild_id)
+    if isinstance(route, Everyone):
+        return Audience(exclude_guilds=tuple(sorted(route.exclude_guilds)))
+    return Audience(guild_id=-1)  # any other route (none today) is nobody's to browse: shown to no server
