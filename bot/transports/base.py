@@ -30,6 +30,8 @@ class Notification:
     occurred_at: datetime | None = None
     # About this delivery, not the alert ("late: ...", "possibly repeated: ..."): shown whole, whatever is cut.
     notes: tuple[str, ...] = ()
+    # What followed the rule's earlier signals, as one line (alerts/track_record.py); "" when the alert has none.
+    track_record: str = ""
 
 
 class Transport(Protocol):

@@ -90,6 +90,8 @@ class ConsoleTransport:
         if notification.occurred_at is not None:
             when = f"[{notification.occurred_at.astimezone(self._zone):%a %d %b %Y %H:%M %Z}] "
         text = f"ALERT {when}{notification.title}" + (f"\n  {notification.body}" if notification.body else "")
+        if notification.track_record:
+            text += f"\n  {notification.track_record}"
         if notification.notes:
             text += "\n  (" + "; ".join(notification.notes) + ")"
         self._write(("\n" if self._interactive else "") + local_times(text, self._zone, self._clock()))

@@ -87,14 +87,15 @@ def notes_line(notification: Notification) -> str:
 
 
 def alert_text(notification: Notification, limit: int = CONTENT_MAX) -> str:
-    """One alert as a text block of at most `limit` characters: the headline in bold, its details, the
-    delivery's notes, when it happened.
+    """One alert as a text block of at most `limit` characters: the headline in bold, its details, its track
+    record in italics (one line), the delivery's notes, when it happened.
 
-    Only the details are shortened to fit: the headline, the notes ("possibly repeated", "late") and the time
-    always show whole. Leave room in `limit` for the mentions line that goes before it.
+    Only the details are shortened to fit: the headline, the track record, the notes ("possibly repeated",
+    "late") and the time always show whole. Leave room in `limit` for the mentions line that goes before it.
     """
     head = f"**{clip(notification.title, 300)}**"
-    tail = [part for part in (notes_line(notification),
+    record = f"*{clip(notification.track_record, 300)}*" if notification.track_record else ""
+    tail = [part for part in (record, notes_line(notification),
                               timestamp(notification.occurred_at) if notification.occurred_at else "") if part]
     room = limit - len(head) - sum(len(part) + 1 for part in tail) - 1
     parts = [head] + ([clip(notification.body, room)] if notification.body and room > 1 else []) + tail
