@@ -11,6 +11,7 @@ ledgers with it, off the event loop), no storage.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import statistics
@@ -81,8 +82,9 @@ class Ledger:
 def fingerprint(rule: Rule, horizon: int, keep: int) -> str:
     """What a ledger depends on besides the stored sessions: the rule's every parameter (its id alone is not
     enough: the operator may move a spread's line and keep its name), the horizon and the count kept. A cached
-    ledger with another fingerprint is not this rule's record."""
-    text = f"{LEDGER_VERSION}|{rule.kind}|{rule!r}|{horizon}|{keep}"
+    ledger with another fingerprint is not this rule's record. The id is left out: two rules that differ in it
+    alone (servers that chose the same lines) give the same ledger, computed once."""
+    text = f"{LEDGER_VERSION}|{rule.kind}|{dataclasses.replace(rule, id='-')!r}|{horizon}|{keep}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

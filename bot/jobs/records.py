@@ -11,13 +11,14 @@ an alert: a failure to compute or to read is logged, the cache stays as it was, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from alerts.payloads import Everyone, Route, Server
 from alerts.rules.model import History, Rule, Signal
-from alerts.track_record import TrackRecord, fingerprint, last_session
+from alerts.track_record import Ledger, TrackRecord, fingerprint, last_session
 from storage import signal_records
 from storage.database import Database
 from storage.signal_records import Ask, Audience
@@ -84,10 +85,16 @@ class SignalRecords:
         return len(ledgers)
 
 
-def _compute(rules: list[Rule], history: History, horizon: int, keep: int):
+def _compute(rules: list[Rule], history: History, horizon: int, keep: int) -> list[Ledger]:
+    """The rules' ledgers; rules that differ only in their ids (servers that set the same lines) share one."""
     from alerts.backtest.ledger import ledgers  # pandas: imported on this worker thread, not on the event loop
 
-    return ledgers(rules, history, horizon, keep)
+    alike: dict[str, Rule] = {}
+    for rule in rules:
+        alike.setdefault(fingerprint(rule, horizon, keep), rule)
+    found = {ledger.fingerprint: ledger for ledger in ledgers(list(alike.values()), history, horizon, keep)}
+    return [dataclasses.replace(found[mark], rule_id=rule.id) for rule in rules
+            if (mark := fingerprint(rule, horizon, keep)) in found]
 
 
 def _audience(route: Route) -> Audience:

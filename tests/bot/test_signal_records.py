@@ -207,3 +207,15 @@ async def test_a_record_never_counts_the_alerts_own_session_even_when_the_cache_
     expected = float(moves[moves["signal"] == result.signals.index(previous)]["move"].iloc[0])
     assert (cross.track_record.count, cross.track_record.median) == (1, expected)  # ... but the alert counts not it
     assert expected != own[0].move
+
+
+async def test_servers_that_chose_the_same_lines_each_get_the_one_ledger_under_their_own_rule(world):
+    database, clock = world
+    for guild in (77, 78):
+        database.call(guild_settings.set_value, guild, "upper", 4.0, clock())
+    await engine(database, clock).judge_sessions()
+    rules = cached(database)
+    alpha, bravo = rules[f"{SPREAD}@77"], rules[f"{SPREAD}@78"]
+    assert (alpha.audience.guild_id, bravo.audience.guild_id) == (77, 78)
+    assert (alpha.records, alpha.firings) == (bravo.records, bravo.firings)
+    assert alpha.records != rules[SPREAD].records
