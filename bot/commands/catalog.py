@@ -9,6 +9,7 @@ from bot.commands.overview import fomc_command, rotation_command, status_command
 from bot.commands.parsing import no_arguments
 from bot.commands.reply import Reply
 from bot.commands.router import Caller, Router
+from bot.commands.signals import signals_command
 from bot.commands.subscriptions import (
     subscribe_command,
     subscriptions_command,
@@ -46,6 +47,8 @@ def build_router(prefix: str) -> Router:
     router.add("fomc", "fomc [dots]", "next FOMC meeting, the target range, the last decisions and projections "
                "(dots: the dot plot)", fomc_command)
     router.add("alerts", "alerts [N]", "this server's last N alerts (default 10)", alerts_command)
+    router.add("signals", "signals [RULE]", "what followed each rule's signals before, and its last ones",
+               signals_command)
     router.add("status", "status", "what rotobot has stored and how it is running", status_command)
     router.add("set", "set [channel #c | role @r | upper X | lower X | hysteresis X | wrap on|off]",
                "this server's alert channel, role to mention, thresholds (admins)", set_command, admin=True)
