@@ -17,6 +17,7 @@ from storage.migrations import LATEST, schema_version
 
 TABLES = {"daily_bars", "quotes", "guild_settings", "rule_state", "outbox", "subscriptions", "fomc_meetings", "fomc_decisions", "deliveries", "fanouts", "failing_targets",
           "change_counters", "fomc_projections", "watches", "watch_numbers"}
+TABLES |= {"signal_rules", "signal_records", "signal_firings"}  # v12: the signal cache
 
 
 def pragmas(db, *names: str) -> dict:
