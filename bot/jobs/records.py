@@ -46,16 +46,16 @@ class SignalRecords:
     async def lookup(self, signals: Iterable[Signal], rules: Sequence[Rule]) -> dict[str, TrackRecord]:
         """Signal key -> its track record, for the signals whose alerts carry one and whose rule (as it is now)
         has a cached ledger; {} when the cache cannot be read."""
-        by_id = {rule.id: rule for rule in rules}
-        asks = [Ask(s.key, s.rule_id, fingerprint(by_id[s.rule_id], self.horizon, self.keep), s.direction,
-                    date.fromisoformat(s.trigger[:10]))
-                for s in signals if s.kind in RECORDED and s.rule_id in by_id]
-        if not asks:
+        signals = [s for s in signals if s.kind in RECORDED]
+        if not signals:
             return {}
         try:
+            by_id = {rule.id: rule for rule in rules}
+            asks = [Ask(s.key, s.rule_id, fingerprint(by_id[s.rule_id], self.horizon, self.keep), s.direction,
+                        date.fromisoformat(s.trigger[:10])) for s in signals if s.rule_id in by_id]
             return await self._db.run(signal_records.earlier, asks, self.last)
         except Exception:
-            log.exception("Could not read the signal cache; these %d alerts go without their track record", len(asks))
+            log.exception("Could not read the signal cache; %d alerts go without their track record", len(signals))
             return {}
 
     async def refresh(self, rules: Sequence[Rule], routes: Mapping[str, Route], history: History) -> int:
@@ -72,8 +72,11 @@ class SignalRecords:
         cached = await self._db.run(signal_records.stamps)
         stale = []
         for rule in rules:
-            through = last_session(rule, history)
-            if through is not None and cached.get(rule.id) != (fingerprint(rule, self.horizon, self.keep), through):
+            through, mark = last_session(rule, history), fingerprint(rule, self.horizon, self.keep)
+            found_mark, found_through = cached.get(rule.id, (None, None))
+            # Out of date: another rule under this id, or older sessions than stored (a job that read its history
+            # earlier and refreshes later must not take the cache back)
+            if through is not None and (found_mark != mark or found_through < through):
                 stale.append(rule)
         mine = {s: history[s] for rule in stale for s in rule.symbols}  # the lists are replaced, never changed
         ledgers = await asyncio.to_thread(_compute, stale, mine, self.horizon, self.keep) if stale else []

@@ -219,3 +219,14 @@ async def test_servers_that_chose_the_same_lines_each_get_the_one_ledger_under_t
     assert (alpha.audience.guild_id, bravo.audience.guild_id) == (77, 78)
     assert (alpha.records, alpha.firings) == (bravo.records, bravo.firings)
     assert alpha.records != rules[SPREAD].records
+
+
+async def test_a_refresh_from_history_read_earlier_never_takes_the_cache_back(world):
+    """Two jobs land bars close together: the one that read its history first may refresh second."""
+    database, clock = world
+    records, rules = SignalRecords(database, clock), default_rules()
+    older = stored_history(database, ["^RUT", "^NDX"])
+    land_the_week(database, clock)
+    assert await records.refresh(rules, {}, stored_history(database, ["^RUT", "^NDX"])) == 2
+    assert await records.refresh(rules, {}, older) == 0
+    assert {rule.through for rule in cached(database).values()} == {AFTER}
