@@ -67,7 +67,8 @@ def decode(text: str, outbox_kind: str, key: str, queued_at: datetime) -> Alert:
         hints = _hints(cls)
         # The writer writes every field: one missing means a damaged row, never a default (a lost route would
         # otherwise read as Everyone(), an alert for every server). Only a field newer than the row may be absent.
-        fields = [item for item in dataclasses.fields(cls) if item.name in data or ADDED_IN.get(item.name, 0) <= version]
+        fields = [item for item in dataclasses.fields(cls)
+                  if item.name in data or ADDED_IN.get(item.name, 0) <= version]
         missing = [item.name for item in fields if item.name not in data]
         if missing:
             raise ValueError(f"the payload lacks {', '.join(missing)}")

@@ -112,7 +112,7 @@ def cached_rules(db: sqlite_utils.Database, shown: int, last: int,
             continue
         records = {direction or None: TrackRecord(horizon, count, hits, median, base) for direction, count, hits,
                    median, base in db.execute("SELECT direction, count, hits, median, baseline_hit_rate FROM "
-                                              "signal_records WHERE rule_id = ? ORDER BY rowid", [rule_id])}  # as written
+                                              "signal_records WHERE rule_id = ? ORDER BY rowid", [rule_id])}
         lately = {direction: _track_record(db, rule_id, direction, date.max, last) for direction in records}
         firings = tuple(Firing(date.fromisoformat(day), direction or None, value, move,
                                None if hit is None else bool(hit))

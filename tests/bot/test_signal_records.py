@@ -22,7 +22,7 @@ from tests.conftest import Clock, publisher
 from tests.upstream import between
 
 SPREAD = "rotation_spread:^RUT/^NDX:20"
-BEFORE, AFTER = date(2025, 12, 3), date(2025, 12, 11)  # the cache is computed through the 3rd; the spread fires on the 11th
+BEFORE, AFTER = date(2025, 12, 3), date(2025, 12, 11)  # the cache is computed through the 3rd; the spread fires the 11th
 FIRST = date(1987, 9, 10)  # the first stored ^RUT session
 
 
