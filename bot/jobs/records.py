@@ -29,12 +29,18 @@ HORIZON = 20  # sessions after a signal its move is measured over (rules.record_
 LAST = 12  # signals a track record counts, the latest (rules.record_last)
 SHOWN = 10  # firings `!signals RULE` lists
 RECORDED = ("rotation_spread", "ma_cross", "move_over")  # the kinds whose alerts carry a track record
+# Ledgers computed again after one close, at most (each is a replay of 40 years, about 0.25 s of a worker thread):
+# 20 servers' watches each would otherwise cost minutes of CPU every day. The shared rules come first, then the
+# ledgers computed longest ago, so every rule's turn comes round; a ledger a close or two behind still gives its
+# alerts the record of the signals before them.
+BUDGET = 40
 
 
 class SignalRecords:
     def __init__(self, database: Database, clock: Callable[[], datetime], *, horizon: int = HORIZON,
-                 last: int = LAST) -> None:
+                 last: int = LAST, budget: int = BUDGET) -> None:
         self._db = database
+        self.budget = budget
         self._clock = clock
         self.horizon = horizon
         self.last = last
@@ -78,6 +84,7 @@ class SignalRecords:
             # earlier and refreshes later must not take the cache back)
             if through is not None and (found_mark != mark or found_through < through):
                 stale.append(rule)
+        stale = _turns(stale, routes, cached)[:self.budget]
         mine = {s: history[s] for rule in stale for s in rule.symbols}  # the lists are replaced, never changed
         ledgers = await asyncio.to_thread(_compute, stale, mine, self.horizon, self.keep) if stale else []
         audiences = {rule.id: _audience(routes.get(rule.id, Everyone())) for rule in rules}
@@ -86,6 +93,15 @@ class SignalRecords:
             log.info("Signal cache: %s computed again over stored history through %s",
                      ", ".join(ledger.rule_id for ledger in ledgers), max(ledger.through for ledger in ledgers))
         return len(ledgers)
+
+
+def _turns(stale: list[Rule], routes: Mapping[str, Route], cached: Mapping[str, tuple[str, date]]) -> list[Rule]:
+    """The order stale ledgers are computed in: rules every server hears first, then a rule never computed, then
+    the one computed through the oldest session (a stable sort keeps the rules' own order among equals)."""
+    def turn(rule: Rule) -> tuple[bool, date]:
+        return isinstance(routes.get(rule.id), Server), cached[rule.id][1] if rule.id in cached else date.min
+
+    return sorted(stale, key=turn)
 
 
 def _compute(rules: list[Rule], history: History, horizon: int, keep: int) -> list[Ledger]:

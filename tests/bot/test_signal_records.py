@@ -230,3 +230,19 @@ async def test_a_refresh_from_history_read_earlier_never_takes_the_cache_back(wo
     assert await records.refresh(rules, {}, stored_history(database, ["^RUT", "^NDX"])) == 2
     assert await records.refresh(rules, {}, older) == 0
     assert {rule.through for rule in cached(database).values()} == {AFTER}
+
+
+async def test_one_close_computes_at_most_the_budget_and_the_rules_left_over_get_their_turn_next(world):
+    """Thousands of watches would cost a replay of 40 years each after every close: the cache computes at most its
+    budget, shared rules first, then whatever was computed longest ago, so a rule left over is computed next time
+    even though every rule has a new session by then."""
+    database, clock = world
+    rules = [*default_rules(), *(MaCross(f"watch:{guild}:1", "^RUT", 20 + guild) for guild in range(1, 6))]
+    routes = {rule.id: Server(int(rule.id.split(":")[1])) for rule in rules[len(default_rules()):]}
+    records = SignalRecords(database, clock, budget=5)
+    assert await records.refresh(rules, routes, stored_history(database, ["^RUT", "^NDX"])) == 5
+    first = set(cached(database))
+    assert {r.id for r in default_rules()} <= first  # the shared rules' turn comes first
+    land_the_week(database, clock)
+    assert await records.refresh(rules, routes, stored_history(database, ["^RUT", "^NDX"])) == 5
+    assert set(cached(database)) == {r.id for r in rules}  # the two left over came before the watches done already
