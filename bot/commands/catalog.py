@@ -16,6 +16,7 @@ from bot.commands.subscriptions import (
     unsubscribe_command,
 )
 from bot.commands.watches import USAGE as WATCH_USAGE
+from bot.commands.watch_backtest import backtest_command
 from bot.commands.watches import unwatch_command, watch_command, watches_command
 
 
@@ -56,6 +57,8 @@ def build_router(prefix: str) -> Router:
                watch_command, admin=True)
     router.add("watches", "watches", "this server's watches, numbered, with where each stands", watches_command)
     router.add("unwatch", "unwatch N", "remove this server's watch number N (admins)", unwatch_command, admin=True)
+    router.add("backtest", "backtest N", "what watch number N would have said over stored history, and what followed "
+               "(admins)", backtest_command, admin=True)
     router.add("mute", "mute DURATION", "pause this server's channel alerts, e.g. !mute 2h (admins)", mute_command,
                admin=True)
     router.add("unmute", "unmute", "resume this server's channel alerts (admins)", unmute_command, admin=True)

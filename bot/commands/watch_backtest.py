@@ -1,0 +1,88 @@
+"""!backtest N: what this server's watch number N would have said over all stored history, and what followed.
+
+The watch goes through the same seam the live engine judges it by (alerts/watches.py `watch_rule`), and the
+backtest is the one `rotobot backtest` prints (alerts/backtest/). Reading the history runs on the database thread
+and the replay and pandas on a worker thread, never on the event loop; a transport that sees the answer is slow
+says "working on it" first (bot/transports/discord/client.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+
+from alerts.backtest.summary import Summary
+from alerts.watches import Watch, watch_rule
+from bot.commands.context import CommandContext
+from bot.commands.reply import CommandError, Reply
+from bot.commands.router import Caller
+from storage import prices, watches
+
+HORIZONS = (5, 20, 60)  # a week, a month, a quarter of sessions: the README's backtest default
+_NUMBER = re.compile(r"#?([0-9]{1,9})")
+
+
+async def backtest_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
+    if not caller.guild_id:
+        raise CommandError("Watches belong to a server: ask in one of its channels, e.g. !backtest 1")
+    found = _NUMBER.fullmatch(args[0].strip()) if len(args) == 1 else None
+    if found is None:
+        shown = " ".join(args)[:40].replace("`", "'")
+        raise CommandError(f"'{shown}' is not a watch number: give the number !watches shows, e.g. !backtest 3"
+                           if args else "Which watch? Give its number from !watches, e.g. !backtest 3")
+    number = int(found[1])
+    watch = await ctx.database.run(watches.get, caller.guild_id, number)
+    if watch is None:
+        raise CommandError(f"This server has no watch #{number}: !watches lists this server's watches, e.g. "
+                           "!backtest 1 backtests watch #1")
+    rule = watch_rule(watch)
+    history = await ctx.database.run(prices.history_points, list(rule.symbols))
+    if any(not history.get(symbol) for symbol in rule.symbols):
+        missing = " and ".join(s for s in rule.symbols if not history.get(s))
+        return Reply(f"{watch.name}: no history yet", (f"rotobot has no stored closes of {missing} yet: the next "
+                                                       "data job fetches them; ask again after it.",))
+    result = await asyncio.to_thread(_backtest, rule, history)
+    return _reply(watch, result)
+
+
+def _backtest(rule, history):
+    from alerts.backtest import backtest  # pandas: imported on this worker thread, not on the event loop
+
+    return backtest([rule], history, date.min, date.max, HORIZONS)
+
+
+def _reply(watch: Watch, result) -> Reply:
+    lines = []
+    by_direction: dict[str | None, list[Summary]] = {}
+    for summary in result.summaries:
+        by_direction.setdefault(summary.direction, []).append(summary)
+    for direction, rows in by_direction.items():
+        fired = sum(1 for s in result.signals if s.direction == direction)
+        label = direction or "signal"
+        lines.append(f"**{label}**: {fired} signal{'s' if fired != 1 else ''}")
+        for row in rows:
+            lines.append(_row(row, two_legs="/" in row.symbol))
+    first = result.signals[0].trigger[:10] if result.signals else None
+    last = result.signals[-1].trigger[:10] if result.signals else None
+    unit = "points of spread" if len(watch_rule(watch).symbols) == 2 else "percent"
+    footer = (f"{len(result.signals)} signals, {first} to {last} · moves in {unit} · hits: the call came true"
+              if result.signals else "no signal over stored history")
+    return Reply(f"Backtest of {watch.name}", tuple(lines), footer=footer)
+
+
+def _row(row: Summary, *, two_legs: bool) -> str:
+    unit = " pts" if two_legs else "%"
+    if not row.count:
+        return f"  next {row.horizon}: not measured yet · any session {_rate(row.baseline_hit_rate)}"
+    return (f"  next {row.horizon}: {row.hits}/{row.count} hits ({_rate(row.hit_rate)}), median "
+            f"{row.median:+.1f}{unit} · any session {_rate(row.baseline_hit_rate)}, {_signed(row.baseline_median)}"
+            f"{unit}")
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}"
