@@ -21,3 +21,14 @@ def test_the_example_a_bad_watch_is_answered_with_is_a_watch_the_grammar_takes(t
         parse_watch(example.split())
     except WatchError as again:
         pytest.fail(f"{typed!r} was answered with the example {example!r}, which is refused too: {again}")
+
+
+@pytest.mark.parametrize("typed", ["^RUT ma 20 band 0.000000001", "^RUT move 15 0.0000001%"])
+def test_a_watch_is_named_in_words_the_grammar_takes_back(typed):
+    # The text is the watch's name in alerts, !watches and !rotation, and what tells two watches apart; shown as
+    # "band 1e-09" or "1e-07%", an admin who copies it gets "is not a number".
+    text = parse_watch(typed.split()).text
+    try:
+        assert parse_watch(text.split()).text == text
+    except WatchError as again:
+        pytest.fail(f"{typed!r} is stored and shown as {text!r}, which the grammar refuses: {again}")
