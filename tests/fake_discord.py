@@ -157,6 +157,7 @@ class SentMessage:
     allowed_mentions: dict | None
     embeds: list
     attachments: list[str] = field(default_factory=list)  # file names
+    at: float = field(default_factory=time.time)  # when it arrived (seconds since the epoch, for another process)
 
 
 @dataclass
@@ -182,16 +183,26 @@ class Failure:
 
 
 class RateLimits:
-    """The X-RateLimit-* headers of a successful answer. Nothing is limited yet: every bucket stays nearly full.
+    """The X-RateLimit-* headers of a successful answer. Nothing is limited: every bucket stays nearly full.
 
-    Real limits slot in here: count requests per bucket (route and major parameter) and globally (50/s), and answer
-    an exhausted one with `too_many_requests` instead of calling the handler.
+    tests/discord_rate_limits.py holds the enforcing kind (Discord's global 50/s and per-route buckets), which
+    answers an exhausted bucket with `too_many_requests` from `admit` instead of calling the handler.
     """
 
     # Roomy on purpose: discord.py keeps at most `remaining` requests of a bucket in flight and sleeps out
     # `reset_after` when it runs dry, so small numbers here would throttle every test as if Discord had.
     LIMIT = 50
     RESET_AFTER = 1.0
+
+    def __init__(self) -> None:
+        self.refused: list[tuple[float, str]] = []  # (time.time(), scope) of every 429 answered
+
+    def admit(self, bucket: str) -> web.Response | None:
+        """The 429 a request gets instead of its answer, or None to let it through (always, here)."""
+        return None
+
+    def stats(self) -> dict:
+        return {"refused": [{"at": at, "scope": scope} for at, scope in self.refused]}
 
     def bucket(self, request: web.Request) -> str:
         route = request.match_info.route.resource
@@ -210,11 +221,14 @@ class RateLimits:
         }
 
     def too_many_requests(self, bucket: str, retry_after: float, *, is_global: bool = False) -> web.Response:
-        headers = {**self.headers(bucket, remaining=0), "Retry-After": str(math.ceil(retry_after)),
+        # As in Discord's examples: a global 429 names no bucket; a route's carries its bucket's headers.
+        headers = {**({} if is_global else self.headers(bucket, remaining=0)),
+                   "Retry-After": str(math.ceil(retry_after)),
                    "X-RateLimit-Scope": "global" if is_global else "user",
                    "Via": "1.1 google"}  # discord.py takes a 429 without Via for a Cloudflare ban and gives up
         if is_global:
             headers["X-RateLimit-Global"] = "true"
+        self.refused.append((time.time(), "global" if is_global else "user"))
         body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": is_global}
         return json_response(body, status=429, headers=headers)
 
@@ -279,7 +293,8 @@ def discord_py_pointed_at(url: str) -> Iterator[None]:
 class FakeDiscord:
     def __init__(self, *, bot_id: int = 1_150_000_000_000_000_001, application_id: int | None = None,
                  bot_name: str = "rotobot", heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
-                 recommended_shards: int = 1, max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD) -> None:
+                 recommended_shards: int = 1, max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD,
+                 rate_limits: RateLimits | None = None) -> None:
         self._snowflakes = Snowflakes()
         self.bot = FakeUser(bot_id, bot_name, bot=True)
         self.owner = FakeUser(self._snowflakes.next(), "owner")  # owns the application and, by default, the guilds
@@ -289,13 +304,14 @@ class FakeDiscord:
         self.max_guilds_per_shard = max_guilds_per_shard
         self.closed_sharding_required: list[tuple[int, int]] = []  # the (shard id, count) of each 4011 close
         self.guilds: dict[int, FakeGuild] = {}
+        self._channel_guilds: dict[int, int] = {}  # channel id -> its guild's, as added
         self.users: dict[int, FakeUser] = {bot_id: self.bot, self.owner.id: self.owner}
         self.messages: list[SentMessage] = []
         self.requests: list[ApiRequest] = []
         self.identifies: list[dict] = []  # every IDENTIFY's d, in order
         self.resumes: list[dict] = []  # every RESUME's d (each was answered with INVALID_SESSION)
         self.commands: dict[int | None, list[dict]] = {}  # guild id (None: global) -> the last synced commands
-        self.rate_limits = RateLimits()
+        self.rate_limits = rate_limits or RateLimits()
         self.url = ""
         self.gateway_url = ""
         self._dm_channels: dict[int, int] = {}  # user id -> DM channel id, stable for the fake's life
@@ -322,6 +338,7 @@ class FakeDiscord:
         everyone = FakeRole(guild_id, "@everyone", EVERYONE_PERMISSIONS)
         guild = FakeGuild(guild_id, name, owner_id or self.owner.id, made, [everyone, *roles], utc_timestamp())
         self.guilds[guild_id] = guild
+        self._channel_guilds.update((channel_id, guild_id) for channel_id in made)
         return guild
 
     def add_user(self, user_id: int, name: str, *, dms_open: bool = True) -> FakeUser:
@@ -329,6 +346,9 @@ class FakeDiscord:
         return user
 
     def channel(self, channel_id: int) -> FakeChannel | None:
+        known = self.guilds.get(self._channel_guilds.get(channel_id))  # found at once among 10,000 guilds (bench)
+        if known is not None and channel_id in known.channels:
+            return known.channels[channel_id]
         return next((g.channels[channel_id] for g in self.guilds.values() if channel_id in g.channels), None)
 
     # --- scenario switches ---------------------------------------------------------------------------------------
@@ -441,7 +461,7 @@ class FakeDiscord:
             return await handler(request)  # the gateway and the /_fake/ control routes
         path = request.path.removeprefix(API)
         bucket = self.rate_limits.bucket(request)
-        response = self._refusal(request, path, bucket)
+        response = self._refusal(request, path, bucket) or self.rate_limits.admit(bucket)
         if response is None:
             try:
                 response = await handler(request)
@@ -715,6 +735,7 @@ class FakeDiscord:
         router.add_get("/_fake/messages", self._control_messages)
         router.add_get("/_fake/requests", self._control_requests)
         router.add_get("/_fake/gateway", self._control_gateway)
+        router.add_get("/_fake/limits", self._control_limits)
         router.add_post("/_fake/gateway/drop", self._control_drop)
         router.add_post("/_fake/channels/{channel_id}/{switch:delete|deny|hide}", self._control_channel)
         router.add_post("/_fake/fail", self._control_fail)
@@ -729,6 +750,9 @@ class FakeDiscord:
     async def _control_gateway(self, request: web.Request) -> web.Response:
         return json_response({"connected": self.connected, "identifies": len(self.identifies),
                               "resumes": len(self.resumes)})
+
+    async def _control_limits(self, request: web.Request) -> web.Response:
+        return json_response(self.rate_limits.stats())
 
     async def _control_drop(self, request: web.Request) -> web.Response:
         self.drop_gateways()
