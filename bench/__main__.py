@@ -14,6 +14,7 @@ from collections.abc import Callable
 from bench import backtest
 from bench import calendar_rebuild
 from bench import chaos
+from bench import fanout
 from bench import fomc_release
 from bench import memory_day
 from bench import poll
@@ -41,8 +42,9 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "fomc": fomc_release.run,
     "retention": retention.run,
     "chaos": chaos.main,
+    "fanout": lambda: fanout.main([]),
 }
-WITH_OPTIONS = {"chaos": chaos.main}  # these take their own command-line options after the name
+WITH_OPTIONS = {"chaos": chaos.main, "fanout": fanout.main}  # these take their own command-line options after the name
 
 
 def main(argv: list[str] | None = None) -> int:
