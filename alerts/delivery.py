@@ -10,6 +10,8 @@ the alert, and a target that already has it is never sent it again. Pure: no clo
 - Nothing is retried forever. A target failing permanently for `give_up_after` (24 h by default) is given up on,
   with one notice for the run of failures; a transient failure is given up on after a week. Once a target has been
   given up on, later alerts to it are given up on after one more failed try, until a send to it succeeds again.
+- When more is owed than a transport can send at once, urgent alerts (an FOMC decision, a record, the rotation
+  spread, a trend rule: what a server's alert channel is for) go first, subscription alerts last (`urgency`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.backoff import doubling
+from alerts.payloads import Alert, Subscriber
 
 TRANSIENT_FIRST, TRANSIENT_CAP = 5.0, 600.0  # seconds
 PERMANENT_FIRST, PERMANENT_CAP = 300.0, 7200.0
 GIVE_UP_AFTER = timedelta(hours=24)
 GIVE_UP_TRANSIENT_AFTER = timedelta(days=7)
+
+URGENT, NORMAL, SUBSCRIPTION = 0, 1, 2  # the order in which waiting deliveries go out
+# Outbox kinds that move markets or a server's rotation calls; a new rule kind a server watches belongs here too.
+URGENT_KINDS = frozenset({"fomc_decision", "new_high", "rotation_spread", "ma_cross", "move_over"})
+
+
+def urgency(alert: Alert) -> int:
+    """URGENT, NORMAL (reminders, projections, the wrap, notices) or SUBSCRIPTION (one person's own alert)."""
+    if isinstance(alert.route, Subscriber):
+        return SUBSCRIPTION
+    return URGENT if alert.outbox_kind in URGENT_KINDS else NORMAL
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts.delivery import urgency
 from alerts.payloads import NoticeAlert, Operator
 from alerts.track_record import alert_track_record
 from alerts.timefmt import age_text
@@ -31,7 +32,8 @@ def notification_for(due: Due, now: datetime, display_zone: ZoneInfo) -> Notific
     if due.possibly_repeated:
         notes.append("possibly repeated: an earlier send was not confirmed")
     return Notification(key=due.event.key, title=alert.message, body=alert.body, route=alert.route,
-                        occurred_at=alert.occurred_at, notes=tuple(notes), track_record=alert_track_record(alert))
+                        occurred_at=alert.occurred_at, notes=tuple(notes), track_record=alert_track_record(alert),
+                        urgency=urgency(alert))
 
 
 def unresolvable_notice(name: str, event, reason: str, now: datetime) -> NoticeAlert:

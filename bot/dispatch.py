@@ -17,8 +17,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts.delivery import (GIVE_UP_AFTER, DeliveryFailed, NotReady, NotWanted, Target, retry_delay,
-                             should_give_up)
+from alerts.delivery import (GIVE_UP_AFTER, URGENT_KINDS, DeliveryFailed, NotReady, NotWanted, Target,
+                             retry_delay, should_give_up, urgency)
 from alerts.payloads import NoticeAlert
 from alerts.timefmt import age_text
 from bot.delivery_notices import give_up_notice, notification_for, scrub_urls, unresolvable_notice
@@ -54,6 +54,7 @@ class Dispatcher:
         self._rang = {name: asyncio.Event() for name in self._transports}
         self._unresolvable: dict[str, dict[int, datetime]] = {name: {} for name in self._transports}
         self._busy: dict[str, dict[str, asyncio.Task]] = {name: {} for name in self._transports}
+        self._resolving = {name: False for name in self._transports}  # more alerts wait to be resolved
         # Outcomes of sends that went out but could not be written (the disk refused): written first at the next
         # look, and meanwhile their rows stay marked 'sending', so due() never offers them again.
         self._unwritten: dict[str, list[Outcome]] = {name: [] for name in self._transports}
@@ -77,7 +78,7 @@ class Dispatcher:
         tries = 0
         while True:
             made = await asyncio.gather(*(self._look(name, wait=True) for name in self._transports))
-            if not any(made):
+            if not any(made) and not any(self._resolving.values()):
                 return tries
             tries += sum(made)
 
@@ -120,6 +121,8 @@ class Dispatcher:
         not a reason to look again at once: a finishing send rings, and not-ready is looked at every IDLE_WAIT."""
         if not self._transports[name].ready():
             return IDLE_WAIT
+        if self._resolving[name]:
+            return 0.0  # the next batch of new alerts, at once
         at = await self._db.run(deliveries.next_try, name, list(self._busy[name]))
         if at is None:
             return IDLE_WAIT
@@ -132,8 +135,9 @@ class Dispatcher:
         transport = self._transports[name]
         await self._write_unwritten(name)
         if not transport.ready():
+            self._resolving[name] = False  # nothing is resolved while not ready: looked at again once it is
             return 0
-        await self._resolve(name, transport)
+        self._resolving[name] = await self._resolve(name, transport)
         busy = self._busy[name]
         room = MAX_TARGETS_IN_FLIGHT - len(busy)
         if room <= 0:
@@ -159,37 +163,36 @@ class Dispatcher:
             log.error("delivery to %s %s failed", name, key, exc_info=task.exception())
         self._rang[name].set()  # its target may have more waiting
 
-    async def _resolve(self, name: str, transport: Transport) -> None:
-        """Ask the transport where each new alert goes. One it cannot answer for (a bug, a database hiccup) is
-        asked again later and never holds back the others; after `give_up_after` it goes nowhere on this
-        transport, with a notice."""
+    async def _resolve(self, name: str, transport: Transport) -> bool:
+        """Ask the transport where each of the next new alerts goes (the urgent first); returns whether more wait.
+        One batch a look: the first sends begin while 20,000 DM alerts are still being resolved. An alert the
+        transport cannot answer for (a bug, a database hiccup) is asked again later and never holds back the
+        others; after `give_up_after` it goes nowhere on this transport, with a notice."""
         names = list(self._transports)
         skipped = self._unresolvable[name]
-        while True:
-            pending = await self._db.run(deliveries.unresolved, name, BATCH, list(skipped))
-            resolved, notices, stopped = [], [], False
-            for event in pending:
-                now = self._clock()
-                try:
-                    targets = await transport.targets(event.alert)
-                except NotReady:
-                    stopped = True  # the transport cannot say yet: look again later
-                    break
-                except Exception as exc:  # noqa: BLE001 - one alert's failure must not stop the others
-                    since = skipped.setdefault(event.id, now)
-                    log.exception("%s cannot say where %s goes", name, event.key)
-                    if now - since < self._give_up_after:
-                        continue
-                    del skipped[event.id]
-                    targets = []
-                    notices.append(unresolvable_notice(name, event, scrub_urls(f"{type(exc).__name__}: {exc}"), now))
-                skipped.pop(event.id, None)
-                resolved.append((event.id, targets))
-            if resolved or notices:
-                # One transaction for the whole batch: a server-wide alert to thousands of servers is one write.
-                await self._db.run(deliveries.resolve_many, name, resolved, self._clock(), names, notices)
-            if stopped or len(pending) < BATCH:
-                return
+        pending = await self._db.run(deliveries.unresolved, name, BATCH, list(skipped), URGENT_KINDS)
+        resolved, notices, stopped = [], [], False
+        for event in pending:
+            now = self._clock()
+            try:
+                targets = await transport.targets(event.alert)
+            except NotReady:
+                stopped = True  # the transport cannot say yet: look again later
+                break
+            except Exception as exc:  # noqa: BLE001 - one alert's failure must not stop the others
+                since = skipped.setdefault(event.id, now)
+                log.exception("%s cannot say where %s goes", name, event.key)
+                if now - since < self._give_up_after:
+                    continue
+                del skipped[event.id]
+                targets = []
+                notices.append(unresolvable_notice(name, event, scrub_urls(f"{type(exc).__name__}: {exc}"), now))
+            skipped.pop(event.id, None)
+            resolved.append((event.id, targets, urgency(event.alert)))
+        if resolved or notices:
+            # One transaction for the whole batch: a server-wide alert to thousands of servers is one write.
+            await self._db.run(deliveries.resolve_many, name, resolved, self._clock(), names, notices)
+        return not stopped and (len(pending) == BATCH or bool(notices))
 
     async def _send(self, name: str, transport: Transport, target: Target, items: list[Due]) -> None:
         """One target's due deliveries, sent together so a transport can group them into one message."""

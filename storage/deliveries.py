@@ -14,27 +14,15 @@ from datetime import datetime
 
 import sqlite_utils
 
-from alerts.delivery import Target
+from alerts.delivery import NORMAL, Target
 from alerts.payloads import Alert
 from storage import outbox
+from storage.due_deliveries import Due, due, next_try  # noqa: F401 - where the dispatcher asks what is due
 from storage.outbox import Queued
 from storage.timestamps import from_iso, to_iso
 
 SENT, GAVE_UP, NOT_WANTED = "sent", "gave up", "not wanted"  # what a target's delivery came to, once done
 FAILED, WAITING = "failed", "waiting"  # a try that leaves it owed: failed (retry later), or not tried at all
-
-
-@dataclass(frozen=True)
-class Due:
-    """A delivery due now: one queued alert (`event`) to one target, with its tries so far; not the alert itself."""
-
-    event: Queued
-    transport: str
-    target: Target
-    attempts: int  # earlier tries to this target
-    possibly_repeated: bool  # an earlier send was never confirmed: this one may be a repeat
-    failing_since: datetime | None  # when this target's current run of failures began (None: it is not failing)
-    given_up_before: bool  # the target has been given up on with another alert, and has not taken one since
 
 
 @dataclass(frozen=True)
@@ -52,33 +40,36 @@ class Outcome:
 
 
 def unresolved(db: sqlite_utils.Database, transport: str, limit: int = 100,
-               skip: Iterable[int] = ()) -> list[Queued]:
-    """Alerts still owed that `transport` has not resolved to targets yet, oldest first; `skip`: event ids left
-    for later."""
-    left_out = list(skip)
-    marks = ", ".join("?" for _ in left_out)
+               skip: Iterable[int] = (), first: Iterable[str] = ()) -> list[Queued]:
+    """Alerts still owed that `transport` has not resolved to targets yet: those of the `first` kinds (the urgent
+    ones), then the rest, oldest first in each; `skip`: event ids left for later."""
+    left_out, kinds = list(skip), list(first)
+    marks, kind_marks = ", ".join("?" for _ in left_out), ", ".join("?" for _ in kinds)
     rows = db.query(
         "SELECT o.* FROM outbox o WHERE o.delivered_at IS NULL AND NOT EXISTS (SELECT 1 FROM fanouts f "
         "WHERE f.event_id = o.id AND f.transport = ? AND f.resolved_at IS NOT NULL) "
-        f"{f'AND o.id NOT IN ({marks}) ' if left_out else ''}ORDER BY o.id LIMIT ?",
-        [transport, *left_out, limit],
+        f"{f'AND o.id NOT IN ({marks}) ' if left_out else ''}"
+        f"ORDER BY {f'o.kind IN ({kind_marks}) DESC, ' if kinds else ''}o.id LIMIT ?",
+        [transport, *left_out, *kinds, limit],
     )
     return [outbox.queued(row) for row in rows]
 
 
-def resolve_many(db: sqlite_utils.Database, transport: str, resolved: Sequence[tuple[int, Sequence[Target]]],
-                 now: datetime, transports: Sequence[str], notices: Sequence[Alert] = ()) -> None:
-    """`resolve` for many alerts, and any notices about them, in one transaction."""
+def resolve_many(db: sqlite_utils.Database, transport: str,
+                 resolved: Sequence[tuple[int, Sequence[Target], int]], now: datetime, transports: Sequence[str],
+                 notices: Sequence[Alert] = ()) -> None:
+    """`resolve` for many alerts (event id, targets, urgency), and any notices about them, in one transaction."""
     with db.atomic():
-        for event_id, targets in resolved:
-            resolve(db, event_id, transport, targets, now, transports)
+        for event_id, targets, urgency in resolved:
+            resolve(db, event_id, transport, targets, now, transports, urgency)
         for notice in notices:
             outbox.enqueue(db, notice, now)
 
 
 def resolve(db: sqlite_utils.Database, event_id: int, transport: str, targets: Sequence[Target], now: datetime,
-            transports: Sequence[str]) -> None:
-    """Record where `transport` sends the alert. No targets: the transport is done with it at once."""
+            transports: Sequence[str], urgency: int = NORMAL) -> None:
+    """Record where `transport` sends the alert, each target's delivery with the alert's urgency
+    (alerts/delivery.py). No targets: the transport is done with it at once."""
     with db.atomic():
         row = db.execute("SELECT possibly_repeated FROM fanouts WHERE event_id = ? AND transport = ?",
                          [event_id, transport]).fetchone()
@@ -92,57 +83,12 @@ def resolve(db: sqlite_utils.Database, event_id: int, transport: str, targets: S
         for target in dict((t.key, t) for t in targets).values():
             db.execute(
                 "INSERT INTO deliveries (event_id, transport, target, place, guild_id, label, next_attempt_at, "
-                "possibly_repeated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [event_id, transport, target.key, target.place, target.guild_id, target.label, to_iso(now), repeated],
+                "possibly_repeated, urgency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [event_id, transport, target.key, target.place, target.guild_id, target.label, to_iso(now), repeated,
+                 urgency],
             )
         if not targets:
             _finish_event(db, event_id, transports, now)
-
-
-def due(db: sqlite_utils.Database, transport: str, now: datetime, limit: int = 500,
-        busy: Iterable[str] = ()) -> list[Due]:
-    """Each of `transport`'s deliveries whose next try is due, oldest alert first; `busy` targets are left out."""
-    skip = list(busy)
-    marks = ", ".join("?" for _ in skip)
-    rows = db.query(
-        f"""
-        SELECT d.target AS d_target, d.place AS d_place, d.guild_id AS d_guild, d.label AS d_label,
-               d.attempts AS d_attempts, d.possibly_repeated AS d_repeated,
-               t.since AS t_since, t.gave_up_at AS t_gave_up, o.*
-        FROM deliveries d
-        JOIN outbox o ON o.id = d.event_id
-        LEFT JOIN failing_targets t ON t.transport = d.transport AND t.target = d.target
-        WHERE d.transport = ? AND d.done_at IS NULL AND d.sending_at IS NULL AND d.next_attempt_at <= ?
-          AND o.delivered_at IS NULL
-          {f"AND d.target NOT IN ({marks})" if skip else ""}
-        ORDER BY d.event_id, d.target
-        LIMIT ?
-        """,
-        [transport, to_iso(now), *skip, limit],
-    )
-    return [
-        Due(
-            event=outbox.queued(row),
-            transport=transport,
-            target=Target(row["d_target"], row["d_place"], row["d_label"], row["d_guild"]),
-            attempts=row["d_attempts"],
-            possibly_repeated=bool(row["d_repeated"]),
-            failing_since=from_iso(row["t_since"]) if row["t_since"] else None,
-            given_up_before=row["t_gave_up"] is not None,
-        )
-        for row in rows
-    ]
-
-
-def next_try(db: sqlite_utils.Database, transport: str, busy: Iterable[str] = ()) -> datetime | None:
-    """When the earliest waiting delivery of `transport` to a target not `busy` is due (None: nothing waits)."""
-    skip = list(busy)
-    marks = ", ".join("?" for _ in skip)
-    value = db.execute(
-        "SELECT min(d.next_attempt_at) FROM deliveries d JOIN outbox o ON o.id = d.event_id WHERE d.transport = ? "
-        "AND d.done_at IS NULL AND d.sending_at IS NULL AND o.delivered_at IS NULL"
-        + (f" AND d.target NOT IN ({marks})" if skip else ""), [transport, *skip]).fetchone()[0]
-    return from_iso(value) if value else None
 
 
 def mark_sending(db: sqlite_utils.Database, transport: str, rows: Sequence[tuple[int, str]], now: datetime) -> None:
@@ -208,7 +154,8 @@ def _target_failed(db: sqlite_utils.Database, transport: str, outcome: Outcome, 
 
 def _finish_fanout(db: sqlite_utils.Database, event_id: int, transport: str, now: datetime,
                    transports: Sequence[str]) -> None:
-    left = db.execute("SELECT count(*) FROM deliveries WHERE event_id = ? AND transport = ? AND done_at IS NULL",
+    # Any left, not how many: one index entry (deliveries_left), not a count of 10,000 at each of 10,000 sends.
+    left = db.execute("SELECT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ? AND transport = ? AND done_at IS NULL)",
                       [event_id, transport]).fetchone()[0]
     if left:
         return

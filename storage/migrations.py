@@ -17,7 +17,7 @@ from storage.migration_steps_v1_v5 import v1_market_data, v2_alerts, v3_fomc, v4
 from storage.migration_steps_v6_on import (v6_subscription_ids_never_reused, v7_deliveries_per_target,
                                            v8_subscription_changes, v9_rule_state, v10_fomc_projections,
                                            v11_watches)
-from storage.migration_steps_v12_on import v12_signal_records
+from storage.migration_steps_v12_on import v12_signal_records, v13_delivery_urgency
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "FOMC projections (SEP)", v10_fomc_projections),
     Migration(11, "watches per server", v11_watches),
     Migration(12, "the signal cache: each close rule's record and last signals", v12_signal_records),
+    Migration(13, "deliveries in order of urgency", v13_delivery_urgency),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import aiohttp
 
-from alerts.delivery import Target
+from alerts.delivery import NORMAL, Target
 from alerts.payloads import Alert, Everyone, Route
 
 
@@ -32,6 +32,7 @@ class Notification:
     notes: tuple[str, ...] = ()
     # What followed the rule's earlier signals, as one line (alerts/track_record.py); "" when the alert has none.
     track_record: str = ""
+    urgency: int = NORMAL  # alerts/delivery.py: which of several waiting sends goes first
 
 
 class Transport(Protocol):
