@@ -23,6 +23,7 @@ class Item:
     roles: frozenset[int]
     users: frozenset[int]
     done: asyncio.Future
+    priority: int = 0  # lower goes first when sends wait for their turn (pacing.py)
 
 
 @dataclass
@@ -42,12 +43,12 @@ class Grouper:
         self._batches: dict[Hashable, _Batch] = {}
 
     async def add(self, key: Hashable, text: str, roles: frozenset[int] = frozenset(),
-                  users: frozenset[int] = frozenset()) -> None:
+                  users: frozenset[int] = frozenset(), priority: int = 0) -> None:
         batch = self._batches.get(key)
         if batch is None:
             batch = self._batches[key] = _Batch()
             batch.timer = asyncio.create_task(self._flush_later(key, batch), name=f"discord-alerts-{key}")
-        item = Item(text, roles, users, asyncio.get_running_loop().create_future())
+        item = Item(text, roles, users, asyncio.get_running_loop().create_future(), priority)
         batch.items.append(item)
         await item.done
 

@@ -11,7 +11,8 @@ Where an alert goes (`targets`, asked once per alert; the dispatcher logs each t
 - a notice for the operator goes to `discord.alert_channel_id`, or to the alert channel of the server it concerns.
 A server's channel is looked up again at every send, and must belong to that server: a setting that names
 another server's channel (stored before !set checked it) is refused there, never posted to. Alerts that go to
-one channel at the same moment are grouped into one message (see grouping.py).
+one channel at the same moment are grouped into one message (see grouping.py). Every request to Discord waits for
+its slot under the global rate limit, urgent alerts first (pacing.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.transports.discord.command_sync import PublishedCommands, beside
 from bot.transports.discord.connection import log_in_and_stay_connected
 from bot.transports.discord.dm_channels import DmChannels
 from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
+from bot.transports.discord.pacing import PRIORITY_URGENT, GlobalPacer, sending
 from bot.transports.discord.refusal import DeliveryError, refusal
 from bot.transports.discord.render import CONTENT_MAX, alert_text, group_text, mentions, pack
 from storage import guild_settings
@@ -65,6 +67,7 @@ class DiscordTransport:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         sync_commands: bool = True,
         message_content: bool = True,
+        pacer: GlobalPacer | None = None,
     ) -> None:
         self._token = token  # revealed only in the login call
         self._database = database
@@ -74,6 +77,9 @@ class DiscordTransport:
         self._sleep = sleep
         self.bot = RotoBot(router, context, sync_commands=sync_commands, message_content=message_content,
                            published=PublishedCommands(beside(database.path)))
+        self.pacer = pacer or GlobalPacer()
+        # discord.py builds its HTTP session at login, with this trace: every request, retries too, is paced.
+        self.bot.http.http_trace = self.pacer.trace()
         self._grouper = Grouper(self._deliver, group_window)
         self._dms = DmChannels(self.bot)
         self._down: set[int] = set()  # shards disconnected and not back with their servers yet
@@ -171,7 +177,7 @@ class DiscordTransport:
         # Grouped per channel and per kind of target: a server's alerts (its role mentioned), a subscriber's (only
         # they are), a notice (nobody is) never share one message's mentions.
         text = alert_text(notification, limit=CONTENT_MAX - len(mentions(roles, users)) - 1)
-        await self._grouper.add(destination, text, roles, users)
+        await self._grouper.add(destination, text, roles, users, priority=PRIORITY_URGENT + notification.urgency)
 
     async def _settings_of(self, guild_id: int) -> dict:
         return await self._database.run(guild_settings.all_for, guild_id)
@@ -235,6 +241,10 @@ class DiscordTransport:
     async def _deliver(self, key: Hashable, items: list[Item]) -> list[BaseException | None]:
         """One message (more only past 2,000 characters) with every item for this destination; each message
         mentions, and may ping, only the roles and users of its own alerts."""
+        with sending(min(item.priority for item in items)):
+            return await self._deliver_paced(key, items)
+
+    async def _deliver_paced(self, key: Hashable, items: list[Item]) -> list[BaseException | None]:
         destination = await self._destination(key)
         outcomes: list[BaseException | None] = [None] * len(items)
         for group in pack([(item.text, item.roles, item.users) for item in items]):
