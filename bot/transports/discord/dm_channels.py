@@ -1,5 +1,6 @@
-"""The DM channel of each person alerts go to, fetched once (two requests: the user, then the channel) and kept
-for later alerts to them (none), the least recently used forgotten first past a bound."""
+"""The DM channel of each person alerts go to, opened once (one request, POST /users/@me/channels: the user
+need not be fetched first) and kept for later alerts to them (none), the least recently used forgotten first
+past a bound. A user who does not exist is refused there (400 Invalid Recipient), a permanent failure."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ class DmChannels:
     async def channel_of(self, user_id: int) -> discord.DMChannel:
         channel = self._channels.pop(user_id, None)
         if channel is None:
-            user = self._bot.get_user(user_id) or await self._bot.fetch_user(user_id)
-            channel = user.dm_channel or await user.create_dm()
+            user = self._bot.get_user(user_id)  # rarely in the cache: the bot does not ask for the members intent
+            if user is not None:
+                channel = user.dm_channel or await user.create_dm()
+            else:
+                channel = await self._bot.create_dm(discord.Object(user_id))
         self._channels[user_id] = channel  # most recently used last: the oldest goes first past the bound
         while len(self._channels) > self._keep:
             del self._channels[next(iter(self._channels))]

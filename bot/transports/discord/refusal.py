@@ -14,6 +14,7 @@ from bot.transports.base import answer_lost
 
 # Discord's JSON error codes (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json).
 UNKNOWN_CHANNEL, UNKNOWN_USER, MISSING_ACCESS, CANNOT_DM, MISSING_PERMISSIONS = 10003, 10013, 50001, 50007, 50013
+INVALID_RECIPIENT = 50033  # opening a DM with a user who is gone (or a bot)
 
 
 class DeliveryError(DeliveryFailed):
@@ -41,6 +42,9 @@ def refusal(exc: BaseException, key: Hashable) -> DeliveryFailed:
                                       "channel.")
         return DeliveryError(f"the bot may not see {what} (Discord {exc.code or 403})", permanent=True,
                              hint="Give the bot View Channel there, or choose another channel with !set channel.")
+    if isinstance(exc, discord.HTTPException) and exc.code == INVALID_RECIPIENT and kind == "dm":
+        return DeliveryError(f"{what} cannot be sent a direct message (Discord {INVALID_RECIPIENT} Invalid "
+                             "Recipient)", permanent=True, hint="The account is gone.")
     if isinstance(exc, discord.HTTPException):
         return DeliveryError(f"Discord answered HTTP {exc.status} for {what}", permanent=400 <= exc.status < 500
                              and exc.status != 429)
