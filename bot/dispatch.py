@@ -21,6 +21,7 @@ from alerts.delivery import (GIVE_UP_AFTER, URGENT_KINDS, DeliveryFailed, NotRea
                              retry_delay, should_give_up, urgency)
 from alerts.payloads import NoticeAlert
 from alerts.timefmt import age_text
+from bot.batched_writes import BatchedWrites
 from bot.delivery_notices import give_up_notice, notification_for, scrub_urls, unresolvable_notice
 from bot.transports.base import Transport
 from storage import deliveries
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 IDLE_WAIT = 5.0  # seconds between looks at the outbox when nobody rang
 BATCH = 500  # deliveries read per look
 MAX_TARGETS_IN_FLIGHT = 200  # per transport: sends wait in the transport's own queue (Discord's rate limiter)
+# Under a full load a finished send rings for more only once this many are free: one look a second at Discord's
+# rate, not one per send (each look reads the queue and the due deliveries).
+REFILL_AT = MAX_TARGETS_IN_FLIGHT // 4
 NOT_READY_WAIT = timedelta(seconds=5)
 
 class Dispatcher:
@@ -58,6 +62,9 @@ class Dispatcher:
         # Outcomes of sends that went out but could not be written (the disk refused): written first at the next
         # look, and meanwhile their rows stay marked 'sending', so due() never offers them again.
         self._unwritten: dict[str, list[Outcome]] = {name: [] for name in self._transports}
+        # What the sends came to, gathered into one transaction while the previous one is on the disk.
+        self._records = {name: BatchedWrites(lambda outcomes, name=name: self._write(name, outcomes))
+                         for name in self._transports}
 
     def wake(self) -> None:
         """Something was queued: every transport looks at once."""
@@ -94,6 +101,8 @@ class Dispatcher:
                 for task in busy.values():
                     task.cancel()
                 await asyncio.gather(*busy.values(), return_exceptions=True)
+            for records in self._records.values():
+                await records.close()  # what went out before the stop is written, not sent again
             for name in self._transports:  # a last try; what still cannot be written goes out again, marked
                 try:
                     await self._write_unwritten(name)
@@ -142,26 +151,37 @@ class Dispatcher:
         room = MAX_TARGETS_IN_FLIGHT - len(busy)
         if room <= 0:
             return 0
-        due = await self._db.run(deliveries.due, name, self._clock(), BATCH, list(busy))
+        # Twice the room: enough for the targets that fit, each with its alerts due now (they go as one message).
+        due = await self._db.run(deliveries.due, name, self._clock(), min(BATCH, 2 * room), list(busy))
         by_target: dict[str, list[Due]] = {}
         for item in due:
             by_target.setdefault(item.target.key, []).append(item)
+        chosen = list(by_target.items())[:room]
+        if not chosen:
+            return 0
+        # Every send about to begin is marked in one transaction, committed before any of them goes out.
+        now = self._clock()
+        await self._db.run(deliveries.mark_sending, name, [(d.event.id, key) for key, items in chosen for d in items],
+                           now)
         started = []
-        for key, items in list(by_target.items())[:room]:
-            task = asyncio.create_task(self._send(name, transport, items[0].target, items), name=f"deliver-{name}-{key}")
+        for key, items in chosen:
+            task = asyncio.create_task(self._send(name, transport, items[0].target, items, now),
+                                       name=f"deliver-{name}-{key}")
             busy[key] = task
             task.add_done_callback(lambda done, key=key: self._finished(name, key, done))
             started.append(task)
-        if wait and started:
+        if wait:
             await asyncio.gather(*started, return_exceptions=True)
-        return sum(len(items) for items in list(by_target.values())[:room])
+        return sum(len(items) for _, items in chosen)
 
     def _finished(self, name: str, key: str, task: asyncio.Task) -> None:
-        if self._busy[name].get(key) is task:
-            del self._busy[name][key]
+        busy = self._busy[name]
+        if busy.get(key) is task:
+            del busy[key]
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery to %s %s failed", name, key, exc_info=task.exception())
-        self._rang[name].set()  # its target may have more waiting
+        if len(busy) <= MAX_TARGETS_IN_FLIGHT - REFILL_AT:
+            self._rang[name].set()  # its target may have more waiting, and there is room for others
 
     async def _resolve(self, name: str, transport: Transport) -> bool:
         """Ask the transport where each of the next new alerts goes (the urgent first); returns whether more wait.
@@ -194,17 +214,16 @@ class Dispatcher:
             await self._db.run(deliveries.resolve_many, name, resolved, self._clock(), names, notices)
         return not stopped and (len(pending) == BATCH or bool(notices))
 
-    async def _send(self, name: str, transport: Transport, target: Target, items: list[Due]) -> None:
-        """One target's due deliveries, sent together so a transport can group them into one message."""
-        now = self._clock()
-        await self._db.run(deliveries.mark_sending, name, [(d.event.id, target.key) for d in items], now)
+    async def _send(self, name: str, transport: Transport, target: Target, items: list[Due], now: datetime) -> None:
+        """One target's due deliveries (marked sending at `now`), sent together so a transport can group them into
+        one message."""
         results = await asyncio.gather(*(self._send_one(transport, target, d, now) for d in items),
                                        return_exceptions=True)
         now = self._clock()
         outcomes = [self._outcome(name, d, result, now) for d, result in zip(items, results)]
         kept = [o for o in outcomes if o is not None]
         try:
-            await self._write(name, kept)
+            await self._records[name].write(kept)
         except Exception:  # noqa: BLE001 - what was sent stays known in memory, and is written at the next look
             log.exception("could not write what became of %d sends on %s; writing it again shortly", len(kept), name)
             self._unwritten[name].extend(kept)
