@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -55,3 +56,21 @@ def guilds_with(db: sqlite_utils.Database, key: str) -> list[int]:
     """Servers that set `key` at all."""
     return [row["guild_id"] for row in db.query(
         "SELECT guild_id FROM guild_settings WHERE key = ? ORDER BY guild_id", [key])]
+
+
+def all_servers(db: sqlite_utils.Database) -> dict[int, dict[str, Any]]:
+    """Every server's settings, in one query (storage/guild_settings_cache.py reads them once at start)."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in db.query("SELECT guild_id, key, value FROM guild_settings"):
+        found.setdefault(row["guild_id"], {})[row["key"]] = json.loads(row["value"])
+    return found
+
+
+def call_on_change(db: sqlite_utils.Database, name: str, changed: Callable[[int | None], None]) -> None:
+    """From now on, `changed(guild_id)` is called on this connection's thread for every row of `guild_settings`
+    written through this connection, whichever statement wrote it. TEMP triggers: never stored in the file."""
+    db.conn.create_function(name, 1, changed)
+    for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+        calls = " ".join(f"SELECT {name}({row}.guild_id);" for row in rows)
+        db.execute(f"CREATE TEMP TRIGGER IF NOT EXISTS {name}_{event.lower()} AFTER {event} ON main.guild_settings "
+                   f"BEGIN {calls} END")

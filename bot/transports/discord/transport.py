@@ -10,7 +10,8 @@ Where an alert goes (`targets`, asked once per alert; the dispatcher logs each t
   (muted with the server's channel alerts);
 - a notice for the operator goes to `discord.alert_channel_id`, or to the alert channel of the server it concerns.
 A server's channel is looked up again at every send, and must belong to that server: a setting that names
-another server's channel (stored before !set checked it) is refused there, never posted to. Alerts that go to
+another server's channel (stored before !set checked it) is refused there, never posted to. Server settings are
+read from memory (storage/guild_settings_cache.py), never from the disk per server per alert. Alerts that go to
 one channel at the same moment are grouped into one message (see grouping.py). Every request to Discord waits for
 its slot under the global rate limit, urgent alerts first (pacing.py).
 """
@@ -39,8 +40,9 @@ from bot.transports.discord.grouping import GROUP_WINDOW, Grouper, Item
 from bot.transports.discord.pacing import PRIORITY_URGENT, GlobalPacer, sending
 from bot.transports.discord.refusal import DeliveryError, refusal
 from bot.transports.discord.render import CONTENT_MAX, alert_text, group_text, mentions, pack
-from storage import guild_settings
+from bot.transports.discord.server_routes import ServerRoutes
 from storage.database import Database
+from storage.guild_settings_cache import GuildSettingsCache
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,6 @@ class DiscordTransport:
         self._token = token  # revealed only in the login call
         self._database = database
         self._on_fatal = on_fatal
-        self._alert_channel_id = alert_channel_id
         self._clock = clock
         self._sleep = sleep
         self.bot = RotoBot(router, context, sync_commands=sync_commands, message_content=message_content,
@@ -80,14 +81,25 @@ class DiscordTransport:
         self.pacer = pacer or GlobalPacer()
         # discord.py builds its HTTP session at login, with this trace: every request, retries too, is paced.
         self.bot.http.http_trace = self.pacer.trace()
+        self._servers = ServerRoutes(self.bot, GuildSettingsCache(database), alert_channel_id, clock)
         self._grouper = Grouper(self._deliver, group_window)
         self._dms = DmChannels(self.bot)
         self._down: set[int] = set()  # shards disconnected and not back with their servers yet
         self.bot.add_listener(self._on_shard_down, "on_shard_disconnect")
         self.bot.add_listener(self._on_shard_up, "on_shard_ready")
         self.bot.add_listener(self._on_shard_up, "on_shard_resumed")
+        self.bot.add_listener(self._on_guild_changed, "on_guild_join")
+        self.bot.add_listener(self._on_guild_changed, "on_guild_remove")
         self._task: asyncio.Task | None = None
-        self._warned_channel = False
+
+    @property
+    def _alert_channel_id(self) -> int:
+        """discord.alert_channel_id: the server routes hold it, the operator's notices use it too."""
+        return self._servers.alert_channel_id
+
+    @_alert_channel_id.setter
+    def _alert_channel_id(self, channel_id: int) -> None:
+        self._servers.alert_channel_id = channel_id
 
     # --- life ---------------------------------------------------------------------------------------------------
 
@@ -119,6 +131,9 @@ class DiscordTransport:
     async def _on_shard_up(self, shard_id: int) -> None:
         self._down.discard(shard_id)
 
+    async def _on_guild_changed(self, guild: discord.Guild) -> None:
+        self._servers.settings.forget(guild.id)
+
     async def targets(self, alert: Alert) -> list[Target]:
         route = alert.route
         if isinstance(route, Subscriber):
@@ -126,14 +141,14 @@ class DiscordTransport:
                 # By DM; or subscribed with `here` in a DM, whose "here" is that same DM.
                 return [Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>",
                                route.guild_id or None)]
-            if muted(await self._settings_of(route.guild_id), self._clock()):
+            if muted(await self._servers.settings_of(route.guild_id), self._clock()):
                 return []
             return [Target(f"channel:{route.channel_id}", "channel", f"<#{route.channel_id}>", route.guild_id)]
         if isinstance(route, Operator):
             if route.guild_id is not None:
                 # A notice about one server goes to its admins in its alert channel, never pinging its alert role.
                 found = [Target(f"notice:{t.guild_id}", "server", t.label, t.guild_id)
-                         for t in await self._server_targets(only=route.guild_id)]
+                         for t in await self._servers.targets(only=route.guild_id)]
                 if found:
                     return found
             if self._alert_channel_id and (self.bot.get_channel(self._alert_channel_id) is not None
@@ -142,8 +157,8 @@ class DiscordTransport:
                 return [Target("operator", "operator", f"the operator's channel <#{self._alert_channel_id}>")]
             return []
         if isinstance(route, Server):
-            return await self._server_targets(only=route.guild_id)
-        return await self._server_targets(skip=route.exclude_guilds if isinstance(route, Everyone) else ())
+            return await self._servers.targets(only=route.guild_id)
+        return await self._servers.targets(skip=route.exclude_guilds if isinstance(route, Everyone) else ())
 
     async def send(self, target: Target, notification: Notification) -> None:
         """Deliver to one target, or raise DeliveryError (permanent when a person must change something)."""
@@ -153,13 +168,13 @@ class DiscordTransport:
         roles: frozenset[int] = frozenset()
         users: frozenset[int] = frozenset()
         if kind in ("server", "notice"):
-            channel_id, role = await self._server_channel(int(ident))
+            channel_id, role = await self._servers.alert_channel(int(ident))
             roles = frozenset({role}) if role and kind == "server" else frozenset()
             destination = ("channel", channel_id, int(ident), kind)
         elif kind == "channel":
             if target.guild_id and self.bot.get_guild(target.guild_id) is None:
                 raise NotWanted("the bot is no longer in that server")
-            if target.guild_id and muted(await self._settings_of(target.guild_id), self._clock()):
+            if target.guild_id and muted(await self._servers.settings_of(target.guild_id), self._clock()):
                 raise NotWanted("the server muted its channel alerts since")
             route = notification.route
             users = frozenset({route.user_id}) if isinstance(route, Subscriber) else frozenset()
@@ -178,65 +193,6 @@ class DiscordTransport:
         # they are), a notice (nobody is) never share one message's mentions.
         text = alert_text(notification, limit=CONTENT_MAX - len(mentions(roles, users)) - 1)
         await self._grouper.add(destination, text, roles, users, priority=PRIORITY_URGENT + notification.urgency)
-
-    async def _settings_of(self, guild_id: int) -> dict:
-        return await self._database.run(guild_settings.all_for, guild_id)
-
-    def _default_channel_in(self, guild: discord.Guild) -> int | None:
-        """discord.alert_channel_id, when that channel is in `guild`."""
-        if self._alert_channel_id and guild.get_channel_or_thread(self._alert_channel_id) is not None:
-            return self._alert_channel_id
-        return None
-
-    async def _server_targets(self, only: int | None = None, skip=()) -> list[Target]:
-        guilds = [g for g in self.bot.guilds if (only is None or g.id == only) and g.id not in skip]
-        if not guilds:
-            return []
-        settings = await self._database.run(guild_settings.all_for_many, [g.id for g in guilds])
-        now = self._clock()
-        targets = []
-        configured_found = False
-        for guild in guilds:
-            chosen = settings.get(guild.id, {})
-            default = self._default_channel_in(guild)
-            configured_found = configured_found or default is not None
-            if muted(chosen, now):
-                continue
-            channel_id = chosen.get("alert_channel") or default
-            if guild.unavailable:
-                # In an outage Discord tells the bot only the server's id: whether it has an alert channel shows
-                # once it is back, so it gets its target now and the send waits for it (see _server_channel).
-                channel_id = channel_id or self._alert_channel_id
-            if not channel_id:
-                continue  # this server chose no alert channel: nothing to do, not an error
-            name = guild.name or f"server {guild.id}"
-            targets.append(Target(f"server:{guild.id}", "server", f"<#{channel_id}> in {name}", guild.id))
-        if self._alert_channel_id and only is None and not configured_found and not self._warned_channel:
-            self._warned_channel = True
-            log.warning("discord.alert_channel_id %s is not a channel the bot can see in any of its servers",
-                        self._alert_channel_id)
-        return targets
-
-    async def _server_channel(self, guild_id: int) -> tuple[int, int | None]:
-        """The server's alert channel now, and its role to mention. NotWanted when it chose none, muted, or the
-        bot left it since; NotReady while Discord cannot serve it (an outage)."""
-        chosen = await self._settings_of(guild_id)
-        if muted(chosen, self._clock()):
-            raise NotWanted("the server muted its channel alerts since")
-        guild = self.bot.get_guild(guild_id)
-        if guild is None:
-            raise NotWanted("the bot is no longer in that server")
-        if guild.unavailable:
-            raise NotReady(f"server {guild_id} is unavailable on Discord's side")
-        channel_id = chosen.get("alert_channel") or self._default_channel_in(guild)
-        if not channel_id:
-            raise NotWanted("the server has no alert channel any more")
-        role = chosen.get("alert_role")
-        if role and guild.get_role(int(role)) is None:
-            log.warning("Server %s's alert role %s is not one of its roles; alerting without the mention",
-                        guild_id, role)
-            role = None
-        return int(channel_id), int(role) if role else None
 
     async def _deliver(self, key: Hashable, items: list[Item]) -> list[BaseException | None]:
         """One message (more only past 2,000 characters) with every item for this destination; each message
