@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.transports.discord.pacing import (GLOBAL_LIMIT, PRIORITY_FIRST, PRIORITY_NORMAL, PRIORITY_SUBSCRIPTION,
-                                           PRIORITY_URGENT, WINDOW, GlobalPacer, sending)
+from bot.transports.discord.pacing import (GLOBAL_LIMIT, NEVER_WRITTEN, PRIORITY_FIRST, PRIORITY_NORMAL,
+                                           PRIORITY_SUBSCRIPTION, PRIORITY_URGENT, WINDOW, GlobalPacer, sending)
 
 
 class Time:
@@ -90,6 +90,14 @@ async def test_a_request_let_through_counts_from_when_it_is_written(pacer, time)
     gone: list = []
     await go(pacer, time, gone, "next")
     assert gone == [("next", pytest.approx(5.0 + WINDOW))]  # not at 1.03: Discord saw those 50 at 5.0
+
+
+async def test_requests_let_through_and_never_written_stop_holding_their_place(pacer, time):
+    for _ in range(GLOBAL_LIMIT):
+        await pacer.slot()  # each cancelled right after it was let through: never written, never failed
+    gone: list = []
+    await go(pacer, time, gone, "next")
+    assert gone == [("next", pytest.approx(NEVER_WRITTEN + WINDOW))]  # late, but never stuck
 
 
 async def test_a_request_cancelled_while_it_waits_gives_its_turn_away(pacer, time):

@@ -32,6 +32,7 @@ GLOBAL_LIMIT = 50  # requests per window per bot token (https://discord.com/deve
 WINDOW = 1.03  # seconds: Discord's second, and room for a request that left late and arrived early
 PRIORITY_FIRST, PRIORITY_URGENT, PRIORITY_NORMAL, PRIORITY_SUBSCRIPTION = 0, 1, 2, 3
 UNPACED_PATHS = ("/interactions/",)
+NEVER_WRITTEN = 5.0  # seconds after which a request let through but never written stops holding its place
 
 _priority: contextvars.ContextVar[int] = contextvars.ContextVar("discord_request_priority", default=PRIORITY_FIRST)
 
@@ -47,12 +48,13 @@ def sending(priority: int) -> Iterator[None]:
 
 
 class _Sent:
-    """One request let through: when it was written (`at`), or None while it is still on its way out."""
+    """One request let through (`let_at`): when it was written (`at`), or None while it is still on its way out."""
 
-    __slots__ = ("at",)
+    __slots__ = ("at", "let_at")
 
-    def __init__(self) -> None:
+    def __init__(self, let_at: float) -> None:
         self.at: float | None = None
+        self.let_at = let_at
 
 
 class GlobalPacer:
@@ -109,15 +111,16 @@ class GlobalPacer:
         return config
 
     def _free_in(self) -> float:
-        """Seconds until one more request may go. One let through and not yet written counts as going now."""
+        """Seconds until one more request may go. One let through and not yet written counts as going now (a
+        request cancelled between the two never is: after NEVER_WRITTEN it counts no more)."""
         if len(self._went) < self._limit:
             return 0.0
         now = self._clock()
-        oldest = min(now if slot.at is None else slot.at for slot in self._went)
+        oldest = min(min(now, slot.let_at + NEVER_WRITTEN) if slot.at is None else slot.at for slot in self._went)
         return oldest + self._window - now
 
     def _let_one(self) -> _Sent:
-        slot = _Sent()
+        slot = _Sent(self._clock())
         self._went.append(slot)
         self.let_through += 1
         return slot
