@@ -37,6 +37,7 @@ MAX_TARGETS_IN_FLIGHT = 200  # per transport: sends wait in the transport's own 
 # rate, not one per send (each look reads the queue and the due deliveries).
 REFILL_AT = MAX_TARGETS_IN_FLIGHT // 4
 NOT_READY_WAIT = timedelta(seconds=5)
+RESOLVE_AGAIN_AFTER = timedelta(minutes=1)  # an alert the transport could not resolve is asked about again
 
 class Dispatcher:
     def __init__(
@@ -56,7 +57,8 @@ class Dispatcher:
         self._give_up_after = give_up_after
         self._metrics = metrics
         self._rang = {name: asyncio.Event() for name in self._transports}
-        self._unresolvable: dict[str, dict[int, datetime]] = {name: {} for name in self._transports}
+        # Alerts a transport could not resolve: event id -> (first failure, last try), asked again after a rest.
+        self._unresolvable: dict[str, dict[int, tuple[datetime, datetime]]] = {name: {} for name in self._transports}
         self._busy: dict[str, dict[str, asyncio.Task]] = {name: {} for name in self._transports}
         self._resolving = {name: False for name in self._transports}  # more alerts wait to be resolved
         # Outcomes of sends that went out but could not be written (the disk refused): written first at the next
@@ -190,7 +192,9 @@ class Dispatcher:
         others; after `give_up_after` it goes nowhere on this transport, with a notice."""
         names = list(self._transports)
         skipped = self._unresolvable[name]
-        pending = await self._db.run(deliveries.unresolved, name, BATCH, list(skipped), URGENT_KINDS)
+        now = self._clock()
+        resting = [event_id for event_id, (_, last) in skipped.items() if now - last < RESOLVE_AGAIN_AFTER]
+        pending = await self._db.run(deliveries.unresolved, name, BATCH, resting, URGENT_KINDS)
         resolved, notices, stopped = [], [], False
         for event in pending:
             now = self._clock()
@@ -200,7 +204,8 @@ class Dispatcher:
                 stopped = True  # the transport cannot say yet: look again later
                 break
             except Exception as exc:  # noqa: BLE001 - one alert's failure must not stop the others
-                since = skipped.setdefault(event.id, now)
+                since = skipped.get(event.id, (now, now))[0]
+                skipped[event.id] = (since, now)
                 log.exception("%s cannot say where %s goes", name, event.key)
                 if now - since < self._give_up_after:
                     continue
