@@ -6,6 +6,8 @@ cache as it was), and `lookup` while it makes the alerts. A ledger is computed a
 (another fingerprint: a moved line, another horizon) or new sessions of its legs were stored, so a restart
 computes nothing. The replay and pandas run on a worker thread, never on the event loop. Nothing here ever stops
 an alert: a failure to compute or to read is logged, the cache stays as it was, the alert goes without its line.
+Each rule's ledger is made on its own: one that fails costs the others nothing, and is tried again only once its
+rule or its sessions move, taking its turn as if it had been computed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class SignalRecords:
         # signal per session, so at most `horizon` of the latest are not measured yet.
         self.keep = max(last + horizon, SHOWN)
         self._turns = asyncio.Lock()  # two jobs landing bars at once compute once, one after the other
+        # rule id -> (fingerprint, last session) of a ledger that could not be made: not tried again until either
+        # moves, and it waits its turn as if computed then, so a rule that always fails never goes first for good
+        self._failed: dict[str, tuple[str, date | None]] = {}
 
     async def lookup(self, signals: Iterable[Signal], rules: Sequence[Rule]) -> dict[str, TrackRecord]:
         """Signal key -> its track record, for the signals whose alerts carry one and whose rule (as it is now)
@@ -84,15 +89,24 @@ class SignalRecords:
             # earlier and refreshes later must not take the cache back)
             if through is not None and (found_mark != mark or found_through < through):
                 stale.append(rule)
-        stale = _turns(stale, routes, cached)[:self.budget]
+        stale = [rule for rule in stale if self._failed.get(rule.id) != self._stamp(rule, history)]
+        stale = _turns(stale, routes, {**cached, **self._failed})[:self.budget]
         mine = {s: history[s] for rule in stale for s in rule.symbols}  # the lists are replaced, never changed
-        ledgers = await asyncio.to_thread(_compute, stale, mine, self.horizon, self.keep) if stale else []
+        ledgers, failed = (await asyncio.to_thread(_compute, stale, mine, self.horizon, self.keep) if stale
+                           else ([], []))
+        ids = {rule.id for rule in rules}
+        self._failed = {rule_id: stamp for rule_id, stamp in self._failed.items()  # of rules still run, not retried
+                        if rule_id in ids and rule_id not in {rule.id for rule in stale}}
+        self._failed.update({rule.id: self._stamp(rule, history) for rule in failed})
         audiences = {rule.id: _audience(routes.get(rule.id, Everyone())) for rule in rules}
         await self._db.run(signal_records.save, ledgers, audiences, self._clock())
         if ledgers:
             log.info("Signal cache: %s computed again over stored history through %s",
                      ", ".join(ledger.rule_id for ledger in ledgers), max(ledger.through for ledger in ledgers))
         return len(ledgers)
+
+    def _stamp(self, rule: Rule, history: History) -> tuple[str, date | None]:
+        return fingerprint(rule, self.horizon, self.keep), last_session(rule, history)
 
 
 def _turns(stale: list[Rule], routes: Mapping[str, Route], cached: Mapping[str, tuple[str, date]]) -> list[Rule]:
@@ -104,16 +118,26 @@ def _turns(stale: list[Rule], routes: Mapping[str, Route], cached: Mapping[str, 
     return sorted(stale, key=turn)
 
 
-def _compute(rules: list[Rule], history: History, horizon: int, keep: int) -> list[Ledger]:
-    """The rules' ledgers; rules that differ only in their ids (servers that set the same lines) share one."""
+def _compute(rules: list[Rule], history: History, horizon: int, keep: int) -> tuple[list[Ledger], list[Rule]]:
+    """The rules' ledgers, and the rules whose ledger could not be made. Rules that differ only in their ids
+    (servers that set the same lines) share one. Each is made on its own: one that fails is logged and left out,
+    and every other is still saved."""
     from alerts.backtest.ledger import ledgers  # pandas: imported on this worker thread, not on the event loop
 
-    alike: dict[str, Rule] = {}
+    alike: dict[str, list[Rule]] = {}
     for rule in rules:
-        alike.setdefault(fingerprint(rule, horizon, keep), rule)
-    found = {ledger.fingerprint: ledger for ledger in ledgers(list(alike.values()), history, horizon, keep)}
-    return [dataclasses.replace(found[mark], rule_id=rule.id) for rule in rules
-            if (mark := fingerprint(rule, horizon, keep)) in found]
+        alike.setdefault(fingerprint(rule, horizon, keep), []).append(rule)
+    found, failed = [], []
+    for mark, same in alike.items():
+        try:
+            made = ledgers(same[:1], history, horizon, keep)
+        except Exception:
+            log.exception("Could not bring the signal cache up to date for %s; its record stays as it was, and "
+                          "alerts go on", ", ".join(rule.id for rule in same))
+            failed.extend(same)
+            continue
+        found.extend(dataclasses.replace(ledger, rule_id=rule.id) for ledger in made for rule in same)
+    return found, failed
 
 
 def _audience(route: Route) -> Audience:
