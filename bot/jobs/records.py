@@ -32,9 +32,10 @@ LAST = 12  # signals a track record counts, the latest (rules.record_last)
 SHOWN = 10  # firings `!signals RULE` lists
 RECORDED = ("rotation_spread", "ma_cross", "move_over")  # the kinds whose alerts carry a track record
 # Ledgers computed again after one close, at most (each is a replay of 40 years, about 0.25 s of a worker thread):
-# 20 servers' watches each would otherwise cost minutes of CPU every day. The shared rules come first, then the
-# ledgers computed longest ago, so every rule's turn comes round; a ledger a close or two behind still gives its
-# alerts the record of the signals before them.
+# 20 servers' watches each would otherwise cost minutes of CPU every day. The ledger computed longest ago goes
+# first (one never computed, or of another rule under that id, first of all), shared rules first only among
+# equals: every stale rule's turn comes within ceil(stale rules / BUDGET) closes, however many rules are shared;
+# a ledger a few closes behind still gives its alerts the record of the signals before them.
 BUDGET = 40
 
 
@@ -90,7 +91,8 @@ class SignalRecords:
             if through is not None and (found_mark != mark or found_through < through):
                 stale.append(rule)
         stale = [rule for rule in stale if self._failed.get(rule.id) != self._stamp(rule, history)]
-        stale = _turns(stale, routes, {**cached, **self._failed})[:self.budget]
+        stale = _turns(stale, routes, {**cached, **self._failed}, lambda rule: self._stamp(rule, history)[0])
+        stale = stale[:self.budget]
         mine = {s: history[s] for rule in stale for s in rule.symbols}  # the lists are replaced, never changed
         ledgers, failed = (await asyncio.to_thread(_compute, stale, mine, self.horizon, self.keep) if stale
                            else ([], []))
@@ -109,11 +111,16 @@ class SignalRecords:
         return fingerprint(rule, self.horizon, self.keep), last_session(rule, history)
 
 
-def _turns(stale: list[Rule], routes: Mapping[str, Route], cached: Mapping[str, tuple[str, date]]) -> list[Rule]:
-    """The order stale ledgers are computed in: rules every server hears first, then a rule never computed, then
-    the one computed through the oldest session (a stable sort keeps the rules' own order among equals)."""
-    def turn(rule: Rule) -> tuple[bool, date]:
-        return isinstance(routes.get(rule.id), Server), cached[rule.id][1] if rule.id in cached else date.min
+def _turns(stale: list[Rule], routes: Mapping[str, Route], cached: Mapping[str, tuple[str, date | None]],
+           mark: Callable[[Rule], str]) -> list[Rule]:
+    """The order stale ledgers are computed in: the one computed through the oldest session first (a rule never
+    computed, or whose cached ledger is of other parameters, first of all); among equals rules every server hears,
+    then the rules' own order (a stable sort). Never shared rules first outright: they are all stale again after
+    every close, and as many of them as the budget would keep every server's rules from their turn for good."""
+    def turn(rule: Rule) -> tuple[date, bool]:
+        found, through = cached.get(rule.id, (None, None))
+        return (through if found == mark(rule) and through is not None else date.min,
+                isinstance(routes.get(rule.id), Server))
 
     return sorted(stale, key=turn)
 
