@@ -113,8 +113,10 @@ def _to_json(value):
         return value.isoformat()
     if type(value) in _ROUTE_NAMES:
         return {"to": _ROUTE_NAMES[type(value)], **{k: _to_json(v) for k, v in dataclasses.asdict(value).items()}}
-    if type(value) in _VALUES:
-        return {item.name: _to_json(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    if type(value) in _VALUES:  # a field added later is written only when it is not its default (_VALUE_ADDED)
+        added = _VALUE_ADDED.get(type(value), frozenset())
+        return {item.name: _to_json(getattr(value, item.name)) for item in dataclasses.fields(value)
+                if item.name not in added or getattr(value, item.name) != item.default}
     if isinstance(value, tuple):
         return [_to_json(v) for v in value]
     return value
@@ -175,6 +177,10 @@ def _route(value: dict) -> Route:
 
 # Plain values an alert may carry as one of its fields, written as a JSON object of their own fields.
 _VALUES = (TrackRecord,)
+# Fields a value gained after rows holding it may have been queued: such a row reads as the field's default, and
+# the field is written only when it is not that default, so a value without it is the same JSON as before.
+# TrackRecord.points (a record of one series in its own points): every record queued before it was in percent.
+_VALUE_ADDED: dict[type, frozenset[str]] = {TrackRecord: frozenset({"points"})}
 
 
 def _value(value, cls: type):
@@ -182,9 +188,9 @@ def _value(value, cls: type):
         raise ValueError(f"expected a {cls.__name__} object, not {value!r}")
     hints = _hints(cls)
     names = [item.name for item in dataclasses.fields(cls)]
-    if set(value) != set(names):
+    if not set(value) <= set(names) or not set(names) - set(value) <= _VALUE_ADDED.get(cls, frozenset()):
         raise ValueError(f"a {cls.__name__} has {', '.join(names)}, not {', '.join(sorted(value))}")
-    return cls(**{name: _from_json(value[name], hints[name]) for name in names})  # its own checks run too
+    return cls(**{name: _from_json(value[name], hints[name]) for name in names if name in value})  # its checks run
 
 
 _HINTS: dict[type, dict] = {}

@@ -30,13 +30,16 @@ _SECOND_LEG_LEADS = ("large", "below")  # two legs: the directions whose hit is 
 class TrackRecord:
     """The last `count` (at most the configured number) of a rule's earlier signals in one direction whose
     `horizon` sessions after them are stored; `hits` of them came true; `median` of their moves (percent, points
-    for two legs; None when count is 0); and the share of any session whose move came true the same way."""
+    for two legs; None when count is 0); and the share of any session whose move came true the same way. `points`:
+    a one-symbol series with a value at or under zero, whose moves are in its own points (X[t+h] - X[t]), a
+    percent of such a base meaning nothing (alerts/backtest/forward.py)."""
 
     horizon: int
     count: int
     hits: int
     median: float | None
     baseline_hit_rate: float | None
+    points: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.hits <= self.count or self.horizon < 1:
@@ -48,8 +51,9 @@ class TrackRecord:
 
 
 # Moves the fingerprint of every cached ledger when what a ledger means changes (the backtest's definitions, the
-# ledger's choices), so each is computed again at the next close instead of being trusted.
-LEDGER_VERSION = 1
+# ledger's choices), so each is computed again at the next close instead of being trusted. 2: a one-symbol series
+# with a value at or under zero is measured in its own points.
+LEDGER_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,7 @@ class Ledger:
     through: date
     records: dict[str | None, TrackRecord]  # every direction the rule can fire in: all its measured signals
     firings: tuple[Firing, ...]  # oldest first: the last `keep` of each direction
+    points: bool = False  # one symbol's moves in its own points, not percent (TrackRecord.points)
 
 
 def fingerprint(rule: Rule, horizon: int, keep: int) -> str:
@@ -114,7 +119,8 @@ _NOUNS = {  # kind -> (one, many) of its signals, by direction
 
 def track_record_line(kind: str, symbol: str, direction: str | None, record: TrackRecord) -> str:
     """The record as one line a phone shows whole. Two legs ("^RUT/^NDX"): who led and the median spread (first
-    leg's move minus the second's, in points); one symbol: how often it rose and its median change."""
+    leg's move minus the second's, in points); one symbol: how often it rose and its median change, in percent, or
+    in the series' own points ("pts") when `record.points`."""
     legs = tuple(symbol.split("/"))
     one, many = _NOUNS.get(kind, lambda d, legs: ("signal", "signals"))(direction, legs)
     base = "" if record.baseline_hit_rate is None else f"; any session: {record.baseline_hit_rate * 100:.0f}%"
@@ -126,7 +132,8 @@ def track_record_line(kind: str, symbol: str, direction: str | None, record: Tra
         outcome = f"{leader} led" if leader in _CAPS.values() else f"{leader} led {other}"
         median = f"median spread {record.median:+.1f} pts"
     else:
-        outcome, median = f"{legs[0]} rose", f"median {record.median:+.1f}%"
+        outcome = f"{legs[0]} rose"
+        median = f"median {record.median:+.2f} pts" if record.points else f"median {record.median:+.1f}%"
     times = f"{record.hits} time" + ("" if record.hits == 1 else "s")
     which = f"the last {record.count} {many}" if record.count > 1 else f"the one earlier {one}"
     return f"{which}: {outcome} over the next {record.horizon} sessions {times}, {median}{base}"

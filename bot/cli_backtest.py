@@ -44,7 +44,9 @@ def _table(rule, summaries, history) -> str:
                  f"{'small' if rule.kind == 'rotation_spread' else 'above'}, < 0 after "
                  f"{'large' if rule.kind == 'rotation_spread' else 'below'}")
     else:
-        about = f"change of {first}, in percent; a hit: a rise, whatever the direction"
+        unit = ("in its own points, X[t+h] - X[t] (it has values at or under zero, where a percent means nothing)"
+                if any(s.points for s in summaries) else "in percent")
+        about = f"change of {first}, {unit}; a hit: a rise, whatever the direction"
     lines = [f"{rule.id}: {about}"]
     missing = [s for s in rule.symbols if not history.get(s)]
     if missing:

@@ -50,11 +50,13 @@ def stored_inputs(settings: Settings, start: str | None, end: str | None,
 
 
 def _refuse_unmeasurable(history: History) -> None:
-    """A stored close that is not a positive finite number (a database repaired by hand, or written by another
-    tool) would turn every move through it into Infinity, which JSON cannot carry: name it instead."""
+    """A stored close that is not a finite number (a database repaired by hand, or written by another tool)
+    would turn every move through it into Infinity, which JSON cannot carry: name it instead. A close at or under
+    zero is a value a FRED series has (T10Y2Y): the rules judge it as the live engine does, and the backtest
+    measures such a series in its own points."""
     for symbol, points in history.items():
         for point in points:
-            if not (math.isfinite(point.close) and point.close > 0):
+            if not math.isfinite(point.close):
                 raise InputError(f"The stored close of {symbol} on {point.date} is {point.close!r}, not a price: "
                                  f"fetch that session again with `rotobot backfill {symbol} --since {point.date}`")
 

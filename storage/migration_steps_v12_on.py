@@ -19,6 +19,7 @@ def v12_signal_records(db: sqlite_utils.Database) -> None:
             exclude_guilds TEXT NOT NULL DEFAULT '[]',  -- a shared rule: servers that hear their own rule instead
             fingerprint TEXT NOT NULL,  -- the rule's parameters, horizon and count kept (alerts/backtest/ledger.py)
             horizon INTEGER NOT NULL,  -- sessions after each signal its move is measured over
+            points INTEGER NOT NULL DEFAULT 0,  -- 1: one series with a value at or under zero, moves in its own units
             first_session TEXT NOT NULL,  -- the stored sessions replayed: from the first every leg has ...
             through_session TEXT NOT NULL,  -- ... to the last every leg has; a new one means computing again
             computed_at TEXT NOT NULL

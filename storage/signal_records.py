@@ -42,6 +42,7 @@ class CachedRule:
     symbol: str
     audience: Audience
     horizon: int
+    points: bool  # one series' moves in its own points, not percent (alerts/track_record.py TrackRecord.points)
     first: date
     through: date
     computed_at: datetime
@@ -66,10 +67,10 @@ def save(db: sqlite_utils.Database, ledgers: Iterable[Ledger], audiences: Mappin
             db.execute("DELETE FROM signal_rules WHERE rule_id = ?", [ledger.rule_id])  # its rows go with it
             db.execute(
                 "INSERT INTO signal_rules (rule_id, kind, symbol, guild_id, exclude_guilds, fingerprint, horizon, "
-                "first_session, through_session, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "points, first_session, through_session, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [ledger.rule_id, ledger.kind, ledger.symbol, audience.guild_id, json.dumps(audience.exclude_guilds),
-                 ledger.fingerprint, ledger.horizon, ledger.first.isoformat(), ledger.through.isoformat(),
-                 to_iso(now)])
+                 ledger.fingerprint, ledger.horizon, int(ledger.points), ledger.first.isoformat(),
+                 ledger.through.isoformat(), to_iso(now)])
             db.conn.executemany(
                 "INSERT INTO signal_records (rule_id, direction, count, hits, median, baseline_hit_rate) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -104,22 +105,23 @@ def cached_rules(db: sqlite_utils.Database, shown: int, last: int,
     track record now (the last `last` measured signals of each direction) and its `shown` latest firings. Only
     the wanted rules' rows are read past their first: a thousand servers' own rules cost one asker little."""
     found = []
-    for row in db.execute("SELECT rule_id, kind, symbol, guild_id, exclude_guilds, horizon, first_session, "
+    for row in db.execute("SELECT rule_id, kind, symbol, guild_id, exclude_guilds, horizon, points, first_session, "
                           "through_session, computed_at FROM signal_rules ORDER BY rule_id").fetchall():
-        rule_id, kind, symbol, guild, exclude, horizon, first, through, computed = row
+        rule_id, kind, symbol, guild, exclude, horizon, points, first, through, computed = row
         audience = Audience(guild, tuple(json.loads(exclude)))
         if not wanted(audience):
             continue
-        records = {direction or None: TrackRecord(horizon, count, hits, median, base) for direction, count, hits,
-                   median, base in db.execute("SELECT direction, count, hits, median, baseline_hit_rate FROM "
-                                              "signal_records WHERE rule_id = ? ORDER BY rowid", [rule_id])}
+        records = {direction or None: TrackRecord(horizon, count, hits, median, base, bool(points))
+                   for direction, count, hits, median, base in db.execute(
+                       "SELECT direction, count, hits, median, baseline_hit_rate FROM signal_records WHERE rule_id = ? "
+                       "ORDER BY rowid", [rule_id])}
         lately = {direction: _track_record(db, rule_id, direction, date.max, last) for direction in records}
         firings = tuple(Firing(date.fromisoformat(day), direction or None, value, move,
                                None if hit is None else bool(hit))
                         for day, direction, value, move, hit in db.execute(
                             "SELECT session, direction, value, move, hit FROM signal_firings WHERE rule_id = ? "
                             "ORDER BY session DESC, direction LIMIT ?", [rule_id, shown]))
-        found.append(CachedRule(rule_id, kind, symbol, audience, horizon,
+        found.append(CachedRule(rule_id, kind, symbol, audience, horizon, bool(points),
                                 date.fromisoformat(first), date.fromisoformat(through), from_iso(computed), records,
                                 lately, firings))
     return found
@@ -129,7 +131,8 @@ def _track_record(db: sqlite_utils.Database, rule_id: str, direction: str | None
                   fingerprint: str | None = None) -> TrackRecord | None:
     """The last `last` measured signals of the rule in `direction` on sessions before `before`, folded, with the
     baseline beside them; None when the rule (of this fingerprint, when given) or the direction is not cached."""
-    rule = db.execute("SELECT horizon, fingerprint FROM signal_rules WHERE rule_id = ?", [rule_id]).fetchone()
+    rule = db.execute("SELECT horizon, fingerprint, points FROM signal_rules WHERE rule_id = ?",
+                      [rule_id]).fetchone()
     base = db.execute("SELECT baseline_hit_rate FROM signal_records WHERE rule_id = ? AND direction = ?",
                       [rule_id, direction or ""]).fetchone()
     if rule is None or base is None or fingerprint not in (None, rule[1]):
@@ -138,4 +141,4 @@ def _track_record(db: sqlite_utils.Database, rule_id: str, direction: str | None
                       "AND move IS NOT NULL ORDER BY session DESC LIMIT ?",
                       [rule_id, direction or "", before.isoformat(), last]).fetchall()
     count, hits, median = fold([move for move, _ in reversed(rows)], [hit for _, hit in reversed(rows)])
-    return TrackRecord(rule[0], count, hits, median, base[0])
+    return TrackRecord(rule[0], count, hits, median, base[0], bool(rule[2]))

@@ -6,7 +6,9 @@ each rule's meaning. For each signal on session t and each horizon h (in session
 - a two-leg rule (a rotation spread of any pair; a moving-average cross of a ratio "A/B"), on the joint series of
   sessions where both legs have a close: `small = (S[t+h] / S[t] - 1) * 100` for the first leg (the ratio's
   numerator), `large` likewise for the second, `spread = small - large` in points;
-- a one-symbol rule (every other): `change = (X[t+h] / X[t] - 1) * 100` on that symbol's sessions;
+- a one-symbol rule (every other): `change = (X[t+h] / X[t] - 1) * 100` on that symbol's sessions; or, for a
+  series with any value at or under zero (a FRED yield spread), `X[t+h] - X[t]` in its own points, a percent of
+  such a base meaning nothing (forward.py `in_points`; `Summary.points` says which);
 - nothing (None, NaN in the frame) where t+h is past the stored data; such a signal is left out of that
   horizon's summary. Sessions after the range's end serve as t+h when they are stored.
 

@@ -6,6 +6,12 @@ a ratio's moving-average cross) the joint series of sessions where both legs hav
 `joint_closes` counts them. Counting h *rows* on, never h calendar days or h exchange sessions, is what makes t+h
 "h sessions later" for both: a session one leg lacks is not in the joint series, so it is not counted.
 
+A percent move from a base at or under zero means nothing (from -0.50 to -0.40 is "-20%"; from 0.00, "+inf%"),
+so a one-symbol series that has any value at or under zero (a FRED yield spread such as T10Y2Y) is measured in its
+own units, points: `X[t+h] - X[t]`, every session of it alike (`in_points`). Two legs stay percent, and a session
+where either leg's value is at or under zero has no move (NaN), as the rules do not judge it either. No move is
+ever infinite or NaN but for "not measured".
+
 Sessions are indexed by their date's ordinal (a whole number): looked up and compared exactly and fast.
 """
 
@@ -44,14 +50,26 @@ def series(history: History, legs: tuple[str, ...], read: dict[str, pd.Series] |
     return joint.sort_index()  # the inner join keeps the left order; sorted once more, not trusted
 
 
-def moves(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Every session's forward move over `horizon` rows, in percent; NaN where t+h is past the stored data.
+def in_points(frame: pd.DataFrame) -> bool:
+    """Whether a series' moves are in its own points, not percent: one symbol with any value at or under zero."""
+    return "value" in frame and bool((frame["value"] <= 0).any())
 
-    One leg: `change = (X[t+h] / X[t] - 1) * 100`. Two legs: `small` and `large` likewise, and `spread = small -
+
+def moves(frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Every session's forward move over `horizon` rows; NaN where t+h is past the stored data, or where no move
+    can be measured (never an infinity).
+
+    One leg: `change = (X[t+h] / X[t] - 1) * 100`, in percent; or `X[t+h] - X[t]`, in the series' own points, when
+    `in_points`. Two legs: `small` and `large` in percent (NaN from a base at or under zero), and `spread = small -
     large` in points. Each frame also has `move`, the one number a hit and a median are judged on (the spread, or
     the change).
     """
-    ahead = (frame.shift(-horizon) / frame - 1) * 100
+    later = frame.shift(-horizon)
+    if in_points(frame):
+        ahead = later - frame
+    else:
+        ahead = (later / frame.where(frame > 0) - 1) * 100
+    ahead = ahead.where(np.isfinite(ahead))  # an infinite stored close, say: not a move anyone can use
     if "value" in frame:
         return pd.DataFrame({"change": ahead["value"], "move": ahead["value"]})
     spread = ahead["small"] - ahead["large"]

@@ -43,8 +43,9 @@ def ledgers(rules: Sequence[Rule], history: History, horizon: int, keep: int) ->
         for direction in directions:
             summary = result.summary(rule.id, direction, horizon)
             records[direction] = TrackRecord(horizon, summary.count, summary.hits, summary.median,
-                                             summary.baseline_hit_rate)
+                                             summary.baseline_hit_rate, summary.points)
         symbol = rule.pair if isinstance(rule, RotationSpread) else rule.symbol
+        points = any(summary.points for summary in result.summaries)
         found.append(Ledger(rule.id, rule.kind, symbol, fingerprint(rule, horizon, keep), horizon, first, through,
-                            records, tuple(sorted(kept, key=lambda f: f.session))))
+                            records, tuple(sorted(kept, key=lambda f: f.session)), points))
     return found

@@ -80,7 +80,7 @@ def measure(signals: Sequence[Signal], rules: Sequence[Rule], history: History, 
         "session": np.array([date.fromisoformat(s.trigger[:10]).toordinal() for s in signals], dtype=np.int64),
     })
     members = table.groupby("rule", sort=False).indices  # rule id -> positions of its signals
-    parts, base = [], {}
+    parts, base, points = [], {}, {}
     cache: dict[tuple[str, ...], tuple[pd.DataFrame, dict[int, pd.DataFrame]]] = {}
     read: dict[str, pd.Series] = {}
     for rule in rules:
@@ -90,12 +90,13 @@ def measure(signals: Sequence[Signal], rules: Sequence[Rule], history: History, 
             cache[legs] = frame, {h: forward.moves(frame, h) for h in horizons}
         frame, ahead = cache[legs]
         base[rule.id] = baselines(ahead, start, end)
+        points[rule.id] = forward.in_points(frame)
         mine = members.get(rule.id)
         if mine is not None:
             parts.extend(_rule_moves(rule, table.iloc[mine], forward.positions(frame, table["session"].values[mine]),
                                      ahead))
     moves = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_COLUMNS)
-    return Backtest(list(signals), horizons, moves, summarise(rules, moves, base, horizons))
+    return Backtest(list(signals), horizons, moves, summarise(rules, moves, base, horizons, points))
 
 
 def _rule_moves(rule: Rule, signals: pd.DataFrame, rows: np.ndarray,

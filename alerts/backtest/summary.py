@@ -11,8 +11,9 @@ A hit is a signal whose call came true over the horizon:
 
 The baseline is every session of the rule's series from the range's first to its last whose t+h is stored:
 its count, its hit rate judged as the direction's (spread > 0 for "small", < 0 for "large", change > 0), its
-median move. Rates are fractions 0-1; moves are percent (points for a spread). A summary with no measured signal
-has count 0 and None for its rate and moves.
+median move. Rates are fractions 0-1; moves are percent (points for a spread, and the series' own points for a
+one-symbol series with a value at or under zero: forward.py's `in_points`, which `points` says). A summary with
+no measured signal has count 0 and None for its rate and moves.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Summary:
     baseline_count: int
     baseline_hit_rate: float | None
     baseline_median: float | None
+    points: bool = False  # one symbol measured in its own points (X[t+h] - X[t]), not percent: forward.in_points
 
     def as_json(self) -> dict:
         """The summary line of `rotobot backtest --json`."""
@@ -107,7 +109,7 @@ def baselines(ahead: dict[int, pd.DataFrame], start: date, end: date) -> dict[in
 
 
 def summarise(rules: Sequence[Rule], moves: pd.DataFrame, base: dict[str, dict[int, dict]],
-              horizons: tuple[int, ...]) -> list[Summary]:
+              horizons: tuple[int, ...], points: dict[str, bool]) -> list[Summary]:
     measured = moves[moves["move"].notna()]
     groups = measured.groupby(["rule", "direction", "horizon"], sort=False)
     stats = groups["move"].agg(["size", "median", "mean", "min", "max"]).assign(hits=groups["hit"].sum())
@@ -123,18 +125,19 @@ def summarise(rules: Sequence[Rule], moves: pd.DataFrame, base: dict[str, dict[i
             for horizon in horizons:
                 figures = found.get((rule.id, direction, horizon))
                 baseline = base[rule.id][horizon]
-                summaries.append(_summary(rule.id, symbol, direction or None, horizon, figures, baseline, falls))
+                summaries.append(_summary(rule.id, symbol, direction or None, horizon, figures, baseline, falls,
+                                          points[rule.id]))
     return summaries
 
 
 def _summary(rule: str, symbol: str, direction: str | None, horizon: int, figures: dict | None, baseline: dict,
-             falls: bool) -> Summary:
+             falls: bool, points: bool) -> Summary:
     count = int(figures["size"]) if figures else 0
     hits = int(figures["hits"]) if figures else 0
     number = (lambda key: _number(figures[key])) if figures else (lambda key: None)
     return Summary(rule, symbol, direction, horizon, count, hits, hits / count if count else None,
                    number("median"), number("mean"), number("min"), number("max"), baseline["count"],
-                   baseline["down" if falls else "up"], baseline["median"])
+                   baseline["down" if falls else "up"], baseline["median"], points)
 
 
 def record(result: Backtest, rule_id: str, direction: str | None, horizon: int, *,

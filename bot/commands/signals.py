@@ -87,7 +87,8 @@ def _latest(rule: CachedRule, count: int) -> list[str]:
     for firing in rule.firings[:count]:
         what = signal_name(rule.kind, rule.symbol, firing.direction)
         then = (f"{rule.horizon} sessions after it not stored yet" if firing.move is None else
-                f"{firing.move:+.2f}{' pts' if '/' in rule.symbol else '%'} over the next {rule.horizon} sessions")
+                f"{firing.move:+.2f}{' pts' if '/' in rule.symbol or rule.points else '%'} over the next "
+                f"{rule.horizon} sessions")
         lines.append(f"{'latest: ' if count == 1 else ''}{messages.day(firing.session)}, {what} at "
                      f"{_value(rule, firing.value)}: {then}")
     return lines

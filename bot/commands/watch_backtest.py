@@ -62,27 +62,30 @@ def _reply(watch: Watch, result) -> Reply:
         label = direction or "signal"
         lines.append(f"**{label}**: {fired} signal{'s' if fired != 1 else ''}")
         for row in rows:
-            lines.append(_row(row, two_legs="/" in row.symbol))
+            lines.append(_row(row, points="/" in row.symbol or row.points))
     first = result.signals[0].trigger[:10] if result.signals else None
     last = result.signals[-1].trigger[:10] if result.signals else None
-    unit = "points of spread" if len(watch_rule(watch).symbols) == 2 else "percent"
+    points = any(s.points for s in result.summaries)  # a series at or under zero: in its own units
+    unit = ("points of spread" if len(watch_rule(watch).symbols) == 2 else
+            f"points of {watch.spec.symbol} (it has values at or under zero)" if points else "percent")
     footer = (f"{len(result.signals)} signals, {first} to {last} · moves in {unit} · hits: the call came true"
               if result.signals else "no signal over stored history")
     return Reply(f"Backtest of {watch.name}", tuple(lines), footer=footer)
 
 
-def _row(row: Summary, *, two_legs: bool) -> str:
-    unit = " pts" if two_legs else "%"
+def _row(row: Summary, *, points: bool) -> str:
+    unit = " pts" if points else "%"
+    places = 2 if row.points else 1  # a series' own points (a yield spread) move by hundredths
     if not row.count:
         return f"  next {row.horizon}: not measured yet · any session {_rate(row.baseline_hit_rate)}"
     return (f"  next {row.horizon}: {row.hits}/{row.count} hits ({_rate(row.hit_rate)}), median "
-            f"{row.median:+.1f}{unit} · any session {_rate(row.baseline_hit_rate)}, {_signed(row.baseline_median)}"
-            f"{unit}")
+            f"{row.median:+.{places}f}{unit} · any session {_rate(row.baseline_hit_rate)}, "
+            f"{_signed(row.baseline_median, places)}{unit}")
 
 
 def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _signed(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}"
+def _signed(value: float | None, places: int = 1) -> str:
+    return "n/a" if value is None else f"{value:+.{places}f}"

@@ -120,3 +120,28 @@ def test_a_damaged_track_record_is_read_as_an_alert_for_the_operator(damage):
     data = damage(json.loads(encode(spread(track_record=RECORD))))
     alert = decode(json.dumps(data), "rotation_spread", spread().key, AT)
     assert isinstance(alert, UnreadableAlert) and "could not read" in alert.message
+
+
+def test_a_record_of_a_series_under_zero_is_in_its_own_points_and_says_pts():
+    curve = TrackRecord(20, 3, 2, 0.125, 0.51, points=True)  # T10Y2Y: from -0.50 to -0.40 is +0.10, not -20%
+    assert track_record_line("ma_cross", "T10Y2Y", "above", curve) == (
+        "the last 3 crossings above its average: T10Y2Y rose over the next 20 sessions 2 times, median +0.12 pts; "
+        "any session: 51%")
+    assert "%" not in track_record_line("ma_cross", "T10Y2Y", "above", curve).split(";")[0]
+
+
+def test_a_record_in_points_keeps_its_unit_through_the_outbox_json_and_one_in_percent_is_written_as_before():
+    trend = TrendAlert(key="k|T10Y2Y|2025-12-11", message="m", occurred_at=AT, rule_kind="ma_cross", rule_id="k",
+                       symbol="T10Y2Y", session=date(2025, 12, 11), direction="above", value=-0.4, threshold=-0.45,
+                       sessions=50, track_record=TrackRecord(20, 3, 2, 0.1, 0.5, points=True))
+    assert json.loads(encode(trend))["track_record"]["points"] is True
+    assert decode(encode(trend), "ma_cross", trend.key, AT) == trend
+    assert "points" not in json.loads(encode(spread(track_record=RECORD)))["track_record"]  # as version 3 wrote it
+
+
+@pytest.mark.parametrize("points", ["yes", 1, None])
+def test_a_track_records_unit_that_is_not_true_or_false_is_damage(points):
+    data = json.loads(encode(spread(track_record=RECORD)))
+    data["track_record"]["points"] = points
+    alert = decode(json.dumps(data), "rotation_spread", spread().key, AT)
+    assert isinstance(alert, UnreadableAlert) and "could not read" in alert.message
