@@ -59,13 +59,16 @@ LEDGER_VERSION = 2
 @dataclass(frozen=True, slots=True)
 class Firing:
     """One of a rule's signals: its session, direction, value (the spread, close, change or ratio the alert
-    carried), and the move over the horizon after it (None, and no hit, while that many sessions are not stored)."""
+    carried), the move over the horizon after it (None, and no hit, while that many sessions are not stored), and
+    `ends`, the session that move was measured to (t+h; None with the move): an alert may count only the moves
+    that ended before its own session, which it knew at its close."""
 
     session: date
     direction: str | None
     value: float
     move: float | None
     hit: bool | None
+    ends: date | None = None
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ def v12_signal_records(db: sqlite_utils.Database) -> None:
             direction TEXT NOT NULL,  -- '' for none
             value REAL NOT NULL,  -- what the alert carried: the spread, the close, the change, the ratio
             move REAL,  -- over the horizon after it; NULL while those sessions are not stored
+            ends TEXT,  -- the session the move was measured to (t+h); NULL with move. An alert counts a move only
+                        -- when it ended before the alert's own session: what was known at its close
             hit INTEGER,  -- 1 when the move came true the direction's way; NULL with move
             PRIMARY KEY (rule_id, direction, session)
         ) STRICT""")

@@ -77,9 +77,11 @@ def save(db: sqlite_utils.Database, ledgers: Iterable[Ledger], audiences: Mappin
                 [(ledger.rule_id, direction or "", r.count, r.hits, r.median, r.baseline_hit_rate)
                  for direction, r in ledger.records.items()])
             db.conn.executemany(
-                "INSERT INTO signal_firings (rule_id, session, direction, value, move, hit) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO signal_firings (rule_id, session, direction, value, move, hit, ends) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(ledger.rule_id, f.session.isoformat(), f.direction or "", f.value, f.move,
-                  None if f.hit is None else int(f.hit)) for f in ledger.firings])
+                  None if f.hit is None else int(f.hit), None if f.ends is None else f.ends.isoformat())
+                 for f in ledger.firings])
         for rule_id, audience in audiences.items():
             db.execute("UPDATE signal_rules SET guild_id = ?, exclude_guilds = ? WHERE rule_id = ?",
                        [audience.guild_id, json.dumps(audience.exclude_guilds), rule_id])
@@ -88,9 +90,10 @@ def save(db: sqlite_utils.Database, ledgers: Iterable[Ledger], audiences: Mappin
 
 
 def earlier(db: sqlite_utils.Database, asks: Iterable[Ask], last: int) -> dict[str, TrackRecord]:
-    """Alert key -> the track record its alert carries: the last `last` signals of its rule in its direction on
-    sessions before the alert's, whose move over the horizon is stored, beside the baseline. Only a ledger of the
-    rule as it is now (same fingerprint) answers; no ledger, no record."""
+    """Alert key -> the track record its alert carries: the last `last` signals of its rule in its direction whose
+    move over the horizon ended on a session before the alert's (so was known at its close, however much later
+    the cache was computed), beside the baseline. Only a ledger of the rule as it is now (same fingerprint)
+    answers; no ledger, no record."""
     found = {}
     for ask in asks:
         record = _track_record(db, ask.rule_id, ask.direction, ask.before, last, ask.fingerprint)
@@ -117,9 +120,9 @@ def cached_rules(db: sqlite_utils.Database, shown: int, last: int,
                        "ORDER BY rowid", [rule_id])}
         lately = {direction: _track_record(db, rule_id, direction, date.max, last) for direction in records}
         firings = tuple(Firing(date.fromisoformat(day), direction or None, value, move,
-                               None if hit is None else bool(hit))
-                        for day, direction, value, move, hit in db.execute(
-                            "SELECT session, direction, value, move, hit FROM signal_firings WHERE rule_id = ? "
+                               None if hit is None else bool(hit), None if ends is None else date.fromisoformat(ends))
+                        for day, direction, value, move, hit, ends in db.execute(
+                            "SELECT session, direction, value, move, hit, ends FROM signal_firings WHERE rule_id = ? "
                             "ORDER BY session DESC, direction LIMIT ?", [rule_id, shown]))
         found.append(CachedRule(rule_id, kind, symbol, audience, horizon, bool(points),
                                 date.fromisoformat(first), date.fromisoformat(through), from_iso(computed), records,
@@ -129,15 +132,15 @@ def cached_rules(db: sqlite_utils.Database, shown: int, last: int,
 
 def _track_record(db: sqlite_utils.Database, rule_id: str, direction: str | None, before: date, last: int,
                   fingerprint: str | None = None) -> TrackRecord | None:
-    """The last `last` measured signals of the rule in `direction` on sessions before `before`, folded, with the
-    baseline beside them; None when the rule (of this fingerprint, when given) or the direction is not cached."""
+    """The last `last` measured signals of the rule in `direction` whose moves ended before `before`, folded, with
+    the baseline beside them; None when the rule (of this fingerprint, when given) or the direction is not cached."""
     rule = db.execute("SELECT horizon, fingerprint, points FROM signal_rules WHERE rule_id = ?",
                       [rule_id]).fetchone()
     base = db.execute("SELECT baseline_hit_rate FROM signal_records WHERE rule_id = ? AND direction = ?",
                       [rule_id, direction or ""]).fetchone()
     if rule is None or base is None or fingerprint not in (None, rule[1]):
         return None
-    rows = db.execute("SELECT move, hit FROM signal_firings WHERE rule_id = ? AND direction = ? AND session < ? "
+    rows = db.execute("SELECT move, hit FROM signal_firings WHERE rule_id = ? AND direction = ? AND ends < ? "
                       "AND move IS NOT NULL ORDER BY session DESC LIMIT ?",
                       [rule_id, direction or "", before.isoformat(), last]).fetchall()
     count, hits, median = fold([move for move, _ in reversed(rows)], [hit for _, hit in reversed(rows)])

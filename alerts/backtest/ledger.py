@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from alerts.backtest import forward
 from alerts.backtest.measure import backtest
 from alerts.backtest.summary import directions_of
 from alerts.rules.model import History, RotationSpread, Rule
@@ -30,12 +31,16 @@ def ledgers(rules: Sequence[Rule], history: History, horizon: int, keep: int) ->
         mine = {symbol: history[symbol] for symbol in rule.symbols}
         first = max(points[0].date for points in mine.values())  # the first session every leg has stored
         result = backtest([rule], mine, first, max(points[-1].date for points in mine.values()), (horizon,))
+        sessions = forward.series(mine, rule.symbols).index.to_numpy()  # the rule's series: t+h is h rows on
         firings = []
         for row in result.moves.sort_values("signal").itertuples(index=False):
             signal = result.signals[row.signal]
+            day = date.fromisoformat(signal.trigger[:10])
             measured = row.move == row.move  # NaN is not equal to itself: t+h is not stored
-            firings.append(Firing(date.fromisoformat(signal.trigger[:10]), signal.direction, float(signal.value),
-                                  float(row.move) if measured else None, bool(row.hit) if measured else None))
+            ends = (date.fromordinal(int(sessions[sessions.searchsorted(day.toordinal()) + horizon])) if measured
+                    else None)
+            firings.append(Firing(day, signal.direction, float(signal.value), float(row.move) if measured else None,
+                                  bool(row.hit) if measured else None, ends))
         directions = directions_of(rule) + tuple(dict.fromkeys(  # and any a kind newer than DIRECTIONS fired in
             f.direction for f in firings if f.direction not in directions_of(rule)))
         kept = [f for d in directions for f in [f for f in firings if f.direction == d][-keep:]]
