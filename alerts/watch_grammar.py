@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from alerts.rules.checks import RuleError, number_text
+from alerts.rules.checks import RuleError
 from alerts.rules.kinds import MAX_WINDOW, legs
-from alerts.watches import DEFAULT_SPREAD_BAND, DEFAULT_SPREAD_LINE, WatchSpec, spec_rule
+from alerts.watches import DEFAULT_SPREAD_BAND, DEFAULT_SPREAD_LINE, WatchSpec, plain_number, spec_rule
 
 EXAMPLES = ("KRE/SPY spread 20 above 5", "^RUT ma 200", "^RUT/^NDX ma 50", "^RUT move 15 12%")
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -50,7 +50,7 @@ def parse_watch(words: list[str]) -> WatchSpec:
     try:
         spec_rule(spec, "watch")  # the rule types' own checks, the same as for any rule
     except RuleError as error:
-        shown = f" ({number_text(error.value)})" if isinstance(error.value, (int, float)) else ""
+        shown = f" ({plain_number(error.value)})" if isinstance(error.value, (int, float)) else ""
         reason = error.reason.removeprefix("expected ").removeprefix("must be ")
         for name, said in (("upper", "above"), ("lower", "below"), ("hysteresis", "band")):
             reason = reason.replace(name, said)
@@ -72,13 +72,13 @@ def _spread(text: str, symbols: tuple[str, ...], rest: list[str]) -> WatchSpec:
     if "above" in chosen and "below" in chosen:  # one line alone has the other side off, out of its way
         above, below = chosen["above"], chosen["below"]
         if above <= below:
-            raise WatchError(f"the above line ({number_text(above)}) must be higher than the below line "
-                             f"({number_text(below)})", f"{text} spread {sessions} above 5 below -5")
+            raise WatchError(f"the above line ({plain_number(above)}) must be higher than the below line "
+                             f"({plain_number(below)})", f"{text} spread {sessions} above 5 below -5")
         if band >= above - below:
-            raise WatchError(f"band ({number_text(band)}, the points the spread must retreat to re-arm) must be "
-                             f"less than the gap between the lines ({number_text(above - below)})",
-                             f"{text} spread {sessions} above {number_text(above)} below {number_text(below)} "
-                             f"band {number_text((above - below) / 4)}")
+            raise WatchError(f"band ({plain_number(band)}, the points the spread must retreat to re-arm) must be "
+                             f"less than the gap between the lines ({plain_number(above - below)})",
+                             f"{text} spread {sessions} above {plain_number(above)} below {plain_number(below)} "
+                             f"band {plain_number((above - below) / 4)}")
     return WatchSpec("rotation_spread", text, sessions, upper=chosen.get("above"), lower=chosen.get("below"),
                      band=band)
 
@@ -100,8 +100,8 @@ def _move(text: str, symbols: tuple[str, ...], rest: list[str]) -> WatchSpec:
     sessions = _sessions(rest[0], "move", text)
     pct = _number(rest[1], "the move", f"{text} move {sessions} 12%")
     if pct < 0:
-        raise WatchError(f"give the move without a sign: {number_text(-pct)}% watches both +{number_text(-pct)}% and "
-                         f"-{number_text(-pct)}%", f"{text} move {sessions} {number_text(-pct)}%")
+        raise WatchError(f"give the move without a sign: {plain_number(-pct)}% watches both +{plain_number(-pct)}% and "
+                         f"-{plain_number(-pct)}%", f"{text} move {sessions} {plain_number(-pct)}%")
     return WatchSpec("move_over", text, sessions, pct=pct)
 
 

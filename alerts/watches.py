@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.rules import messages
-from alerts.rules.checks import LARGEST, number_text
+from alerts.rules.checks import LARGEST
 from alerts.rules.kinds import MaCross, MoveOver
 from alerts.rules.model import RotationSpread, Rule, Signal
 
@@ -26,6 +26,15 @@ DEFAULT_SPREAD_BAND = 1.0  # the spread's re-arm distance in points, like the bu
 # -100% whenever both legs' closes are above zero (the rule judges no other session), so -100 can never be
 # reached; on the other side the largest number any rule takes stands in, a spread no pair of markets has made.
 OFF_BELOW, OFF_ABOVE = -100.0, LARGEST
+
+
+def plain_number(value: float) -> str:
+    """A number as the grammar reads it back (watch_grammar.py): a plain decimal of at most nine places, no
+    exponent, no float noise: 0.075 not 0.07500000000000001, 0.0000001 not 1e-07, 5 not 5.0. Every number the
+    grammar took has at most nine places, so it comes back as typed (less trailing zeros), and reads back to the
+    same float; for a watch's name, its examples and its messages (rule ids keep checks.number_text)."""
+    text = f"{value:.9f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,14 @@ class WatchSpec:
         """The watch as the grammar writes it, one way for one watch: its name, and what makes two the same."""
         word = WORDS[self.kind]
         if self.kind == "move_over":
-            return f"{self.symbol} {word} {self.sessions} {number_text(self.pct)}%"
+            return f"{self.symbol} {word} {self.sessions} {plain_number(self.pct)}%"
         parts = [self.symbol, word, str(self.sessions)]
         if self.kind == "rotation_spread":
-            parts += [f"above {number_text(self.upper)}"] if self.upper is not None else []
-            parts += [f"below {number_text(self.lower)}"] if self.lower is not None else []
-            parts += [f"band {number_text(self.band)}"] if self.band != DEFAULT_SPREAD_BAND else []
+            parts += [f"above {plain_number(self.upper)}"] if self.upper is not None else []
+            parts += [f"below {plain_number(self.lower)}"] if self.lower is not None else []
+            parts += [f"band {plain_number(self.band)}"] if self.band != DEFAULT_SPREAD_BAND else []
         elif self.band:
-            parts.append(f"band {number_text(self.band)}")
+            parts.append(f"band {plain_number(self.band)}")
         return " ".join(parts)
 
 
