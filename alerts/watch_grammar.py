@@ -15,7 +15,8 @@ import re
 
 from alerts.rules.checks import RuleError
 from alerts.rules.kinds import MAX_WINDOW, legs
-from alerts.watches import DEFAULT_SPREAD_BAND, DEFAULT_SPREAD_LINE, WatchSpec, plain_number, spec_rule
+from alerts.watches import (DEFAULT_SPREAD_BAND, DEFAULT_SPREAD_LINE, OFF_ABOVE, OFF_BELOW, WatchSpec, plain_number,
+                            spec_rule)
 
 EXAMPLES = ("KRE/SPY spread 20 above 5", "^RUT ma 200", "^RUT/^NDX ma 50", "^RUT move 15 12%")
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -79,8 +80,28 @@ def _spread(text: str, symbols: tuple[str, ...], rest: list[str]) -> WatchSpec:
                              f"less than the gap between the lines ({plain_number(above - below)})",
                              f"{text} spread {sessions} above {plain_number(above)} below {plain_number(below)} "
                              f"band {plain_number((above - below) / 4)}")
+    else:
+        _one_line(text, sessions, "above" if "above" in chosen else "below", chosen.get("above", chosen.get("below")),
+                  band)
     return WatchSpec("rotation_spread", text, sessions, upper=chosen.get("above"), lower=chosen.get("below"),
                      band=band)
+
+
+def _one_line(text: str, sessions: int, side: str, line: float, band: float) -> None:
+    """A spread watch with one line: the side that is off has its line out of any spread's reach (OFF_BELOW,
+    OFF_ABOVE in alerts/watches.py). Its limits are said as the spread's own, never as a line nobody typed."""
+    edge = OFF_BELOW if side == "above" else OFF_ABOVE
+    why = ("a spread is a percent change of the pair's ratio, always above -100%" if side == "above" else
+           f"{plain_number(OFF_ABOVE)} is the largest line a watch takes")
+    room = line - edge if side == "above" else edge - line
+    if room <= 0:
+        raise WatchError(f"the {side} line ({plain_number(line)}) must be {side} {plain_number(edge)}: {why}",
+                         f"{text} spread {sessions} {side} {5 if side == 'above' else -5}")
+    if band >= room:
+        raise WatchError(f"band ({plain_number(band)}, the points the spread must retreat to re-arm) must be less than "
+                         f"{plain_number(room)}, the way from the {side} line ({plain_number(line)}) to "
+                         f"{plain_number(edge)}: {why}",
+                         f"{text} spread {sessions} {side} {plain_number(line)} band {plain_number(room / 4)}")
 
 
 def _average(text: str, symbols: tuple[str, ...], rest: list[str]) -> WatchSpec:

@@ -12,7 +12,7 @@ from alerts.watch_grammar import WatchError, parse_watch
 from alerts.watches import plain_number
 
 TRICKY = ["0.1", "-0.2", "0.3", "0.000000001", "0.0000001", "-0.0000001", "1.000000001", "123456789", "0.5", "5",
-          "-5", "12.345678912", "0.07", "1e-07", "0"]
+          "-5", "12.345678912", "0.07", "1e-07", "0", "-100", "-99.5", "999999.999999999", "1000000"]
 _NOISE = re.compile(r"[0-9]e[+-]?[0-9]|[0-9]\.[0-9]{10}")  # an exponent, or more places than the grammar takes
 
 
