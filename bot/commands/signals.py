@@ -2,19 +2,23 @@
 cache (storage/signal_records.py, kept by bot/jobs/records.py after each daily close). Reads the store only.
 
 A server sees the rules whose alerts it hears: the shared ones, or in their place its own (the spread with the
-lines its admins set), never another server's own.
+lines its admins set), and its watches, named as `!watches` names them ("Watch #1 ^RUT move 15 12%", asked for
+as `!signals #1`); never another server's own.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from alerts.payloads import Everyone, Route, Server, seen_in_server
 from alerts.rules import messages
 from alerts.timefmt import age
 from alerts.track_record import signal_name, track_record_line
+from alerts.watches import Watch
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Caller
-from storage import signal_records
+from storage import signal_records, watches
 from storage.signal_records import Audience, CachedRule
 
 SHOWN = 10  # signals `!signals RULE` lists, the latest
@@ -25,29 +29,31 @@ EMPTY = ("They are computed after the next daily close, over all stored history:
 async def signals_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     if len(args) > 1:
         raise CommandError("!signals takes at most one rule name, e.g. !signals rotation_spread:^RUT/^NDX:20 "
-                           "(names contain no spaces)")
+                           "(names contain no spaces), or a watch's number, e.g. !signals #1")
     rules = await ctx.database.run(signal_records.cached_rules, SHOWN, ctx.settings.rules.record_last,
                                    lambda audience: seen_in_server(_route(audience), caller.guild_id))
+    mine = {w.rule_id: w for w in await ctx.database.run(watches.for_guild, caller.guild_id)} if caller.guild_id else {}
     if not rules:
         return Reply("No signal records yet", EMPTY)
+    shown = [_named(rule, mine.get(rule.rule_id)) for rule in rules]
     now = ctx.now()
     footer = (f"each rule replayed over all its stored history; computed {age(max(r.computed_at for r in rules), now)} "
               "ago, after the last close; from store")
     if not args:
-        fields = tuple((_name(rule) + _whose(rule), "\n".join(_record_lines(rule, rule.lately) + _latest(rule, 1)))
-                       for rule in rules)
+        fields = tuple((one.title, "\n".join(_record_lines(one.rule, one.rule.lately) + _latest(one.rule, 1)))
+                       for one in shown)
         return Reply("Signals and what followed them", fields=fields,
                      footer=footer + f"; {ctx.settings.discord.prefix}signals RULE lists a rule's last signals")
-    rule = _find(args[0], rules, ctx.settings.discord.prefix)
-    if isinstance(rule, Reply):
-        return rule
-    last = ctx.settings.rules.record_last
+    found = _find(args[0], shown, ctx.settings.discord.prefix)
+    if isinstance(found, Reply):
+        return found
+    rule, last = found.rule, ctx.settings.rules.record_last
     fields = (
         (f"record: the last {last}", "\n".join(_record_lines(rule, rule.lately))),
         (f"record: all since {messages.day(rule.first)}", "\n".join(_record_lines(rule, rule.records))),
         (f"last {len(rule.firings)} signals", "\n".join(_latest(rule, SHOWN)) or "none in stored history"),
     )
-    return Reply(_name(rule) + _whose(rule), fields=fields, footer=footer + f"; through {messages.day(rule.through)}")
+    return Reply(found.title, fields=fields, footer=footer + f"; through {messages.day(rule.through)}")
 
 
 def _route(audience: Audience) -> Route:
@@ -55,25 +61,37 @@ def _route(audience: Audience) -> Route:
     return Server(audience.guild_id) if audience.guild_id is not None else Everyone(audience.exclude_guilds)
 
 
-def _name(rule: CachedRule) -> str:
-    """A server's own rule goes by the shared rule's name: it is that rule, with this server's lines."""
-    return rule.rule_id.rsplit("@", 1)[0] if rule.audience.guild_id is not None else rule.rule_id
+@dataclass(frozen=True)
+class _Named:
+    """A cached rule as this server knows it. `name`: what `!signals NAME` takes (a watch's number "#1", a rule's
+    id, a server's own spread by the shared rule's id); `title`: how the answer heads it."""
+
+    rule: CachedRule
+    name: str
+    title: str
+    is_watch: bool
 
 
-def _whose(rule: CachedRule) -> str:
-    return " (this server's lines)" if rule.audience.guild_id is not None else ""
+def _named(rule: CachedRule, watch: Watch | None) -> _Named:
+    if watch is not None:  # "Watch #1 ^RUT move 15 12%", as its alerts and !watches name it
+        return _Named(rule, f"#{watch.number}", watch.name, True)
+    if rule.audience.guild_id is not None:  # the shared rule, with this server's lines
+        name = rule.rule_id.rsplit("@", 1)[0]
+        return _Named(rule, name, f"{name} (this server's lines)", False)
+    return _Named(rule, rule.rule_id, rule.rule_id, False)
 
 
-def _find(wanted: str, rules: list[CachedRule], prefix: str) -> CachedRule | Reply:
-    """The rule of that name (any case), or the one rule whose name contains it ("!signals spread"); else the
-    answer that says which names there are."""
-    exact = [rule for rule in rules if _name(rule).lower() == wanted.lower()]
-    near = exact or [rule for rule in rules if wanted.lower() in _name(rule).lower()]
+def _find(wanted: str, rules: list[_Named], prefix: str) -> _Named | Reply:
+    """The rule of that name (any case) or the watch of that number ("#1"), or the one rule whose name contains it
+    ("!signals spread"); else the answer that says which names there are."""
+    exact = [rule for rule in rules if rule.name.lower() == wanted.lower()]
+    near = exact or [rule for rule in rules if not rule.is_watch and wanted.lower() in rule.name.lower()]
     if len(near) == 1:
         return near[0]
     title = f"{wanted!r} could be any of {len(near)} rules" if near else f"No rule named {wanted!r} here"
-    names = [_name(rule) for rule in (near or rules)]
-    return Reply(title, ("This server's rules: " + ", ".join(names), f"For example: {prefix}signals {names[0]}"),
+    listed = near or rules
+    names = [f"{rule.name} ({rule.title})" if rule.is_watch else rule.name for rule in listed]
+    return Reply(title, ("This server's rules: " + ", ".join(names), f"For example: {prefix}signals {listed[0].name}"),
                  error=True)
 
 
