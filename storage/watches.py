@@ -1,8 +1,8 @@
 """Each server's watches (alerts/watches.py), numbered per server; a number is never handed out twice in a server.
 
-A watch's rule state is stored under its rule id ("watch:<guild>:<number>") and leaves with it, in the same
-transaction. Every function here reads or writes one server's watches, or, for the engine and the data jobs, the
-watches of every server at once; nothing here changes another server's.
+A watch's rule state and its signal cache are stored under its rule id ("watch:<guild>:<number>") and leave with
+it, in the same transaction. Every function here reads or writes one server's watches, or, for the engine and the
+data jobs, the watches of every server at once; nothing here changes another server's.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ def _delete(db: sqlite_utils.Database, keys: list[tuple[int, int]]) -> None:
     for guild_id, number in keys:
         db.execute("DELETE FROM watches WHERE guild_id = ? AND number = ?", [guild_id, number])
         db.execute("DELETE FROM rule_state WHERE rule_id = ?", [watch_rule_id(guild_id, number)])
+        # Its signal cache (storage/signal_records.py) goes too, its records and firings with it (ON DELETE
+        # CASCADE): !signals never shows a removed watch until the next close drops it.
+        db.execute("DELETE FROM signal_rules WHERE rule_id = ?", [watch_rule_id(guild_id, number)])
 
 
 def for_guild(db: sqlite_utils.Database, guild_id: int) -> list[Watch]:
