@@ -54,6 +54,14 @@ class WatchSpec:
         return tuple(self.symbol.split("/"))
 
     @property
+    def directions(self) -> tuple[str, ...]:
+        """The directions its signals can have: a spread with one line fires on that side only (the other is off:
+        "small" when the spread reaches `upper`, "large" at `lower`)."""
+        if self.kind == "rotation_spread":
+            return tuple(d for d, line in (("small", self.upper), ("large", self.lower)) if line is not None)
+        return {"ma_cross": ("above", "below"), "move_over": ("up", "down")}[self.kind]
+
+    @property
     def text(self) -> str:
         """The watch as the grammar writes it, one way for one watch: its name, and what makes two the same."""
         word = WORDS[self.kind]

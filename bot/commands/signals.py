@@ -40,8 +40,8 @@ async def signals_command(ctx: CommandContext, caller: Caller, args: list[str]) 
     footer = (f"each rule replayed over all its stored history; computed {age(max(r.computed_at for r in rules), now)} "
               "ago, after the last close; from store")
     if not args:
-        fields = tuple((one.title, "\n".join(_record_lines(one.rule, one.rule.lately) + _latest(one.rule, 1)))
-                       for one in shown)
+        fields = tuple((one.title, "\n".join(_record_lines(one.rule, one.records(one.rule.lately))
+                                              + _latest(one.rule, 1))) for one in shown)
         return Reply("Signals and what followed them", fields=fields,
                      footer=footer + f"; {ctx.settings.discord.prefix}signals RULE lists a rule's last signals")
     found = _find(args[0], shown, ctx.settings.discord.prefix)
@@ -49,8 +49,8 @@ async def signals_command(ctx: CommandContext, caller: Caller, args: list[str]) 
         return found
     rule, last = found.rule, ctx.settings.rules.record_last
     fields = (
-        (f"record: the last {last}", "\n".join(_record_lines(rule, rule.lately))),
-        (f"record: all since {messages.day(rule.first)}", "\n".join(_record_lines(rule, rule.records))),
+        (f"record: the last {last}", "\n".join(_record_lines(rule, found.records(rule.lately)))),
+        (f"record: all since {messages.day(rule.first)}", "\n".join(_record_lines(rule, found.records(rule.records)))),
         (f"last {len(rule.firings)} signals", "\n".join(_latest(rule, SHOWN)) or "none in stored history"),
     )
     return Reply(found.title, fields=fields, footer=footer + f"; through {messages.day(rule.through)}")
@@ -70,11 +70,15 @@ class _Named:
     name: str
     title: str
     is_watch: bool
+    directions: tuple[str | None, ...] | None = None  # a watch's: a spread with one line fires on that side only
+
+    def records(self, records: dict) -> dict:
+        return {d: r for d, r in records.items() if self.directions is None or d in self.directions}
 
 
 def _named(rule: CachedRule, watch: Watch | None) -> _Named:
     if watch is not None:  # "Watch #1 ^RUT move 15 12%", as its alerts and !watches name it
-        return _Named(rule, f"#{watch.number}", watch.name, True)
+        return _Named(rule, f"#{watch.number}", watch.name, True, watch.spec.directions)
     if rule.audience.guild_id is not None:  # the shared rule, with this server's lines
         name = rule.rule_id.rsplit("@", 1)[0]
         return _Named(rule, name, f"{name} (this server's lines)", False)

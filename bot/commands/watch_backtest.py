@@ -55,8 +55,9 @@ def _backtest(rule, history):
 def _reply(watch: Watch, result) -> Reply:
     lines = []
     by_direction: dict[str | None, list[Summary]] = {}
-    for summary in result.summaries:
-        by_direction.setdefault(summary.direction, []).append(summary)
+    for summary in result.summaries:  # a spread with one line: only the side it watches, the other never fires
+        if summary.direction in watch.spec.directions:
+            by_direction.setdefault(summary.direction, []).append(summary)
     for direction, rows in by_direction.items():
         fired = sum(1 for s in result.signals if s.direction == direction)
         label = direction or "signal"
