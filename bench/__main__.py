@@ -21,6 +21,7 @@ from bench import poll
 from bench import retention
 from bench import rotation_cmd
 from bench import rules_eval
+from bench import scale_day
 from bench import spark
 from bench import startup
 from bench import storage_loop
@@ -43,8 +44,9 @@ BENCHMARKS: dict[str, Callable[[], object]] = {
     "retention": retention.run,
     "chaos": chaos.main,
     "fanout": lambda: fanout.main([]),
+    "scale": scale_day.main,
 }
-WITH_OPTIONS = {"chaos": chaos.main, "fanout": fanout.main}  # these take their own command-line options after the name
+WITH_OPTIONS = {"chaos": chaos.main, "fanout": fanout.main, "scale": scale_day.main}  # take their own options
 
 
 def main(argv: list[str] | None = None) -> int:
