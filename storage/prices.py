@@ -10,6 +10,7 @@ import sqlite_utils
 
 from alerts.market.models import DailyBar
 from alerts.rules.model import Point
+from alerts.rules.packed_points import PackedPoints
 from storage.timestamps import from_iso, to_iso
 
 
@@ -178,22 +179,22 @@ def _bar(row: dict) -> DailyBar:
 
 def history_points(db: sqlite_utils.Database, symbols: list[str]) -> dict[str, list[Point]]:
     """Every stored close (with high and low) of each symbol, oldest first: the rules engine's history."""
-    history: dict[str, list[Point]] = {}
-    for symbol in dict.fromkeys(symbols):
-        rows = db.execute(
-            "SELECT date, close, high, low FROM daily_bars WHERE symbol = ? ORDER BY date", [symbol]
-        ).fetchall()
-        history[symbol] = [Point(date.fromisoformat(d), c, h, lo) for d, c, h, lo in rows]
-    return history
+    return {symbol: [Point(date.fromisoformat(d), c, h, lo) for d, c, h, lo in _history_rows(db, symbol)]
+            for symbol in dict.fromkeys(symbols)}
 
 
-def history_points_since(db: sqlite_utils.Database, since: dict[str, date]) -> dict[str, list[Point]]:
-    """Each symbol's points from its own `since` date on: the part of the history that may have changed."""
-    history: dict[str, list[Point]] = {}
-    for symbol, first in since.items():
-        rows = db.execute(
-            "SELECT date, close, high, low FROM daily_bars WHERE symbol = ? AND date >= ? ORDER BY date",
-            [symbol, first.isoformat()],
-        ).fetchall()
-        history[symbol] = [Point(date.fromisoformat(d), c, h, lo) for d, c, h, lo in rows]
-    return history
+def packed_history(db: sqlite_utils.Database, symbols: Iterable[str]) -> dict[str, PackedPoints]:
+    """history_points packed in arrays (alerts/rules/packed_points.py), as the rules engine keeps it in memory."""
+    return {symbol: PackedPoints.from_rows(_history_rows(db, symbol)) for symbol in dict.fromkeys(symbols)}
+
+
+def packed_history_since(db: sqlite_utils.Database, since: dict[str, date]) -> dict[str, PackedPoints]:
+    """Each symbol's points from its own `since` date on, packed: the part of the history that may have changed."""
+    return {symbol: PackedPoints.from_rows(_history_rows(db, symbol, first)) for symbol, first in since.items()}
+
+
+def _history_rows(db: sqlite_utils.Database, symbol: str, since: date = date.min) -> list[tuple]:
+    return db.execute(
+        "SELECT date, close, high, low FROM daily_bars WHERE symbol = ? AND date >= ? ORDER BY date",
+        [symbol, since.isoformat()],
+    ).fetchall()

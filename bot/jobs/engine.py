@@ -24,6 +24,7 @@ from alerts.market.models import Quote
 from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert, TrendAlert
 from alerts.rules.batch import RuleSet
 from alerts.rules.engine import evaluate_sessions, evaluate_ticks
+from alerts.rules.packed_points import PackedPoints
 from alerts.rules.model import (CLOSE_KINDS, Above, Below, High52w, Low52w, Move, Rule, Signal, Tick,
                                 own_spread_rule)
 from alerts.track_record import TrackRecord
@@ -111,24 +112,24 @@ class RuleEngine:
         self._calendar = calendar
         self._publish = publish
         self._clock = clock
-        self._history: dict[str, list] = {}  # symbol -> points; only the recent tail is read again each time
+        # symbol -> points, packed (a few bytes a session, no object each); only the recent tail is read again
+        self._history: dict[str, PackedPoints] = {}
         self._subs: _SubscriptionIndex | None = None
         self._watch_symbols: set[str] = set()  # what the watches read: kept in the history cache too
 
-    async def _history_of(self, symbols: list[str]) -> dict[str, list]:
+    async def _history_of(self, symbols: list[str]) -> dict[str, PackedPoints]:
         """Stored closes of `symbols`. The first call reads everything; later calls re-read only the last
         REREAD_DAYS (where the close job's refresh may have changed a bar) and anything newer."""
         missing = [s for s in dict.fromkeys(symbols) if s not in self._history]
         if missing:
-            self._history.update(await self._db.run(prices.history_points, missing))
+            self._history.update(await self._db.run(prices.packed_history, missing))
         known = [s for s in dict.fromkeys(symbols) if s not in missing]
         if known:
             since = {s: (self._history[s][-1].date - timedelta(days=REREAD_DAYS)) if self._history[s] else date.min
                      for s in known}
-            tails = await self._db.run(prices.history_points_since, since)
+            tails = await self._db.run(prices.packed_history_since, since)
             for symbol, tail in tails.items():
-                cut = since[symbol]
-                self._history[symbol] = [p for p in self._history[symbol] if p.date < cut] + tail
+                self._history[symbol] = self._history[symbol].before(since[symbol]) + tail
         return {s: self._history[s] for s in symbols}
 
     async def judge_sessions(self) -> int:
