@@ -24,7 +24,7 @@ three equal.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from alerts.rules import lines
 from alerts.rules.model import Above, Below, High52w, History, Low52w, Move, NewHigh, Rule, Signal, Tick
@@ -52,31 +52,60 @@ _SIDE = {_HIGH: "high", _LOW: "low", _RECORD: "record"}
 
 class RuleSet(Sequence):
     """Rules, in order, with the index a poll needs: build it once when the rules change, poll with it often.
-    Two rules with the same id are refused: they would share one state."""
+    Two rules with the same id are refused: they would share one state.
 
-    __slots__ = ("_rules", "groups")
+    Each rule has a position that orders its signals (rule order); `changed` keeps the positions of the rules it
+    keeps and gives added rules larger ones, so positions stay in rule order without being indexes."""
+
+    __slots__ = ("_rules", "_positions", "groups")
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self._rules = tuple(rules)
         if len({rule.id for rule in self._rules}) != len(self._rules):
             raise ValueError("two rules share an id: they would share one state")
-        lists: dict[str, tuple[list, ...]] = {}
-        kind_of = _KIND.get
-        for position, rule in enumerate(self._rules):
-            kind = kind_of(rule.__class__)
-            if kind is None or (kind == _RECORD and rule.basis != "intraday"):
-                continue  # judged on closes, or not by this engine
-            found = lists.get(rule.symbol)
-            if found is None:
-                found = lists[rule.symbol] = ([], [], [], [], [], [])
-            found[kind].append((position, rule))
-        self.groups = {symbol: _Group(found) for symbol, found in lists.items()}
+        self._positions = range(len(self._rules))
+        self.groups = _groups(enumerate(self._rules))
+
+    def changed(self, removed: Collection[str], added: Sequence[Rule]) -> RuleSet:
+        """These rules without those whose ids are in `removed`, and `added` after them: polls exactly as
+        RuleSet(those rules) does, but rebuilds only the groups of the symbols concerned. A few people
+        subscribing and unsubscribing among 100,000 cost their symbols' groups, not a new index."""
+        removed = set(removed)
+        kept = [(position, rule) for position, rule in zip(self._positions, self._rules) if rule.id not in removed]
+        ids = {rule.id for _, rule in kept}
+        if len(ids | {rule.id for rule in added}) != len(ids) + len(added):
+            raise ValueError("two rules share an id: they would share one state")
+        start = self._positions[-1] + 1 if self._rules else 0
+        fresh = list(zip(range(start, start + len(added)), added))
+        touched = {s for _, rule in [*fresh, *((p, r) for p, r in zip(self._positions, self._rules)
+                                                if r.id in removed)] for s in rule.symbols}
+        rebuilt = _groups([(p, r) for p, r in kept if r.symbols[0] in touched] + fresh)
+        result = RuleSet.__new__(RuleSet)
+        result._rules = tuple(rule for _, rule in kept) + tuple(added)
+        result._positions = tuple(position for position, _ in kept) + tuple(position for position, _ in fresh)
+        result.groups = {**{s: g for s, g in self.groups.items() if s not in touched}, **rebuilt}
+        return result
 
     def __getitem__(self, index):
         return self._rules[index]
 
     def __len__(self) -> int:
         return len(self._rules)
+
+
+def _groups(rules: Iterable[tuple[int, Rule]]) -> dict[str, _Group]:
+    """(position, rule) pairs indexed by symbol and kind; rules judged on closes only are left out."""
+    lists: dict[str, tuple[list, ...]] = {}
+    kind_of = _KIND.get
+    for position, rule in rules:
+        kind = kind_of(rule.__class__)
+        if kind is None or (kind == _RECORD and rule.basis != "intraday"):
+            continue  # judged on closes, or not by this engine
+        found = lists.get(rule.symbol)
+        if found is None:
+            found = lists[rule.symbol] = ([], [], [], [], [], [])
+        found[kind].append((position, rule))
+    return {symbol: _Group(found) for symbol, found in lists.items()}
 
 
 def evaluate(rules: RuleSet, states: Mapping[str, dict], ticks: Mapping[str, Tick],

@@ -151,3 +151,41 @@ def test_rules_sharing_an_id_are_refused():
 def test_a_rule_set_is_the_rules_in_order():
     rules = [Above("a", "AAPL", 1.0), NewHigh("n", "^RUT"), Move("m", "KRE", 2.0)]
     assert list(RuleSet(rules)) == rules and len(RuleSet(rules)) == 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32))
+def test_a_changed_rule_set_polls_as_one_built_from_scratch_on_its_rules(seed):
+    # The engine changes its index when people subscribe and unsubscribe, rather than building it again.
+    rng = random.Random(seed)
+    rules, states, ticks, history = world(rng, symbols=6, rules=200)
+    extra, _, _, _ = world(random.Random(seed + 1), symbols=6, rules=60)
+    rule_set = RuleSet(rules[:150])
+    for removed, added in ((rng.sample(rules[:150], 10), rules[150:170]), ([], rules[170:]), (rules[:3], [])):
+        kept = [rule for rule in rule_set if rule not in removed] + added
+        rule_set = rule_set.changed({rule.id for rule in removed}, added)
+        assert list(rule_set) == kept
+        expected = one_by_one(kept, states, ticks, history)
+        assert evaluate_ticks(rule_set, states, ticks, history) == expected
+        assert evaluate_ticks(RuleSet(kept), states, ticks, history) == expected
+    renamed = [Move(f"new:{rule.id}", rule.symbol, 2.0) for rule in extra if isinstance(rule, Move)]
+    assert list(rule_set.changed((), renamed)) == list(rule_set) + renamed
+
+
+def test_a_change_rebuilds_only_the_groups_of_the_symbols_it_concerns():
+    rules = [Above("a", "AAPL", 100.0), Below("b", "AAPL", 90.0), Move("m", "KRE", 2.0), Move("n", "CFG", 3.0)]
+    rule_set = RuleSet(rules)
+    changed = rule_set.changed({"m"}, [Above("c", "CFG", 50.0)])
+    assert changed.groups["AAPL"] is rule_set.groups["AAPL"]
+    assert "KRE" not in changed.groups and changed.groups["CFG"] is not rule_set.groups["CFG"]
+    assert list(changed) == [rules[0], rules[1], rules[3], Above("c", "CFG", 50.0)]
+
+
+def test_a_change_that_would_give_two_rules_one_id_is_refused():
+    rule_set = RuleSet([Above("x", "AAPL", 1.0)])
+    with pytest.raises(ValueError, match="share an id"):
+        rule_set.changed((), [Below("x", "AAPL", 1.0)])
+    with pytest.raises(ValueError, match="share an id"):
+        rule_set.changed((), [Below("y", "AAPL", 1.0), Move("y", "AAPL", 2.0)])
+    assert list(rule_set.changed({"x"}, [Below("x", "AAPL", 1.0)])) == [Below("x", "AAPL", 1.0)]
+    assert list(RuleSet([]).changed((), [Move("m", "KRE", 2.0)])) == [Move("m", "KRE", 2.0)]
