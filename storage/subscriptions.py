@@ -107,6 +107,22 @@ def active(db: sqlite_utils.Database) -> list[Subscription]:
     return [_sub(row) for row in db.query("SELECT * FROM subscriptions WHERE status = 'active' ORDER BY id")]
 
 
+def active_ids(db: sqlite_utils.Database) -> set[int]:
+    """The ids of the active subscriptions. An id is never reused and a row never changes but for its status
+    (pending, then active), so two of these sets say exactly which subscriptions came and went in between."""
+    return {row[0] for row in db.execute("SELECT id FROM subscriptions WHERE status = 'active'")}
+
+
+def active_among(db: sqlite_utils.Database, ids: list[int]) -> list[Subscription]:
+    """The active subscriptions with these ids, by id."""
+    found: list[Subscription] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found += [_sub(row) for row in db.query(
+            f"SELECT * FROM subscriptions WHERE status = 'active' AND id IN ({', '.join('?' for _ in chunk)})", chunk)]
+    return sorted(found, key=lambda sub: sub.id)
+
+
 def fingerprint(db: sqlite_utils.Database) -> int:
     """Moves with every change to the subscriptions table (triggers keep it: storage/migration_steps_v6_on.py v8),
     so the engine rebuilds its index exactly when something changed."""

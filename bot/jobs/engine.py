@@ -91,6 +91,7 @@ class _SubscriptionIndex:
     rules: RuleSet
     routes: dict[str, Route]
     states: dict[str, dict]
+    ids: set[int]  # the subscriptions in it
 
 
 class RuleEngine:
@@ -203,19 +204,34 @@ class RuleEngine:
 
     async def _subscription_index(self) -> _SubscriptionIndex:
         fingerprint = await self._db.run(subscriptions.fingerprint)
-        if self._subs is None or self._subs.fingerprint != fingerprint:
+        if self._subs is not None and self._subs.fingerprint == fingerprint:
+            return self._subs
+        if self._subs is None:
             subs = await self._db.run(subscriptions.active)
             intraday = [r for r in self.rules if r.kind == "new_high" and r.basis == "intraday"]
             # 100,000 rules take a few hundred ms to build and index: on a worker thread, not the event loop.
             rule_set, routes = await asyncio.to_thread(_index, subs, intraday)
-            rules = list(rule_set)
-            states = await self._db.run(rule_state.load_states, [r.id for r in rules], STATE_KEY)
-            self._subs = _SubscriptionIndex(fingerprint, rule_set, routes, states)
-            # History is kept only for symbols a rule still reads: subscriptions come and go by the thousand.
-            wanted = {s for rule in [*self.rules, *rules] for s in rule.symbols} | self._watch_symbols
-            for symbol in [s for s in self._history if s not in wanted]:
-                del self._history[symbol]
+            states = await self._db.run(rule_state.load_states, [r.id for r in rule_set], STATE_KEY)
+            self._subs = _SubscriptionIndex(fingerprint, rule_set, routes, states, {s.id for s in subs})
+        else:
+            self._subs = await self._changed_index(self._subs, fingerprint)
+        # History is kept only for symbols a rule still reads: subscriptions come and go by the thousand.
+        wanted = {s for rule in [*self.rules, *self._subs.rules] for s in rule.symbols} | self._watch_symbols
+        for symbol in [s for s in self._history if s not in wanted]:
+            del self._history[symbol]
         return self._subs
+
+    async def _changed_index(self, index: _SubscriptionIndex, fingerprint: int) -> _SubscriptionIndex:
+        """The index after people subscribed and unsubscribed: only the subscriptions that came are read, and
+        only their symbols' part of the index is rebuilt (with 100,000 of them, reading and indexing them all
+        again took four seconds of every poll and left as many objects for the garbage collector)."""
+        ids = await self._db.run(subscriptions.active_ids)
+        gone = {subscriptions.rule_id(i) for i in index.ids - ids}
+        came = await self._db.run(subscriptions.active_among, sorted(ids - index.ids))
+        states = await self._db.run(rule_state.load_states, [subscriptions.rule_id(s.id) for s in came], STATE_KEY)
+        rule_set, routes = await asyncio.to_thread(_changed, index, gone, came)
+        kept = {rule_id: state for rule_id, state in index.states.items() if rule_id not in gone}
+        return _SubscriptionIndex(fingerprint, rule_set, routes, {**kept, **states}, {s.id for s in came} | (index.ids & ids))
 
 
 def _judge_closes(rules: list[Rule], states: dict[str, dict], history: dict[str, list], calendar, announce_from: date,
@@ -281,6 +297,14 @@ def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[R
 
 def _watch_rules(db) -> dict[str, tuple[Rule, Watch]]:
     return server_watches(watches.active(db))
+
+
+def _changed(index: _SubscriptionIndex, gone: set[str], came: list[subscriptions.Subscription]
+             ) -> tuple[RuleSet, dict[str, Route]]:
+    rule_set = index.rules.changed(gone, [subscription_rule(s) for s in came])
+    routes = {rule_id: route for rule_id, route in index.routes.items() if rule_id not in gone}
+    routes.update((subscriptions.rule_id(s.id), Subscriber(s.guild_id, s.user_id, s.channel_id)) for s in came)
+    return rule_set, routes
 
 
 def _states(db, rule_ids: list[str]) -> dict[str, dict]:
