@@ -113,7 +113,7 @@ class MarketJobs:
             references = await self._db.run(_closes_before, symbols, today)
             admitted = self._gate.admit_quotes(got, references)
             report.held = admitted.held
-            report.stored = await self._db.run(_save_quotes, admitted.kept)
+            report.stored = await self._db.run(quotes.save_quotes, admitted.kept)
         await self._flush_notices()
         if self._on_quotes and report.stored:
             stored = set(report.stored)
@@ -252,7 +252,3 @@ def _closes_before(db, symbols: list[str], day: date) -> dict[str, float]:
         if close is not None:
             found[symbol] = close
     return found
-
-
-def _save_quotes(db, accepted: list[Quote]) -> list[str]:
-    return [quote.symbol for quote in accepted if quotes.save_quote(db, quote)]

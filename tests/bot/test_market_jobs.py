@@ -354,3 +354,18 @@ async def test_a_chart_answer_spelling_the_symbol_in_another_case_is_stored_unde
     report = await world.jobs.backfill_job()
     assert report.result.added == 4 and world.db.call(prices.last_bar, "^RUT").date == date(2025, 12, 11)
     assert world.db.call(prices.last_bar, "^rut") is None
+
+
+async def test_a_poll_writes_its_quotes_in_one_transaction(world):
+    world.symbols[:] = ["^RUT", "IWM", "CFG"]
+    world.clock.now = ny(2025, 12, 11, 11, 0)
+    for symbol, price in (("^RUT", 2575.0), ("IWM", 254.0), ("CFG", 58.0)):
+        world.upstream.script("yahoo", symbol, ok_json(yahoo_quote(symbol, price, ny(2025, 12, 11, 10, 59), price)))
+    statements: list[str] = []
+    world.db.call(lambda sqlite: sqlite.conn.set_trace_callback(statements.append))
+    try:
+        report = await world.jobs.poll_quotes()
+    finally:
+        world.db.call(lambda sqlite: sqlite.conn.set_trace_callback(None))
+    assert sorted(report.stored) == ["CFG", "IWM", "^RUT"]
+    assert sum(1 for s in statements if s.strip().upper() == "COMMIT") == 1, "one commit per quote"
