@@ -194,7 +194,10 @@ class RuleEngine:
                            q.previous_close)
             for q in quotes if q.symbol in watched
         }
-        changed, signals = evaluate_ticks(index.rules, index.states, ticks, history)
+        # A fifth of a second over 100,000 subscriptions: on a worker thread, not the event loop. Nothing it reads
+        # changes meanwhile: the states change only below, once it returns (polls are judged one at a time: the
+        # poll job never runs twice at once), and an index or a history is replaced, never changed.
+        changed, signals = await asyncio.to_thread(evaluate_ticks, index.rules, index.states, ticks, history)
         queued = await self._publish(
             [alert_for(e, index.routes.get(e.rule_id, Everyone())) for e in signals],
             [(rule_id, STATE_KEY, state) for rule_id, state in changed.items()],
