@@ -161,6 +161,7 @@ class App:
         delivering = asyncio.create_task(pipeline.dispatcher.run_forever(), name="dispatcher")
         stack.push_async_callback(_cancel, delivering)
         await pipeline.engine.judge_sessions()  # what the bundled or stored history says now sets the states
+        await pipeline.engine.prepare()  # the subscriptions' index and history, frozen with the rest of start-up
 
         if self._probe_network:
             task = asyncio.create_task(self._report_network(), name="network-probe")

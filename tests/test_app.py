@@ -301,3 +301,35 @@ async def test_times_on_the_console_read_in_the_display_zone_not_as_discord_mark
     assert await app.run() == 0
     text = out.getvalue()
     assert "<t:" not in text and "decision      Wed 18 Mar 2026 14:00 EDT (in 22 days)" in text
+
+
+async def test_the_subscription_index_is_built_at_start_up_and_frozen_with_what_start_up_made(tmp_path):
+    """The index of every subscription and the history its rules read live as long as the process: with 100,000
+    subscriptions, 400,000 objects. Built at the first poll, after start-up froze its own objects, every full
+    garbage collection walked them all, 0.2-0.4 s at a time with the event loop waiting (python -m bench scale)."""
+    import asyncio
+    import gc
+
+    from storage import subscriptions
+    from storage.database import Database
+
+    settings = settings_for(tmp_path)
+    database = Database.open(settings.storage.database)
+    database.call(subscriptions.add, subscriptions.Subscription(7, 1, "^RUT", "high_52w", datetime.now(timezone.utc)))
+    database.close()
+    read, write = os.pipe()
+    app = App(settings, stdin=os.fdopen(read), stdout=io.StringIO(), handle_signals=False, probe_network=False,
+              fetch=False)
+    running = asyncio.create_task(app.run())
+    await asyncio.wait_for(app.started.wait(), 30)
+    try:
+        engine = app.pipeline.engine
+        assert engine._subs is not None and [rule.id for rule in engine._subs.rules] == ["sub:1"]
+        assert len(engine._history["^RUT"]) > 9_000  # the bundled history, read before the first poll
+        rule = engine._subs.rules[0]
+        walked = {id(o) for o in gc.get_objects()}  # the generations a collection walks; frozen objects are not in them
+        assert gc.is_tracked(rule) and id(rule) not in walked
+    finally:
+        app.stop()
+        assert await asyncio.wait_for(running, 30) == 0
+        os.close(write)
