@@ -226,7 +226,8 @@ class RuleEngine:
         else:
             self._subs = await self._changed_index(self._subs, fingerprint)
         # History is kept only for symbols a rule still reads: subscriptions come and go by the thousand.
-        wanted = {s for rule in [*self.rules, *self._subs.rules] for s in rule.symbols} | self._watch_symbols
+        # (Every subscription is judged on ticks, so the index's groups name its symbols: no walk of every rule.)
+        wanted = {s for rule in self.rules for s in rule.symbols} | set(self._subs.rules.groups) | self._watch_symbols
         for symbol in [s for s in self._history if s not in wanted]:
             del self._history[symbol]
         return self._subs
@@ -239,9 +240,8 @@ class RuleEngine:
         gone = {subscriptions.rule_id(i) for i in index.ids - ids}
         came = await self._db.run(subscriptions.active_among, sorted(ids - index.ids))
         states = await self._db.run(rule_state.load_states, [subscriptions.rule_id(s.id) for s in came], STATE_KEY)
-        rule_set, routes = await asyncio.to_thread(_changed, index, gone, came)
-        kept = {rule_id: state for rule_id, state in index.states.items() if rule_id not in gone}
-        return _SubscriptionIndex(fingerprint, rule_set, routes, {**kept, **states}, {s.id for s in came} | (index.ids & ids))
+        rule_set, routes, states = await asyncio.to_thread(_changed, index, gone, came, states)
+        return _SubscriptionIndex(fingerprint, rule_set, routes, states, {s.id for s in came} | (index.ids & ids))
 
 
 def _judge_closes(rules: list[Rule], states: dict[str, dict], history: dict[str, list], calendar, announce_from: date,
@@ -305,16 +305,24 @@ def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[R
     return RuleSet(rules), routes
 
 
+<<<<<<< HEAD
 def _watch_rules(db) -> dict[str, tuple[Rule, Watch]]:
     return server_watches(watches.active(db))
 
 
 def _changed(index: _SubscriptionIndex, gone: set[str], came: list[subscriptions.Subscription]
              ) -> tuple[RuleSet, dict[str, Route]]:
+=======
+def _changed(index: _SubscriptionIndex, gone: set[str], came: list[subscriptions.Subscription],
+             states: dict[str, dict]) -> tuple[RuleSet, dict[str, Route], dict[str, dict]]:
+    """The index's rules, routes and states without the subscriptions gone and with those that came (and
+    `states`, theirs): each a walk of every subscription, so on a worker thread."""
+>>>>>>> 8879cce (Engine: no walk of every subscription on the event loop when some come and go)
     rule_set = index.rules.changed(gone, [subscription_rule(s) for s in came])
     routes = {rule_id: route for rule_id, route in index.routes.items() if rule_id not in gone}
     routes.update((subscriptions.rule_id(s.id), Subscriber(s.guild_id, s.user_id, s.channel_id)) for s in came)
-    return rule_set, routes
+    kept = {rule_id: state for rule_id, state in index.states.items() if rule_id not in gone}
+    return rule_set, routes, {**kept, **states}
 
 
 def _states(db, rule_ids: list[str]) -> dict[str, dict]:
