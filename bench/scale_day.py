@@ -55,7 +55,7 @@ from bot.wiring import configured_rules, needed_symbols
 from storage.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CYCLES, DEFAULT_CHURN = 20, 10
+DEFAULT_CYCLES, DEFAULT_CHURN = 16, 10
 
 
 class Upstream:
@@ -153,14 +153,17 @@ class Day:
                                        notify=notices.source, clock=self.clock, metrics=metrics,
                                        on_bars=self.on_bars, on_quotes=self.on_quotes).jobs
             # As bot/app.py starts: recover the outbox, judge the stored sessions (yesterday's record close goes
-            # out now, as it did yesterday, not in the measured day), then freeze what start-up made.
+            # out now, as it did yesterday, not in the measured day), prepare the engine, then freeze what
+            # start-up made.
             await self.dispatcher.recover()
             await engine.judge_sessions()
+            await engine.prepare()
             await self.dispatcher.run_once()
             self.on_bars.reset()
-            self.sent_before = sum(self.transport.sent.values())
+            self.transport.sent.clear()
             gc.collect()
             gc.freeze()
+            self.figures.rss_start = memory_mib()[0]
             await self._measured(Probe(self.figures, metrics))
         finally:
             await session.close()
@@ -179,7 +182,7 @@ class Day:
         gc.collect()
         f = self.figures
         f.rss_end, f.rss_peak = memory_mib()
-        f.sent, f.targets = sum(self.transport.sent.values()) - self.sent_before, len(self.transport.sent)
+        f.sent, f.targets = sum(self.transport.sent.values()), len(self.transport.sent)
 
     async def _session(self, probe: Probe) -> None:
         f, cycles = self.figures, self.options.cycles

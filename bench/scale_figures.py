@@ -54,6 +54,7 @@ class Figures:
     step_minutes: float = 0.0
     seed_seconds: float = 0.0
     bars: int = 0
+    rss_start: float = 0.0
     rss_warm: float = 0.0
     rss_end: float = 0.0
     rss_peak: float = 0.0
@@ -115,8 +116,8 @@ def percentile(values: list[float], share: float) -> float:
 
 def report(f: Figures, sizes: world.Sizes, churn: int) -> None:
     lag_ms = [lag * 1000 for lag in f.lags]
-    spark = [r["spark"] for r in f.requests[:-1]] or [0]
-    chart = [r["chart"] + r["stooq"] for r in f.requests[:-1]] or [0]
+    spark = [r["spark"] for r in f.requests] or [0]
+    chart = [r["chart"] + r["stooq"] for r in f.requests] or [0]
     print(f"scale day, {world.DAY:%a %d %b %Y} simulated: {sizes.symbols:,} tickers (+{len(world.CONFIGURED)} "
           f"configured symbols), {sizes.subscriptions:,} subscriptions of {sizes.people:,} people in "
           f"{sizes.servers:,} servers")
@@ -125,7 +126,8 @@ def report(f: Figures, sizes: world.Sizes, churn: int) -> None:
     print(f"  {f.cycles} polls, one every {f.step_minutes:g} min of the session (production: every minute, 390 "
           f"polls; the day's alerts do not depend on the gap), {churn} people subscribing and {churn} "
           f"unsubscribing before each, then the close job at 16:20")
-    print(f"  resident memory: {f.rss_warm:.0f} MiB after the first poll, {f.rss_end:.0f} MiB at the end, peak "
+    print(f"  resident memory: {f.rss_start:.0f} MiB once started (the index and history read), "
+          f"{f.rss_warm:.0f} MiB after the first poll, {f.rss_end:.0f} MiB at the end, peak "
           f"{f.rss_peak:.0f} MiB (target < {RSS_TARGET})")
     print(f"  event-loop lag ({len(lag_ms):,} wakes of LoopLag every {LAG_INTERVAL * 1000:.0f} ms while the jobs "
           f"ran): p50 {percentile(lag_ms, 0.5):.1f} ms, p99 {percentile(lag_ms, 0.99):.1f} ms, max {max(lag_ms, default=0):.0f} ms "
