@@ -178,9 +178,13 @@ class RuleEngine:
     async def prepare(self) -> None:
         """Build the subscription index and read the history its rules need, as the first poll would. The app
         calls this at start-up, before it freezes what start-up made (bot/app.py): with 100,000 subscriptions
-        these are 400,000 objects that live as long as the process, never to be walked by a full collection."""
-        index = await self._subscription_index()
-        await self._history_of(sorted(index.rules.groups))
+        these are 400,000 objects that live as long as the process, never to be walked by a full collection.
+        Best effort: whatever fails here is logged, and the first poll tries again."""
+        try:
+            index = await self._subscription_index()
+            await self._history_of(sorted(index.rules.groups))
+        except Exception:  # noqa: BLE001 - a warm-up must not stop start-up; the poll that needs it says it again
+            log.exception("could not prepare the subscription index at start-up; the first poll tries again")
 
     async def judge_quotes(self, quotes: list[Quote]) -> int:
         """Judge subscriptions and intraday records on fresh quotes; returns alerts queued.

@@ -107,3 +107,16 @@ async def test_a_poll_is_judged_on_a_worker_thread_not_the_event_loop(world, mon
     tick = ny(2025, 12, 11, 11, 0)
     assert await jobs().judge_quotes([Quote("KRE", 80.5, tick, "yahoo", tick, previous_close=78.0)]) == 1
     assert len(judged_on) == 1 and judged_on[0] != threading.get_ident()
+
+
+async def test_a_subscription_the_engine_cannot_read_does_not_stop_start_up(world, caplog):
+    """prepare() builds at start-up what the first poll would; a stored row no rule can be made of (a line at a
+    negative price, stored by an older release) must not stop rotobot from starting, again and again, under its
+    service manager. It is said in the log, and the first poll tries again (and says so each time)."""
+    db, clock, jobs = world
+    db.call(subscriptions.add, Subscription(guild_id=7, user_id=2, symbol="KRE", kind="above", created_at=clock(),
+                                            threshold=-5.0))
+    engine = jobs()
+    await engine.prepare()
+    assert engine._subs is None
+    assert "could not prepare the subscription index" in caplog.text
