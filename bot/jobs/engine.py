@@ -309,19 +309,14 @@ def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[R
     return RuleSet(rules), routes
 
 
-<<<<<<< HEAD
 def _watch_rules(db) -> dict[str, tuple[Rule, Watch]]:
     return server_watches(watches.active(db))
 
 
-def _changed(index: _SubscriptionIndex, gone: set[str], came: list[subscriptions.Subscription]
-             ) -> tuple[RuleSet, dict[str, Route]]:
-=======
 def _changed(index: _SubscriptionIndex, gone: set[str], came: list[subscriptions.Subscription],
              states: dict[str, dict]) -> tuple[RuleSet, dict[str, Route], dict[str, dict]]:
     """The index's rules, routes and states without the subscriptions gone and with those that came (and
     `states`, theirs): each a walk of every subscription, so on a worker thread."""
->>>>>>> 8879cce (Engine: no walk of every subscription on the event loop when some come and go)
     rule_set = index.rules.changed(gone, [subscription_rule(s) for s in came])
     routes = {rule_id: route for rule_id, route in index.routes.items() if rule_id not in gone}
     routes.update((subscriptions.rule_id(s.id), Subscriber(s.guild_id, s.user_id, s.channel_id)) for s in came)
