@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from bisect import bisect_right
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,21 +22,21 @@ from alerts.market.calendar import NEW_YORK, TradingCalendar
 from alerts.market.models import Quote
 from alerts.payloads import Alert, Everyone, RecordAlert, Route, Server, SpreadAlert, Subscriber, SubscriptionAlert, TrendAlert
 from alerts.rules.batch import RuleSet
-from alerts.rules.engine import evaluate_sessions, evaluate_ticks
+from alerts.rules.engine import evaluate_ticks
 from alerts.rules.packed_points import PackedPoints
 from alerts.rules.model import (CLOSE_KINDS, Above, Below, High52w, Low52w, Move, Rule, Signal, Tick,
                                 own_spread_rule)
 from alerts.track_record import TrackRecord
-from alerts.watches import Watch, named_signal, watch_rule
+from bot.jobs import close_judging
 from bot.jobs.records import SignalRecords
-from storage import rule_state, guild_settings, prices, subscriptions, watches
+from storage import rule_state, guild_settings, prices, subscriptions
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 REREAD_DAYS = 14  # the close job refreshes the last three sessions; two weeks covers them and any late fix
 CATCH_UP_SESSIONS = 10  # two weeks: a longer absence announces only its last ten sessions
-STATE_KEY = "*"  # one state per rule
+STATE_KEY = close_judging.STATE_KEY  # one state per rule
 
 Publish = Callable[..., Awaitable[list[str]]]
 
@@ -137,7 +136,7 @@ class RuleEngine:
         """Judge every close-based rule, every server's watches among them, on the sessions it has not judged yet;
         returns alerts queued."""
         rules = [r for r in self.rules if r.kind in CLOSE_KINDS and getattr(r, "basis", "close") == "close"]
-        own_watches = await self._db.run(_watch_rules)  # thousands of them are built off the event loop too
+        own_watches = await self._db.run(close_judging.watch_rules)  # thousands: built off the event loop too
         self._watch_symbols = {s for rule, _ in own_watches.values() for s in rule.symbols}
         rules += [rule for rule, _ in own_watches.values()]
         if not rules:
@@ -166,7 +165,7 @@ class RuleEngine:
         announce_from = recent[-CATCH_UP_SESSIONS] if len(recent) >= CATCH_UP_SESSIONS else date.min
         # Pure CPU over what was read (every server's watches can be thousands of rules): on a worker thread, never
         # on the event loop. It only reads `history`, whose lists the cache replaces but never changes in place.
-        new_states, signals = await asyncio.to_thread(_judge_closes, rules, states, history, calendar,
+        new_states, signals = await asyncio.to_thread(close_judging.judge_closes, rules, states, history, calendar,
                                                       announce_from, own_watches)
         known = await self._records.lookup(signals, rules) if self._records else {}
         queued = await self._publish([alert_for(e, routes.get(e.rule_id, Everyone()), known.get(e.key))
@@ -248,69 +247,10 @@ class RuleEngine:
         return _SubscriptionIndex(fingerprint, rule_set, routes, states, {s.id for s in came} | (index.ids & ids))
 
 
-def _judge_closes(rules: list[Rule], states: dict[str, dict], history: dict[str, list], calendar, announce_from: date,
-                  own_watches: dict[str, tuple[Rule, Watch]]) -> tuple[list, list[Signal]]:
-    """Each close rule judged on the sessions it has not judged yet: (new states, signals to announce)."""
-    new_states, signals = [], []
-    joint: dict[tuple[str, ...], list[date]] = {}  # once per set of symbols: thousands of watches share a few
-    for rule in rules:
-        # Sessions where every symbol of the rule has a close (the spread needs both legs).
-        if rule.symbols not in joint:
-            joint[rule.symbols] = sorted(set.intersection(*({p.date for p in history.get(s, ())}
-                                                            for s in rule.symbols)))
-        days = joint[rule.symbols]
-        state = states.get(rule.id)
-        if not state or "last_session" not in state:
-            # A new rule (or one judged before its symbols had a close) starts at the latest stored session;
-            # replay shows the past.
-            days = days[-1:]
-        else:  # only the sessions it has not judged (evaluate_sessions would pass over the others one by one)
-            days = days[bisect_right(days, date.fromisoformat(state["last_session"])):]
-        closes = {d: s.close for d in days if calendar.covers(d) and (s := calendar.session(d)) is not None}
-        try:
-            new_state, fired = evaluate_sessions(rule, state, history, days, close_times=closes)
-        except Exception:  # noqa: BLE001 - a server's watch must never stop every other rule's alerts
-            if rule.id not in own_watches:
-                raise
-            log.exception("%s (%s) could not be judged; its state is left as it was", rule.id,
-                          own_watches[rule.id][1].name)
-            continue
-        if rule.id in own_watches:
-            fired = [named_signal(own_watches[rule.id][1], e) for e in fired]
-        if new_state != state:
-            new_states.append((rule.id, STATE_KEY, new_state))
-        skipped = [e for e in fired if date.fromisoformat(e.trigger[:10]) < announce_from]
-        if skipped:
-            log.info("%s: %d older sessions judged without announcing (before %s)", rule.id, len(skipped),
-                     announce_from)
-        signals += [e for e in fired if e not in skipped]
-    return new_states, signals
-
-
-def server_watches(watched: list[Watch]) -> dict[str, tuple[Rule, Watch]]:
-    """Every server's active watches as the engine's rules (alerts/watches.py watch_rule), by rule id. A stored
-    watch that no longer makes a rule (checks tightened since it was added) is logged and left out, never a reason
-    to judge nothing for anyone."""
-    found: dict[str, tuple[Rule, Watch]] = {}
-    for watch in watched:
-        try:
-            rule = watch_rule(watch)
-        except ValueError as problem:
-            log.error("Server %s's %s is not a rule rotobot can judge (%s); it is skipped", watch.guild_id, watch.name,
-                      problem)
-            continue
-        found[rule.id] = (rule, watch)
-    return found
-
-
 def _index(subs: list[subscriptions.Subscription], extra: list[Rule]) -> tuple[RuleSet, dict[str, Route]]:
     rules = [subscription_rule(s) for s in subs] + extra
     routes = {subscriptions.rule_id(s.id): Subscriber(s.guild_id, s.user_id, s.channel_id) for s in subs}
     return RuleSet(rules), routes
-
-
-def _watch_rules(db) -> dict[str, tuple[Rule, Watch]]:
-    return server_watches(watches.active(db))
 
 
 def _changed(index: _SubscriptionIndex, gone: set[str], came: list[subscriptions.Subscription],
