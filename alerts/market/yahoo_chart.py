@@ -36,20 +36,33 @@ def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, sourc
                 asked: str | None = None) -> ChartData:
     """The chart in a raw v8 body. Raises UpstreamError (not retryable) for anything rotobot will not store.
     `asked`: the symbol requested (see parse_chart_result)."""
-    document = load_json(body, source)
-    chart = document.get("chart") if isinstance(document, dict) else None
-    if not isinstance(chart, dict):
-        finance = document.get("finance") if isinstance(document, dict) else None
-        if isinstance(finance, dict) and finance.get("error") is not None:
-            raise UpstreamError(source, f"Yahoo error {_describe_error(finance['error'])}")
-        raise UpstreamError(source, "JSON without a 'chart' object")
-    if chart.get("error") is not None:
-        raise UpstreamError(source, f"Yahoo error {_describe_error(chart['error'])}")
-    results = chart.get("result")
+    results = envelope_results(load_json(body, source), "chart", source)
     if not isinstance(results, list) or not results:
         raise UpstreamError(source, f"chart.result is {'empty' if results == [] else 'null'}: no chart in the answer")
     return parse_chart_result(results[0], fetched_at=fetched_at, now=now, source=source, where="chart.result[0]",
                               asked=asked)
+
+
+def envelope_results(document: Any, key: str, source: str, label: str = "") -> Any:
+    """`document[key]["result"]` of a Yahoo answer (`{"chart": {"result": …, "error": null}}`, spark's likewise),
+    unchecked; raises UpstreamError for Yahoo's own error (in `key` or in a `finance` object) or another shape.
+    `label` starts each refusal ("spark: ")."""
+    inner = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(inner, dict):
+        finance = document.get("finance") if isinstance(document, dict) else None
+        if isinstance(finance, dict) and finance.get("error") is not None:
+            raise UpstreamError(source, f"{label}Yahoo error {describe_error(finance['error'])}")
+        raise UpstreamError(source, f"{label}JSON without a '{key}' object ({_keys(document)})")
+    if inner.get("error") is not None:
+        raise UpstreamError(source, f"{label}Yahoo error {describe_error(inner['error'])}")
+    return inner.get("result")
+
+
+def _keys(document: Any) -> str:
+    if isinstance(document, dict):
+        names = list(document)[:3]
+        return f"keys {', '.join(map(repr, names))}{', …' if len(document) > 3 else ''}" if names else "an empty object"
+    return f"a JSON {type(document).__name__}"
 
 
 def parse_chart_result(
@@ -145,7 +158,7 @@ def _html_title(html: str) -> str:
     return f"starts {html[:60]!r}"
 
 
-def _describe_error(error: Any) -> str:
+def describe_error(error: Any) -> str:
     if isinstance(error, dict) and ("code" in error or "description" in error):
         return f"{error.get('code')}: {error.get('description')}"
     return repr(error)[:200]

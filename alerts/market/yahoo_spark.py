@@ -28,7 +28,7 @@ from typing import Any
 
 from alerts.market.errors import UpstreamError
 from alerts.market.models import Quote
-from alerts.market.yahoo_chart import CLOCK_SKEW, ChartData, load_json, parse_chart_result
+from alerts.market.yahoo_chart import CLOCK_SKEW, ChartData, envelope_results, load_json, parse_chart_result
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,7 @@ def parse_spark(body: bytes | str, asked: list[str], *, fetched_at: datetime, no
                 source: str = "yahoo") -> SparkAnswer:
     """The quotes in a raw spark body, per asked symbol. Raises UpstreamError (not retryable) when the answer as a
     whole is not a spark answer: HTML, not JSON, another shape, or Yahoo's own error."""
-    document = load_json(body, source)
-    spark = document.get("spark") if isinstance(document, dict) else None
-    if not isinstance(spark, dict):
-        finance = document.get("finance") if isinstance(document, dict) else None
-        if isinstance(finance, dict) and finance.get("error") is not None:
-            raise UpstreamError(source, f"spark: Yahoo error {_describe(finance['error'])}")
-        raise UpstreamError(source, f"spark: JSON without a 'spark' object ({_keys(document)})")
-    if spark.get("error") is not None:
-        raise UpstreamError(source, f"spark: Yahoo error {_describe(spark['error'])}")
-    results = spark.get("result")
+    results = envelope_results(load_json(body, source), "spark", source, "spark: ")
     if not isinstance(results, list):
         raise UpstreamError(source, f"spark.result is {type(results).__name__}, not a list")
 
@@ -154,16 +145,3 @@ def _is_price(value: Any) -> bool:
     except OverflowError:  # an integer beyond any float
         return False
     return math.isfinite(number) and number > 0
-
-
-def _describe(error: Any) -> str:
-    if isinstance(error, dict) and ("code" in error or "description" in error):
-        return f"{error.get('code')}: {error.get('description')}"
-    return repr(error)[:200]
-
-
-def _keys(document: Any) -> str:
-    if isinstance(document, dict):
-        names = list(document)[:3]
-        return f"keys {', '.join(map(repr, names))}{', …' if len(document) > 3 else ''}" if names else "an empty object"
-    return f"a JSON {type(document).__name__}"
