@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from alerts.market.errors import UpstreamError
 from alerts.market.models import DailyBar, Quote
 from alerts.market.validate import check_bars
+from alerts.market.yahoo_envelope import envelope_results
 
 # A quote stamped a little ahead of our clock is clock skew; further ahead it is a wrong timestamp.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -41,28 +42,6 @@ def parse_chart(body: bytes | str, *, fetched_at: datetime, now: datetime, sourc
         raise UpstreamError(source, f"chart.result is {'empty' if results == [] else 'null'}: no chart in the answer")
     return parse_chart_result(results[0], fetched_at=fetched_at, now=now, source=source, where="chart.result[0]",
                               asked=asked)
-
-
-def envelope_results(document: Any, key: str, source: str, label: str = "") -> Any:
-    """`document[key]["result"]` of a Yahoo answer (`{"chart": {"result": …, "error": null}}`, spark's likewise),
-    unchecked; raises UpstreamError for Yahoo's own error (in `key` or in a `finance` object) or another shape.
-    `label` starts each refusal ("spark: ")."""
-    inner = document.get(key) if isinstance(document, dict) else None
-    if not isinstance(inner, dict):
-        finance = document.get("finance") if isinstance(document, dict) else None
-        if isinstance(finance, dict) and finance.get("error") is not None:
-            raise UpstreamError(source, f"{label}Yahoo error {describe_error(finance['error'])}")
-        raise UpstreamError(source, f"{label}JSON without a '{key}' object ({_keys(document)})")
-    if inner.get("error") is not None:
-        raise UpstreamError(source, f"{label}Yahoo error {describe_error(inner['error'])}")
-    return inner.get("result")
-
-
-def _keys(document: Any) -> str:
-    if isinstance(document, dict):
-        names = list(document)[:3]
-        return f"keys {', '.join(map(repr, names))}{', …' if len(document) > 3 else ''}" if names else "an empty object"
-    return f"a JSON {type(document).__name__}"
 
 
 def parse_chart_result(
@@ -156,12 +135,6 @@ def _html_title(html: str) -> str:
     if match and match.group(1).strip():
         return f"page title {match.group(1).strip()[:60]!r}"
     return f"starts {html[:60]!r}"
-
-
-def describe_error(error: Any) -> str:
-    if isinstance(error, dict) and ("code" in error or "description" in error):
-        return f"{error.get('code')}: {error.get('description')}"
-    return repr(error)[:200]
 
 
 def _exchange_zone(meta: dict, refuse) -> tuple[tzinfo, str]:

@@ -28,7 +28,8 @@ from typing import Any
 
 from alerts.market.errors import UpstreamError
 from alerts.market.models import Quote
-from alerts.market.yahoo_chart import CLOCK_SKEW, ChartData, envelope_results, load_json, parse_chart_result
+from alerts.market.yahoo_chart import CLOCK_SKEW, ChartData, load_json, parse_chart_result
+from alerts.market.yahoo_envelope import envelope_results
 
 log = logging.getLogger(__name__)
 
