@@ -49,6 +49,15 @@ class Target:
     guild_id: int | None = None  # the server it belongs to, if any
 
 
+def subscriber_target(route: Subscriber) -> Target:
+    """Where a subscription's alert goes on Discord: by DM when subscribed by DM (or with `here` in a DM, whose
+    "here" is that same DM), else the channel it was set in. Whether that server muted its channel alerts is the
+    transport's to ask: it holds the settings."""
+    if route.channel_id is None or not route.guild_id:
+        return Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>", route.guild_id or None)
+    return Target(f"channel:{route.channel_id}", "channel", f"<#{route.channel_id}>", route.guild_id)
+
+
 class DeliveryFailed(Exception):
     """A target did not take the alert. `permanent`: it will not until a person changes something; `hint`: what
     that person can do, for the notice when the target is given up on. `maybe_sent`: the request went out and its

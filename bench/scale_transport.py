@@ -4,9 +4,9 @@ the stored server settings, and records each send instead of posting it.
 Discord's own pace (50 requests a second per token, its rate-limit buckets) is `python -m bench fanout`'s
 subject; here the sends cost nothing, so what the dispatch figures show is rotobot's own work: resolving targets,
 the delivery log before and after each send, rendering. Resolving reads the settings as
-bot/transports/discord/transport.py does (every server's at once for a server-wide alert, the server's own for a
-subscription alert in a channel); the Discord transport's second look at a server's settings at each send is
-not made here.
+bot/transports/discord/transport.py does, from the same in-memory cache (every server's at once for a server-wide
+alert, the server's own for a subscription alert in a channel); the Discord transport's second look at a
+server's settings at each send is not made here.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections import Counter
 from datetime import datetime
 from typing import Callable
 
-from alerts.delivery import Target
+from alerts.delivery import Target, subscriber_target
 from alerts.payloads import Alert, Everyone, Operator, Server, Subscriber
 from bot.server_settings import muted
 from bot.transports.base import Notification
-from storage import guild_settings
+from storage.guild_settings_cache import GuildSettingsCache
 from storage.database import Database
 
 
@@ -27,7 +27,7 @@ class RecordingTransport:
     name = "recording"
 
     def __init__(self, database: Database, guilds: list[int], clock: Callable[[], datetime]) -> None:
-        self._db = database
+        self._settings = GuildSettingsCache(database)  # as the Discord transport reads them: from memory
         self._guilds = guilds  # the servers the bot is in
         self._clock = clock
         self.sent: Counter[str] = Counter()  # target key -> alerts it received
@@ -45,12 +45,10 @@ class RecordingTransport:
     async def targets(self, alert: Alert) -> list[Target]:
         route = alert.route
         if isinstance(route, Subscriber):
-            if route.channel_id is None or not route.guild_id:
-                return [Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>",
-                               route.guild_id or None)]
-            if muted(await self._db.run(guild_settings.all_for, route.guild_id), self._clock()):
+            target = subscriber_target(route)
+            if target.place == "channel" and muted(await self._settings.of(route.guild_id), self._clock()):
                 return []
-            return [Target(f"channel:{route.channel_id}", "channel", f"<#{route.channel_id}>", route.guild_id)]
+            return [target]
         if isinstance(route, Operator):
             return [Target("operator", "operator", "the operator's channel")]
         if isinstance(route, Server):
@@ -59,7 +57,7 @@ class RecordingTransport:
         return await self._servers([g for g in self._guilds if g not in skip])
 
     async def _servers(self, guilds: list[int]) -> list[Target]:
-        settings = await self._db.run(guild_settings.all_for_many, guilds)
+        settings = await self._settings.of_many(guilds)
         now = self._clock()
         targets = []
         for guild_id in guilds:

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 
 import discord
 
-from alerts.delivery import NotReady, NotWanted, Target
+from alerts.delivery import NotReady, NotWanted, Target, subscriber_target
 from alerts.payloads import Alert, Everyone, Operator, Server, Subscriber
 from bot.commands.context import CommandContext
 from bot.commands.router import Router
@@ -150,13 +150,10 @@ class DiscordTransport:
     async def targets(self, alert: Alert) -> list[Target]:
         route = alert.route
         if isinstance(route, Subscriber):
-            if route.channel_id is None or not route.guild_id:
-                # By DM; or subscribed with `here` in a DM, whose "here" is that same DM.
-                return [Target(f"dm:{route.user_id}", "dm", f"a direct message to <@{route.user_id}>",
-                               route.guild_id or None)]
-            if muted(await self._servers.settings_of(route.guild_id), self._clock()):
+            target = subscriber_target(route)
+            if target.place == "channel" and muted(await self._servers.settings_of(route.guild_id), self._clock()):
                 return []
-            return [Target(f"channel:{route.channel_id}", "channel", f"<#{route.channel_id}>", route.guild_id)]
+            return [target]
         if isinstance(route, Operator):
             if route.guild_id is not None:
                 # A notice about one server goes to its admins in its alert channel, never pinging its alert role.
