@@ -9,7 +9,6 @@ says "working on it" first (bot/transports/discord/client.py).
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date
 
 from alerts.backtest.summary import Summary
@@ -17,21 +16,16 @@ from alerts.watches import Watch, watch_rule
 from bot.commands.context import CommandContext
 from bot.commands.reply import CommandError, Reply
 from bot.commands.router import Caller
+from bot.commands.watches import watch_number
 from storage import prices, watches
 
 HORIZONS = (5, 20, 60)  # a week, a month, a quarter of sessions: the README's backtest default
-_NUMBER = re.compile(r"#?([0-9]{1,9})")
 
 
 async def backtest_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     if not caller.guild_id:
         raise CommandError("Watches belong to a server: ask in one of its channels, e.g. !backtest 1")
-    found = _NUMBER.fullmatch(args[0].strip()) if len(args) == 1 else None
-    if found is None:
-        shown = " ".join(args)[:40].replace("`", "'")
-        raise CommandError(f"'{shown}' is not a watch number: give the number !watches shows, e.g. !backtest 3"
-                           if args else "Which watch? Give its number from !watches, e.g. !backtest 3")
-    number = int(found[1])
+    number = watch_number(args, "backtest")
     watch = await ctx.database.run(watches.get, caller.guild_id, number)
     if watch is None:
         raise CommandError(f"This server has no watch #{number}: !watches lists this server's watches, e.g. "

@@ -73,17 +73,22 @@ async def watches_command(ctx: CommandContext, caller: Caller, args: list[str]) 
 
 async def unwatch_command(ctx: CommandContext, caller: Caller, args: list[str]) -> Reply:
     guild = _server(caller)
-    found = _NUMBER.fullmatch(args[0].strip()) if len(args) == 1 else None
-    if found is None:
-        shown = " ".join(args)[:40].replace("`", "'")
-        raise CommandError(f"'{shown}' is not a watch number: give the number !watches shows, e.g. !unwatch 3"
-                           if args else "Which watch? Give its number from !watches, e.g. !unwatch 3")
-    number = int(found[1])
+    number = watch_number(args, "unwatch")
     removed = await ctx.database.run(watches.remove, guild, number)
     if removed is None:
         raise CommandError(f"This server has no watch #{number}: !watches lists this server's watches, e.g. "
                            "!unwatch 1 removes watch #1")
     return Reply(f"Watch #{number} removed", (f"{removed.spec.text}: no more alerts from it.",))
+
+
+def watch_number(args: list[str], command: str) -> int:
+    """The one watch number `!unwatch` and `!backtest` take ("3" or "#3"), or the error that shows how."""
+    found = _NUMBER.fullmatch(args[0].strip()) if len(args) == 1 else None
+    if found is None:
+        shown = " ".join(args)[:40].replace("`", "'")
+        raise CommandError(f"'{shown}' is not a watch number: give the number !watches shows, e.g. !{command} 3"
+                           if args else f"Which watch? Give its number from !watches, e.g. !{command} 3")
+    return int(found[1])
 
 
 def lines_for(db, guild_id: int) -> list[str]:
