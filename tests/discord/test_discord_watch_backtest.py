@@ -11,20 +11,14 @@ import pytest
 from alerts.backtest import backtest
 from alerts.watches import watch_rule
 from storage import prices, watches
-from storage.database import Database
-from tests.discord.conftest import make_servers
 from tests.discord.test_discord_cross_server import say, text_of
-from tests.discord.test_discord_watches import store, trader_of
+from tests.discord.test_discord_watches import servers_with_rut, trader_of
 
 
 @pytest.fixture
 async def two_servers(tmp_path):
-    database = Database.open(tmp_path / "rotobot.db")
-    store(database, date(2015, 1, 1), date(2025, 12, 3))
-    world = await make_servers(database, ["Alpha", "Bravo"], channels=["general", "alerts"])
-    yield world
-    await world.close()
-    database.close()
+    async for world in servers_with_rut(tmp_path, date(2015, 1, 1)):  # ten years: an ma 50 fires both ways
+        yield world
 
 
 async def test_backtest_of_a_watch_gives_the_backtests_own_numbers(two_servers):

@@ -31,14 +31,20 @@ def store(database: Database, first: date, last: date) -> None:
                                                b.volume) for b in between(RUT_BARS, first, last)])
 
 
-@pytest.fixture
-async def two_servers(tmp_path):
+async def servers_with_rut(tmp_path, since: date):
+    """Alpha and Bravo, each with #general and #alerts, over a database of ^RUT's closes from `since` to 3 Dec 2025."""
     database = Database.open(tmp_path / "rotobot.db")
-    store(database, date(2024, 1, 1), date(2025, 12, 3))
+    store(database, since, date(2025, 12, 3))
     world = await make_servers(database, ["Alpha", "Bravo"], channels=["general", "alerts"])
     yield world
     await world.close()
     database.close()
+
+
+@pytest.fixture
+async def two_servers(tmp_path):
+    async for world in servers_with_rut(tmp_path, date(2024, 1, 1)):
+        yield world
 
 
 def trader_of(guild: discord.Guild) -> discord.Member:
