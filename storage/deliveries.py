@@ -19,7 +19,7 @@ from alerts.payloads import Alert
 from storage import outbox
 from storage.due_deliveries import Due, due, next_try  # noqa: F401 - where the dispatcher asks what is due
 from storage.outbox import Queued
-from storage.timestamps import from_iso, to_iso
+from storage.timestamps import to_iso
 
 SENT, GAVE_UP, NOT_WANTED = "sent", "gave up", "not wanted"  # what a target's delivery came to, once done
 FAILED, WAITING = "failed", "waiting"  # a try that leaves it owed: failed (retry later), or not tried at all

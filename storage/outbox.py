@@ -24,7 +24,6 @@ from storage.timestamps import from_iso, to_iso
 log = logging.getLogger(__name__)
 
 _SUBSCRIPTION_RULE = re.compile(r"sub:[0-9]{1,18}")  # storage/subscriptions.py rule_id; rules files may not use it
-_WATCH_RULE = re.compile(r"watch:([0-9]{1,20}):([0-9]{1,18})")  # alerts/watches.py watch_rule_id; likewise
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,9 @@ def commit(
     alerts, states = list(alerts), list(states)
     with db.atomic():
         judged = {rule_id for rule_id, _, _ in states} | {getattr(alert, "rule_id", "") for alert in alerts}
-        gone = _gone_subscriptions(db, judged) | _gone_watches(db, judged)
+        from storage import watches  # sibling repository, as _gone_subscriptions reads subscriptions
+
+        gone = _gone_subscriptions(db, judged) | watches.gone(db, judged)
         for rule_id, key, state in states:
             if rule_id not in gone:
                 save_state(db, rule_id, key, state, now)
@@ -112,19 +113,6 @@ def _gone_subscriptions(db: sqlite_utils.Database, rule_ids: set[str]) -> set[st
         marks = ", ".join("?" for _ in chunk)
         found |= {row[0] for row in db.execute(f"SELECT id FROM subscriptions WHERE id IN ({marks})", chunk)}
     return {f"sub:{i}" for i in ids - found}
-
-
-def _gone_watches(db: sqlite_utils.Database, rule_ids: set[str]) -> set[str]:
-    """Of these rule ids, the watches removed since the engine judged them (an !unwatch between the judging and
-    this commit): like a subscription's, their alert is not queued and their state not written back."""
-    from storage.watches import existing  # sibling repository, as above
-
-    keys = {rule_id: (int(found[1]), int(found[2]))
-            for rule_id in rule_ids if (found := _WATCH_RULE.fullmatch(rule_id))}
-    if not keys:
-        return set()
-    kept = existing(db, set(keys.values()))
-    return {rule_id for rule_id, key in keys.items() if key not in kept}
 
 
 def pending_count(db: sqlite_utils.Database) -> int:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 import sqlite_utils
 
 from alerts.track_record import Firing, Ledger, TrackRecord, fold
+from storage import watches
 from storage.timestamps import from_iso, to_iso
 
 
@@ -60,9 +61,11 @@ def stamps(db: sqlite_utils.Database) -> dict[str, tuple[str, date]]:
 def save(db: sqlite_utils.Database, ledgers: Iterable[Ledger], audiences: Mapping[str, Audience],
          now: datetime) -> None:
     """In one transaction: each ledger replaces its rule's rows, every rule in `audiences` gets its audience, and
-    a rule not in `audiences` (no longer run) leaves the cache."""
+    a rule not in `audiences` (no longer run, or a watch removed since it was read) leaves the cache."""
     with db.atomic():
-        for ledger in ledgers:
+        removed = watches.gone(db, {*audiences, *(ledger.rule_id for ledger in ledgers)})
+        audiences = {rule_id: audience for rule_id, audience in audiences.items() if rule_id not in removed}
+        for ledger in [ledger for ledger in ledgers if ledger.rule_id not in removed]:
             audience = audiences.get(ledger.rule_id, Audience())
             db.execute("DELETE FROM signal_rules WHERE rule_id = ?", [ledger.rule_id])  # its rows go with it
             db.execute(

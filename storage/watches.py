@@ -7,12 +7,16 @@ data jobs, the watches of every server at once; nothing here changes another ser
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from alerts.watches import Watch, WatchSpec, watch_rule_id
 from storage.timestamps import from_iso, to_iso
+
+_WATCH_RULE = re.compile(r"watch:([0-9]{1,20}):([0-9]{1,18})")  # alerts/watches.py watch_rule_id
 
 _COLUMNS = ("kind", "symbol", "sessions", "upper", "lower", "band", "pct")
 
@@ -92,6 +96,18 @@ def watched_symbols(db: sqlite_utils.Database) -> set[str]:
     """Every ticker an active watch judges: the daily job fetches their closes."""
     rows = db.query("SELECT DISTINCT symbol FROM watches WHERE status = 'active'")
     return {leg for row in rows for leg in row["symbol"].split("/")}
+
+
+def gone(db: sqlite_utils.Database, rule_ids: Iterable[str]) -> set[str]:
+    """Of these rule ids, the watches' whose watch is no longer stored (an !unwatch since they were read): what
+    the engine judged for them is not written back, neither their alert and state (storage/outbox.py) nor their
+    signal cache (storage/signal_records.py). Other rule ids are never gone."""
+    keys = {rule_id: (int(found[1]), int(found[2]))
+            for rule_id in rule_ids if (found := _WATCH_RULE.fullmatch(rule_id))}
+    if not keys:
+        return set()
+    kept = existing(db, set(keys.values()))
+    return {rule_id for rule_id, key in keys.items() if key not in kept}
 
 
 def existing(db: sqlite_utils.Database, keys: set[tuple[int, int]]) -> set[tuple[int, int]]:

@@ -8,11 +8,10 @@ import math
 from datetime import date
 
 from alerts.payloads import Server
-from alerts.rules.kinds import MaCross
 from alerts.rules.loader import default_rules
 from bot.jobs.records import SignalRecords
 from storage import prices, signal_records
-from tests.bot.test_signal_records import world  # noqa: F401 - fixture
+from tests.bot.test_signal_records import stored_watches, world  # noqa: F401 - fixture
 
 CLOSES = (date(2025, 11, 21), date(2025, 11, 24), date(2025, 11, 25), date(2025, 11, 26), date(2025, 11, 28),
           date(2025, 12, 1), date(2025, 12, 2), date(2025, 12, 3))
@@ -20,7 +19,7 @@ CLOSES = (date(2025, 11, 21), date(2025, 11, 24), date(2025, 11, 25), date(2025,
 
 async def test_every_rule_is_computed_again_within_a_bounded_number_of_closes(world):
     database, clock = world
-    watches = [MaCross(f"watch:{guild}:1", "^RUT", 20 + guild) for guild in range(1, 4)]
+    watches = stored_watches(database, range(1, 4))
     rules = [*default_rules(), *watches]
     routes = {rule.id: Server(int(rule.id.split(":")[1])) for rule in watches}
     budget = 2

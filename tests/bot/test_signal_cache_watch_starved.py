@@ -13,7 +13,7 @@ from alerts.rules.loader import default_rules
 from alerts.watch_grammar import parse_watch
 from alerts.watches import Watch, watch_rule
 from bot.jobs.records import SignalRecords
-from storage import prices, signal_records
+from storage import prices, signal_records, watches
 from tests.bot.test_signal_records import world  # noqa: F401 - fixture
 from tests.bot.test_rule_engine import ny
 
@@ -22,7 +22,8 @@ CLOSES = (date(2025, 11, 26), date(2025, 11, 28), date(2025, 12, 1), date(2025, 
 
 async def test_a_servers_watch_gets_its_turn_within_a_few_closes(world):
     database, clock = world
-    watch = Watch(1001, 1, parse_watch("^RUT move 15 12%".split()), created_by=5, created_at=ny(2025, 12, 1, 12))
+    made = Watch(1001, 0, parse_watch("^RUT move 15 12%".split()), created_by=5, created_at=ny(2025, 12, 1, 12))
+    watch = database.call(watches.add, made, limit=20).watch  # stored as !watch does
     rules = [*default_rules(), watch_rule(watch)]
     routes = {watch.rule_id: Server(1001)}
     records = SignalRecords(database, clock, budget=len(default_rules()))

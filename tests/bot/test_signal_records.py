@@ -4,7 +4,7 @@ restarts, and never in the way of an alert (bot/jobs/records.py, storage/signal_
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -14,8 +14,9 @@ from alerts.rules.kinds import MaCross
 from alerts.rules.loader import default_rules
 from alerts.track_record import TrackRecord, alert_track_record
 from bot.jobs.engine import RuleEngine
+from alerts.watches import Watch, WatchSpec, watch_rule
 from bot.jobs.records import SignalRecords
-from storage import guild_settings, outbox, prices, signal_records
+from storage import guild_settings, outbox, prices, signal_records, watches
 from storage.database import Database
 from tests.bot.test_rule_engine import CALENDAR, NDX_BARS, RUT_BARS, ny, store
 from tests.conftest import Clock, publisher
@@ -48,6 +49,14 @@ def land_the_week(database, clock) -> None:
     for symbol, bars in (("^RUT", RUT_BARS), ("^NDX", NDX_BARS)):
         store(database, symbol, between(bars, BEFORE.replace(day=4), AFTER))
     clock.now = ny(2025, 12, 12, 3, 10)
+
+
+def stored_watches(database, guilds) -> list:
+    """One ma_cross watch of ^RUT per server in `guilds` (window 20 + guild), stored as !watch stores it: the
+    cache keeps no ledger of a watch that is not (storage/watches.py gone)."""
+    made = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    return [watch_rule(database.call(watches.add, Watch(guild, 0, WatchSpec("ma_cross", "^RUT", 20 + guild), 9, made),
+                                     limit=20).watch) for guild in guilds]
 
 
 def stored_history(database, symbols):
@@ -237,7 +246,7 @@ async def test_one_close_computes_at_most_the_budget_and_the_rules_left_over_get
     budget, shared rules first, then whatever was computed longest ago, so a rule left over is computed next time
     even though every rule has a new session by then."""
     database, clock = world
-    rules = [*default_rules(), *(MaCross(f"watch:{guild}:1", "^RUT", 20 + guild) for guild in range(1, 6))]
+    rules = [*default_rules(), *stored_watches(database, range(1, 6))]
     routes = {rule.id: Server(int(rule.id.split(":")[1])) for rule in rules[len(default_rules()):]}
     records = SignalRecords(database, clock, budget=5)
     assert await records.refresh(rules, routes, stored_history(database, ["^RUT", "^NDX"])) == 5
