@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 SLASH_TEXT_MAX = 100  # Discord's limit for a slash command's and an option's description
 WORKING = "Working on it…"  # the first answer of a typed command slower than DEFER_AFTER
 DEFER_AFTER = 2.0  # seconds; Discord wants a slash command answered within 3 s, so a slower one is deferred
+# What sending the courtesy can raise: Discord refusing it, or the connection dropping under it (aiohttp's errors
+# and timeouts reach us as they are, not as HTTPException). Either way the command runs on and its answer is sent.
+_COURTESY_FAILED = (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 _COMMAND_NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 APOLOGY = Reply("Sorry, that went wrong on our side", ("The error is logged; please try again.",), error=True)
 
@@ -133,13 +136,16 @@ class RotoBot(commands.AutoShardedBot):
         if ctx.interaction is not None and not ctx.interaction.response.is_done():
             done, _ = await asyncio.wait({running}, timeout=self._defer_after)
             if not done:
-                await ctx.defer()  # "rotobot is thinking…"; the reply follows when it is ready
+                try:
+                    await ctx.defer()  # "rotobot is thinking…"; the reply follows when it is ready
+                except _COURTESY_FAILED as error:
+                    log.warning("Could not defer a slash command in channel %s: %s", caller.channel_id, error)
         elif ctx.interaction is None:
             done, _ = await asyncio.wait({running}, timeout=self._defer_after)
             if not done:  # a typed command has no "thinking…": say so, so nobody types it again
                 try:
                     await ctx.send(WORKING)
-                except discord.HTTPException as error:
+                except _COURTESY_FAILED as error:
                     log.warning("Could not say 'working on it' in channel %s: %s", caller.channel_id, error)
         return await running
 

@@ -5,6 +5,7 @@ end; its own answer must still be sent, not an apology that tells the user to tr
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import aiohttp
 import discord.ext.test as dpytest
@@ -33,6 +34,8 @@ async def harness(database, sent_payloads):
         if params.payload and params.payload.get("content") == WORKING:
             tried.set()
             raise aiohttp.ServerDisconnectedError()
+        # dpytest's send_message finds the channel in its caller's locals: hand on discord.py's
+        channel = sys._getframe(1).f_locals.get("channel")  # noqa: F841 - read by dpytest through the frame
         return await send(channel_id, params=params)
 
     made.bot.http.send_message = drops_working
