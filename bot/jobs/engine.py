@@ -140,6 +140,8 @@ class RuleEngine:
         self._watch_symbols = {s for rule, _ in own_watches.values() for s in rule.symbols}
         rules += [rule for rule, _ in own_watches.values()]
         if not rules:
+            if self._records:  # the cache keeps only rules still run: with none, !signals must show none
+                await self._records.refresh([], {}, {})
             return 0
         # Servers that set their own spread lines (!set upper/lower/hysteresis) get their own rule and its alerts;
         # the shared rule's alerts skip them, so nobody hears both.
