@@ -9,32 +9,26 @@ _seed does the same for every bundled file in turn.)
 
 from __future__ import annotations
 
-import asyncio
-import time
+import threading
 from datetime import date, datetime, timezone
 
+from alerts.market import bundled
 from alerts.market.bundled import BundledProvider
 
 
-async def test_the_first_look_at_a_bundled_symbol_does_not_block_the_event_loop():
-    """While the provider answers its first ^RUT look, a 10 ms heartbeat must never wait 250 ms or more."""
+async def test_the_first_look_at_a_bundled_symbol_does_not_block_the_event_loop(monkeypatch):
+    """The CSV of ^RUT is parsed on a worker thread, never on the event loop's (which thread, not how long: a
+    shared machine makes any time limit a coin toss; bench/ measures the time)."""
     now = datetime(2026, 1, 5, tzinfo=timezone.utc)
     provider = BundledProvider(now)
-    gaps: list[float] = []
-    done = asyncio.Event()
+    parsed_on: list[int] = []
+    real = bundled.parse_history_csv
 
-    async def heartbeat():
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(0.01)
-            tick = time.perf_counter()
-            gaps.append(tick - last)
-            last = tick
+    def watched(*args, **kwargs):
+        parsed_on.append(threading.get_ident())
+        return real(*args, **kwargs)
 
-    beat = asyncio.create_task(heartbeat())
-    await asyncio.sleep(0.05)
+    monkeypatch.setattr(bundled, "parse_history_csv", watched)
     bars = await provider.daily_bars("^RUT", date(2025, 1, 1), date(2025, 12, 31), now)
-    done.set()
-    await beat
     assert bars and bars[-1].date <= date(2025, 12, 31)
-    assert max(gaps) < 0.25, f"event loop blocked {max(gaps):.2f} s"
+    assert parsed_on and threading.get_ident() not in parsed_on, "the bundled CSV was parsed on the event loop"

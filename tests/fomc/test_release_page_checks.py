@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time as wall
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import aiohttp
@@ -21,7 +21,7 @@ from alerts.market.source_client import RetryPolicy, SourceClient
 from bot.jobs.fomc import FomcJobs
 from bot.jobs.fomc_projections import ProjectionsReader
 from bot.jobs.seed import seed_fomc_if_empty
-from storage import fomc, outbox
+from storage import fomc
 from storage.database import Database
 from tests.conftest import publisher
 from tests.fomc.test_fomc_jobs import DEC_FEED, STATEMENT, ny
@@ -116,7 +116,7 @@ async def test_the_projections_page_is_not_parsed_on_the_event_loop(world, monke
     world.time.now = ny(2025, 12, 10, 14, 0, 5)
     assert await world.reader.read(ny(2025, 12, 10).date(), (3.5, 3.75)) == "stored"
     (on_loop, took), = calls
-    assert not (on_loop and took > 0.020), f"parse_projections blocked the event loop for {took * 1000:.0f} ms"
+    assert not on_loop, f"parse_projections ran on the event loop ({took * 1000:.0f} ms)"
 
 
 async def test_projections_read_by_the_catch_up_count_from_the_range_decided_that_day(world):

@@ -6,7 +6,6 @@ import asyncio
 import struct
 import subprocess
 import sys
-import time
 from datetime import date
 
 from bot.charts import rotation_chart, rotation_chart_async
@@ -20,15 +19,10 @@ def size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])  # the IHDR chunk: width, height
 
 
-def test_the_chart_is_a_phone_sized_png_drawn_in_a_few_seconds(history, spread_rule, tmp_path):
-    started = time.perf_counter()
+def test_the_chart_is_a_phone_sized_png(history, spread_rule, tmp_path):
+    """How long it takes is `python -m bench rotation`'s to say (median of renders), not a limit here."""
     png = rotation_chart(history, spread_rule, RECORD_DAY)
-    elapsed = time.perf_counter() - started
     assert png.startswith(PNG) and size(png) == (800, 600)
-    assert elapsed < 5, f"{elapsed:.2f} s, matplotlib's first import included"
-    started = time.perf_counter()
-    rotation_chart(history, spread_rule, RECORD_DAY)
-    assert time.perf_counter() - started < 3
     (tmp_path / "rotation.png").write_bytes(png)
 
 
