@@ -78,9 +78,16 @@ def upsert_daily_bars(db: sqlite_utils.Database, bars: Iterable[DailyBar]) -> in
         for bar in bars
     ]
     if rows:
+        # One prepared statement for every row: sqlite-utils' upsert_all builds and type-checks each row's SQL in
+        # Python, which was most of the seconds a first start spent seeding 78,000 bundled bars.
         with db.atomic():
-            db["daily_bars"].upsert_all(rows, pk=("symbol", "date"))
+            db.conn.executemany(_UPSERT, rows)
     return len(rows)
+
+
+_COLUMNS = ("symbol", "date", *_VALUES, "source", "fetched_at")
+_UPSERT = (f"INSERT INTO daily_bars ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
+           f"ON CONFLICT (symbol, date) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _COLUMNS[2:])}")
 
 
 def daily_bars(
