@@ -108,7 +108,9 @@ def test_newer_schema_is_refused_and_left_untouched(rotobot, tmp_path):
 
 
 def test_db_backup_copies_a_database(rotobot, tmp_path):
-    assert rotobot("run", input="").returncode == 0  # creates and migrates data/rotobot.db
+    from storage.database import Database
+
+    Database.open(tmp_path / "data" / "rotobot.db").close()  # created and migrated as `rotobot run` does
     result = rotobot("db", "backup", "copy.db")
     assert result.returncode == 0, result.stderr
     assert "Backed up" in result.stdout
