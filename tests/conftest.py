@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first, the rest in their order: on two workers a minute-long test that comes last leaves
+    the other worker idle for that minute."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -40,6 +47,28 @@ def rotobot(tmp_path):
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def first_start(tmp_path_factory) -> Path:
+    """The database a first `rotobot run` (console, offline) leaves behind: seeded with the bundled history, every
+    session judged, the signal cache computed. Built once per worker, the real way."""
+    folder = tmp_path_factory.mktemp("first-start")
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], input="", capture_output=True, text=True,
+                            cwd=folder, env=clean_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    return folder / "data" / "rotobot.db"
+
+
+@pytest.fixture
+def restarted(tmp_path, first_start) -> Path:
+    """tmp_path/data/rotobot.db as a first start left it, so the app started there starts as it does after every
+    restart, seconds sooner than seeding again. Tests of the first start itself (make run on a fresh machine, the
+    seed) leave this out."""
+    database = tmp_path / "data" / "rotobot.db"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(first_start, database)  # one file: closing checkpointed the WAL into it
+    return database
 
 
 @pytest.fixture

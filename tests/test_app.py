@@ -31,7 +31,7 @@ def settings_for(tmp_path, **env):
     return load_settings(environ=env)
 
 
-async def test_console_answers_help_and_stops_at_end_of_input(tmp_path):
+async def test_console_answers_help_and_stops_at_end_of_input(tmp_path, restarted):
     out = io.StringIO()
     app = App(
         settings_for(tmp_path),
@@ -58,7 +58,7 @@ async def test_a_chart_asked_for_on_the_console_is_saved_under_the_data_folder(t
     assert str(chart) in out.getvalue()
 
 
-async def test_quit_ends_the_console_session(tmp_path):
+async def test_quit_ends_the_console_session(tmp_path, restarted):
     out = io.StringIO()
     app = App(
         settings_for(tmp_path),
@@ -72,7 +72,7 @@ async def test_quit_ends_the_console_session(tmp_path):
     assert "rotobot commands" not in out.getvalue()  # nothing after quit was answered
 
 
-async def test_every_part_is_closed_after_a_run(tmp_path):
+async def test_every_part_is_closed_after_a_run(tmp_path, restarted):
     app = App(settings_for(tmp_path), stdin=io.StringIO(""), stdout=io.StringIO(), handle_signals=False,
               probe_network=False)
     assert await app.run() == 0
@@ -101,7 +101,7 @@ def test_make_run_style_session_answers_help_and_exits_on_eof(spawn):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_stops_within_seconds_and_keeps_what_was_committed(spawn, tmp_path, sig):
+def test_signal_stops_within_seconds_and_keeps_what_was_committed(spawn, tmp_path, sig, restarted):
     proc = spawn("run")
     out = LineReader(proc.stdout)
     out.wait_for("listening on the console")
@@ -121,7 +121,7 @@ def test_signal_stops_within_seconds_and_keeps_what_was_committed(spawn, tmp_pat
     assert not wal.exists() or wal.stat().st_size == 0  # checkpointed on close
 
 
-def test_second_instance_on_the_same_database_refuses_to_run(spawn, rotobot):
+def test_second_instance_on_the_same_database_refuses_to_run(spawn, rotobot, restarted):
     first = spawn("run")
     LineReader(first.stdout).wait_for("listening on the console")
     second = rotobot("run", input="!help\n")
@@ -132,7 +132,7 @@ def test_second_instance_on_the_same_database_refuses_to_run(spawn, rotobot):
     assert first.wait(timeout=10) == 0
 
 
-def test_no_network_is_said_plainly_and_the_bot_keeps_answering(spawn):
+def test_no_network_is_said_plainly_and_the_bot_keeps_answering(spawn, restarted):
     proc = spawn("run", env=clean_env(ROTOBOT_MARKET_YAHOO_URL="http://127.0.0.1:9"))
     err = LineReader(proc.stderr)
     err.wait_for("No network: 127.0.0.1 is unreachable")
@@ -144,7 +144,7 @@ def test_no_network_is_said_plainly_and_the_bot_keeps_answering(spawn):
     assert proc.wait(timeout=10) == 0
 
 
-def test_interactive_console_shows_a_prompt_and_ctrl_d_quits(tmp_path):
+def test_interactive_console_shows_a_prompt_and_ctrl_d_quits(tmp_path, restarted):
     import pty
     import subprocess
 
@@ -168,7 +168,7 @@ def test_interactive_console_shows_a_prompt_and_ctrl_d_quits(tmp_path):
     os.close(leader)
 
 
-async def test_the_health_endpoint_serves_healthz_and_metrics_while_the_bot_runs(tmp_path):
+async def test_the_health_endpoint_serves_healthz_and_metrics_while_the_bot_runs(tmp_path, restarted):
     import asyncio
     import socket
 
@@ -197,7 +197,7 @@ async def test_the_health_endpoint_serves_healthz_and_metrics_while_the_bot_runs
     os.close(write)
 
 
-async def test_webhook_only_mode_runs_headless_until_stopped(tmp_path):
+async def test_webhook_only_mode_runs_headless_until_stopped(tmp_path, restarted):
     """In a container without a token and without a terminal, closed stdin must not end the bot."""
     import asyncio
 
@@ -214,7 +214,7 @@ async def test_webhook_only_mode_runs_headless_until_stopped(tmp_path):
     assert await asyncio.wait_for(running, 30) == 0
 
 
-async def test_every_job_is_scheduled_with_a_deliberate_grace_time(tmp_path):
+async def test_every_job_is_scheduled_with_a_deliberate_grace_time(tmp_path, restarted):
     import asyncio
 
     read, write = os.pipe()
@@ -234,7 +234,7 @@ async def test_every_job_is_scheduled_with_a_deliberate_grace_time(tmp_path):
         assert jobs[name].misfire_grace_time not in (None, 1), name
 
 
-def test_a_health_port_already_taken_stops_start_up_with_one_line(rotobot, tmp_path):
+def test_a_health_port_already_taken_stops_start_up_with_one_line(rotobot, tmp_path, restarted):
     import socket
 
     with socket.socket() as taken:
@@ -303,7 +303,7 @@ async def test_times_on_the_console_read_in_the_display_zone_not_as_discord_mark
     assert "<t:" not in text and "decision      Wed 18 Mar 2026 14:00 EDT (in 22 days)" in text
 
 
-async def test_the_subscription_index_is_built_at_start_up_and_frozen_with_what_start_up_made(tmp_path):
+async def test_the_subscription_index_is_built_at_start_up_and_frozen_with_what_start_up_made(tmp_path, restarted):
     """The index of every subscription and the history its rules read live as long as the process: with 100,000
     subscriptions, 400,000 objects. Built at the first poll, after start-up froze its own objects, every full
     garbage collection walked them all, 0.2-0.4 s at a time with the event loop waiting (python -m bench scale)."""

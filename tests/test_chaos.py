@@ -9,9 +9,12 @@ uninterrupted run: nothing lost, no duplicate without its "possibly repeated" ma
 
 from __future__ import annotations
 
+import pytest
+
 from bench import chaos
 
 
+@pytest.mark.long
 async def test_ten_kills_lose_double_and_misroute_nothing(tmp_path):
     verdict, reference, killed = await chaos.run(kills=10, seed=11, folder=tmp_path)
     assert killed.kills == 10 and killed.lives == 11

@@ -5,9 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import clean_env
 
 
+@pytest.mark.long
 def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -32,6 +35,7 @@ def test_the_demo_shows_the_record_the_spread_and_the_december_cut(tmp_path):
     assert not (tmp_path / "data").exists()  # never the user's database
 
 
+@pytest.mark.long
 def test_a_real_jump_in_the_demo_is_held_once_and_confirmed_by_the_next_day_s_look(tmp_path):
     """AAON rose 10.1% on 18 Sep 2025. The demo's market is the bundled history: a later look at it is a later
     observation, as a later fetch would be upstream, so the jump gate confirms it the next day instead of holding

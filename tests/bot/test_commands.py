@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from datetime import datetime, timedelta, timezone
 
@@ -13,7 +12,6 @@ from bot.commands.catalog import build_router
 from bot.commands.context import CommandContext
 from bot.commands.router import Caller
 from bot.commands.subscriptions import MAX_PER_USER
-from bot.jobs.seed import seed_if_empty
 from bot.settings import load_settings
 from storage import guild_settings, subscriptions
 from storage.database import Database
@@ -44,16 +42,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory):
-    """Seeding takes a second or two: do it once, and give each test its own copy of the file."""
-    path = tmp_path_factory.mktemp("seeded") / "rotobot.db"
-    database = Database.open(path)
-    asyncio.run(seed_if_empty(database, NOW))
-    database.close()
-    return path
 
 
 @pytest.fixture

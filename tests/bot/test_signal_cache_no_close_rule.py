@@ -8,7 +8,7 @@ from alerts.rules.loader import default_rules
 from bot.jobs.engine import RuleEngine
 from bot.jobs.records import SignalRecords
 from storage import signal_records
-from tests.bot.test_commands import ask, seeded_file  # noqa: F401 - fixtures
+from tests.bot.test_commands import ask  # noqa: F401 - fixtures
 from tests.conftest import publisher
 
 

@@ -9,7 +9,7 @@ import pytest
 from alerts.watches import MAX_PER_SERVER
 from bot.commands.router import Caller
 from storage import guild_settings, watches
-from tests.bot.test_commands import ADMIN, TRADER, OneServer, ask, seeded_file  # noqa: F401 - fixtures
+from tests.bot.test_commands import ADMIN, TRADER, OneServer, ask  # noqa: F401 - fixtures
 
 OTHER_ADMIN = Caller(user_id=13, guild_id=98, channel_id=556, is_admin=True, name="admin", server=OneServer())
 

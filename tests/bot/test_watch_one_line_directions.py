@@ -8,7 +8,7 @@ from alerts.rules.loader import default_rules
 from alerts.watch_grammar import parse_watch
 from bot.jobs.engine import RuleEngine
 from bot.jobs.records import SignalRecords
-from tests.bot.test_commands import ADMIN, ask, seeded_file  # noqa: F401 - fixtures
+from tests.bot.test_commands import ADMIN, ask  # noqa: F401 - fixtures
 from tests.conftest import publisher
 
 
