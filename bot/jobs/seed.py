@@ -19,6 +19,7 @@ async def seed_if_empty(database: Database, now: datetime) -> StoreResult | None
     """Store the bundled history when no daily bar is stored yet; None when there was history already."""
     if not await database.run(prices.is_empty):
         return None
+    log.info("First start: storing the bundled daily history of %d symbols (a few seconds, once)", len(BUNDLED_FILES))
     total = StoreResult()
     for symbol in BUNDLED_FILES:
         bars = await asyncio.to_thread(bundled_history, symbol, now=now)  # ~0.2 s of CSV parsing per file
