@@ -84,8 +84,8 @@ class Discord:
 
 
 @pytest.fixture
-async def discord_api(harness, monkeypatch):
-    site = Discord(harness)
+async def discord_api(harness, monkeypatch, request):
+    site = getattr(request, "param", Discord)(harness)  # which Discord: indirect parametrization picks another
     app = web.Application()
     app.router.add_post("/api/v10/interactions/{id}/{token}/callback", site.callback)
     app.router.add_post("/api/v10/webhooks/{application}/{token}", site.followup)
@@ -109,3 +109,38 @@ async def test_a_slow_slash_commands_answer_survives_a_deferral_whose_answer_was
     refused = [body["data"]["embeds"][0]["title"] for body in discord_api.callbacks[1:]]  # the answer, then sorry
     assert [a["embeds"][0]["title"] for a in answers] == ["slow answer"], (
         f"the answer went as a second interaction callback, which Discord refuses: {refused}")
+
+
+class DiscordThatNeverGotTheDeferral(Discord):
+    """The connection dropped before Discord read the deferral: the interaction is not acknowledged, so there is no
+    follow-up webhook yet (404, Unknown Webhook) and the first callback that arrives is the answer."""
+
+    def __init__(self, harness) -> None:
+        super().__init__(harness)
+        self.dropped = False
+
+    async def callback(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        if not self.dropped:
+            self.dropped = True
+            self.harness.release.set()
+            request.transport.close()
+            return web.Response(status=204)
+        self.callbacks.append(body)
+        self.over.set()
+        return web.Response(status=204)
+
+    async def followup(self, request: web.Request) -> web.Response:
+        self.followups.append(await request.json())
+        unknown = {"message": "Unknown Webhook", "code": 10015}
+        return web.Response(status=404, body=json.dumps(unknown).encode(), headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("discord_api", [DiscordThatNeverGotTheDeferral], indirect=True)
+async def test_a_deferral_discord_never_got_leaves_the_answer_as_the_first_response(harness, discord_api):
+    site = discord_api
+    harness.bot._defer_after = 0
+    harness.bot._connection.parse_interaction_create(interaction(harness, harness.trader, "slow"))
+    await asyncio.wait_for(site.over.wait(), timeout=5)
+    (answer,) = site.callbacks
+    assert answer["type"] == 4 and answer["data"]["embeds"][0]["title"] == "slow answer"

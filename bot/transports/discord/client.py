@@ -128,18 +128,28 @@ class RotoBot(commands.AutoShardedBot):
         if isinstance(words, Reply):
             reply = words
         else:
-            reply = await self._run(ctx, name, words, caller)
+            reply, deferral_unknown = await self._run(ctx, name, words, caller)
+            if deferral_unknown:
+                await self._answer_after_unknown_deferral(ctx.interaction, reply)
+                return
         await ctx.send(**message_parts(reply))
 
-    async def _run(self, ctx: commands.Context, name: str, words: list[str], caller: Caller) -> Reply:
+    async def _run(self, ctx: commands.Context, name: str, words: list[str], caller: Caller) -> tuple[Reply, bool]:
+        """The command's reply, and whether a slash command's deferral may have reached Discord unseen (the
+        connection dropped under it: Discord may hold it as acknowledged while discord.py does not)."""
         running = asyncio.ensure_future(self.router.run(name, words, self.command_context, caller))
+        deferral_unknown = False
         if ctx.interaction is not None and not ctx.interaction.response.is_done():
             done, _ = await asyncio.wait({running}, timeout=self._defer_after)
             if not done:
                 try:
                     await ctx.defer()  # "rotobot is thinking…"; the reply follows when it is ready
-                except _COURTESY_FAILED as error:
+                except discord.HTTPException as error:  # Discord answered: the interaction is not acknowledged
                     log.warning("Could not defer a slash command in channel %s: %s", caller.channel_id, error)
+                except _COURTESY_FAILED as error:
+                    log.warning("Lost the answer to a slash command's deferral in channel %s: %s",
+                                caller.channel_id, error)
+                    deferral_unknown = True
         elif ctx.interaction is None:
             done, _ = await asyncio.wait({running}, timeout=self._defer_after)
             if not done:  # a typed command has no "thinking…": say so, so nobody types it again
@@ -147,7 +157,15 @@ class RotoBot(commands.AutoShardedBot):
                     await ctx.send(WORKING)
                 except _COURTESY_FAILED as error:
                     log.warning("Could not say 'working on it' in channel %s: %s", caller.channel_id, error)
-        return await running
+        return await running, deferral_unknown
+
+    async def _answer_after_unknown_deferral(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """A deferral that reached Discord makes the answer a follow-up (a second first response is refused);
+        one that never did leaves no follow-up to post to (Discord: 404), so the answer is the first response."""
+        try:
+            await interaction.followup.send(**message_parts(reply))
+        except discord.NotFound:
+            await interaction.response.send_message(**message_parts(reply))  # fresh parts: files were read
 
     async def process_commands(self, message: discord.Message) -> None:
         if message.author.bot:
